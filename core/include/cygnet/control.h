@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The control socket. Commands are registered by name; a handler writes
+ * structured output into a struct cg_out, which the core renders as JSON
+ * (`--json`) or as readable indented text. Handlers run in the control
+ * server's thread for that client and may block (e.g. `initiate` waits for
+ * the outcome).
+ *
+ * Wire protocol (one request per connection): the client sends one line,
+ * "command arg..." (words separated by spaces, at most 4096 bytes, ended by
+ * '\n'); "--json" among the words selects JSON. The reply is a first line
+ * "ok" or "error: <message>", then the body, then the server closes.
+ */
+#ifndef CYGNET_CONTROL_H
+#define CYGNET_CONTROL_H
+
+#include <cygnet/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct cg_core;
+struct cg_out;
+
+#define CG_CTL_MAX_REQUEST 4096
+
+/* Structured output. key is NULL inside arrays. */
+CG_EXPORT void cg_out_obj_begin(struct cg_out *out, const char *key);
+CG_EXPORT void cg_out_obj_end(struct cg_out *out);
+CG_EXPORT void cg_out_arr_begin(struct cg_out *out, const char *key);
+CG_EXPORT void cg_out_arr_end(struct cg_out *out);
+CG_EXPORT void cg_out_str(struct cg_out *out, const char *key, const char *val);
+CG_EXPORT void cg_out_strf(struct cg_out *out, const char *key, const char *fmt, ...)
+	CG_PRINTF(3, 4);
+CG_EXPORT void cg_out_uint(struct cg_out *out, const char *key, uint64_t val);
+CG_EXPORT void cg_out_int(struct cg_out *out, const char *key, int64_t val);
+CG_EXPORT void cg_out_bool(struct cg_out *out, const char *key, bool val);
+/* Marks the reply as failed with a message (the body is still sent). */
+CG_EXPORT void cg_out_error(struct cg_out *out, const char *fmt, ...) CG_PRINTF(2, 3);
+/* Whether the client asked for JSON. */
+CG_EXPORT bool cg_out_json(const struct cg_out *out);
+
+/* Creates a standalone builder (for tests and tools); render with cg_out_finish. */
+CG_EXPORT int cg_out_new(bool json, struct cg_out **ret);
+/* Renders and frees: *text (malloc'd) holds the body, *failed whether cg_out_error was used. */
+CG_EXPORT int cg_out_finish(struct cg_out *out, char **text, bool *failed);
+
+/*
+ * A command handler. argv[0] is the command; "--json" is removed from
+ * argv. Returns 0, or a negative errno after cg_out_error.
+ */
+typedef int (*cg_ctl_fn)(void *ctx, struct cg_core *core, int argc, char **argv,
+			 struct cg_out *out);
+
+/* Registers a command ("list-sas"); usage is one line for `help`. -EEXIST when taken. */
+CG_EXPORT int cg_control_register(struct cg_core *core, const char *command, const char *usage,
+				  cg_ctl_fn fn, void *ctx);
+CG_EXPORT void cg_control_unregister(struct cg_core *core, const char *command);
+/* Runs a request line as the socket would (tests, and the daemon's own use). */
+CG_EXPORT int cg_control_run(struct cg_core *core, const char *line, size_t len, char **reply);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The IKE SA manager. Protocol plugins keep their IKE SAs here; a job
+ * checks an SA out, works on it alone, and checks it back in, so protocol
+ * code never takes its own locks. Lookups are O(1) hash lookups.
+ *
+ * Each SA is indexed by the SPI this daemon chose (unique by
+ * construction), by (initiator SPI, peer address) while a responder's SA
+ * is half-open, by its unique id, and by the reqids of its child SAs.
+ */
+#ifndef CYGNET_SA_H
+#define CYGNET_SA_H
+
+#include <cygnet/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct cg_core;
+struct cg_sa;  /* the manager's entry for one IKE SA */
+struct cg_out;
+
+struct cg_sa_ops {
+	/* Frees the protocol's SA object (after it left the manager). */
+	void (*destroy)(void *data);
+	/* Writes the SA for `cygnetctl list-sas` (called while checked out). Optional. */
+	void (*describe)(void *data, struct cg_out *out);
+};
+
+/*
+ * Adds an SA, checked out by the caller. local_spi must be non-zero and
+ * unique (-EEXIST otherwise). data and ops are kept until the SA is
+ * destroyed. Stores the entry in *ret.
+ */
+CG_EXPORT int cg_sa_add(struct cg_core *core, uint8_t version, uint64_t local_spi,
+			const char *conn_name, void *data, const struct cg_sa_ops *ops,
+			struct cg_sa **ret);
+/* Checks out by our own SPI; waits while another job has it; NULL when absent. */
+CG_EXPORT struct cg_sa *cg_sa_checkout_by_spi(struct cg_core *core, uint64_t local_spi);
+/* Checks out a responder's half-open SA by the initiator's SPI and address. */
+CG_EXPORT struct cg_sa *cg_sa_checkout_by_init(struct cg_core *core, uint64_t spi_i,
+					       const struct cg_addr *remote);
+/* Checks out by unique id (as shown by list-sas). */
+CG_EXPORT struct cg_sa *cg_sa_checkout_by_id(struct cg_core *core, uint32_t unique_id);
+/* Checks out the SA owning a child with this reqid. */
+CG_EXPORT struct cg_sa *cg_sa_checkout_by_reqid(struct cg_core *core, uint32_t reqid);
+/* Returns the SA to the manager. */
+CG_EXPORT void cg_sa_checkin(struct cg_core *core, struct cg_sa *sa);
+/* Removes a checked-out SA and destroys it (ops->destroy). */
+CG_EXPORT void cg_sa_checkin_destroy(struct cg_core *core, struct cg_sa *sa);
+
+/* Accessors, valid while checked out. */
+CG_EXPORT void *cg_sa_data(const struct cg_sa *sa);
+CG_EXPORT uint32_t cg_sa_unique_id(const struct cg_sa *sa);
+CG_EXPORT uint8_t cg_sa_version(const struct cg_sa *sa);
+CG_EXPORT const char *cg_sa_conn(const struct cg_sa *sa);
+/* Indexes a half-open responder SA by (spi_i, remote); cleared by cg_sa_set_established. */
+CG_EXPORT int cg_sa_set_init_key(struct cg_sa *sa, uint64_t spi_i, const struct cg_addr *remote);
+CG_EXPORT void cg_sa_set_established(struct cg_sa *sa);
+/* Indexes / unindexes a child's reqid to this SA. */
+CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid);
+CG_EXPORT void cg_sa_del_reqid(struct cg_sa *sa, uint32_t reqid);
+
+/*
+ * Calls fn for every SA (of any version when version is 0), each checked
+ * out in turn; SAs added meanwhile may be skipped. fn must not check in.
+ */
+typedef void (*cg_sa_iter_fn)(void *ctx, struct cg_sa *sa);
+CG_EXPORT void cg_sa_foreach(struct cg_core *core, uint8_t version, cg_sa_iter_fn fn, void *ctx);
+/* Number of SAs, and of half-open ones. */
+CG_EXPORT size_t cg_sa_count(struct cg_core *core);
+CG_EXPORT size_t cg_sa_count_half_open(struct cg_core *core);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

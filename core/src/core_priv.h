@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The core's private state and the internal entry points of its modules.
+ * Each module keeps its own state behind one pointer in struct cg_core and
+ * is set up and torn down by core.c in a fixed order.
+ */
+#ifndef CG_CORE_PRIV_H
+#define CG_CORE_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <cygnet/cygnet.h>
+
+struct cg_loader;   /* loader.c */
+struct cg_bus;      /* bus.c */
+struct cg_logger;   /* log.c */
+struct cg_kreg;     /* kernel.c: backend registry and install journal */
+struct cg_crypto;   /* crypto.c */
+struct cg_credmgr;  /* cred.c */
+struct cg_samgr;    /* sa.c */
+struct cg_sockets;  /* socket.c */
+struct cg_rtnl;     /* net.c */
+struct cg_ctl;      /* control.c */
+struct cg_pools;    /* pool.c */
+
+struct cg_core {
+	char name[32];
+	struct cg_core_opts opts;
+	pthread_mutex_t cfg_lock;   /* guards cfg (the pointer, not the immutable object) */
+	struct cg_config *cfg;
+	struct cg_proc *proc;
+	struct cg_sched *sched;
+	struct cg_logger *log;
+	struct cg_bus *bus;
+	struct cg_loader *loader;
+	struct cg_kreg *kernel;
+	struct cg_crypto *crypto;
+	struct cg_credmgr *cred;
+	struct cg_samgr *sa;
+	struct cg_sockets *sockets;
+	struct cg_rtnl *rtnl;
+	struct cg_ctl *ctl;
+	struct cg_pools *pools;
+	atomic_bool stopping;
+};
+
+/* log.c */
+int cg_log_init(struct cg_core *core);
+void cg_log_fini(struct cg_core *core);
+/* Applies daemon.log levels and the sink (stderr/syslog/file) from cfg. */
+void cg_log_configure(struct cg_core *core, const struct cg_config *cfg);
+
+/* bus.c */
+int cg_bus_init(struct cg_core *core);
+void cg_bus_fini(struct cg_core *core);
+
+/* loader.c */
+int cg_loader_init(struct cg_core *core);
+/* Loads and (unless check_only) starts plugins of cfg->daemon.plugins. */
+int cg_loader_load(struct cg_core *core, const struct cg_config *cfg, struct cg_cfg_errors *errs);
+/* Runs every loaded plugin's check() on its section of cfg. */
+int cg_loader_check(struct cg_core *core, const struct cg_config *cfg, struct cg_cfg_errors *errs);
+/* Calls reload() of every loaded plugin, in load order. */
+void cg_loader_reload(struct cg_core *core);
+/* Destroys plugins in reverse order and closes the shared objects. */
+void cg_loader_unload(struct cg_core *core);
+void cg_loader_fini(struct cg_core *core);
+/* The plugin directory in effect (opts, config, build tree or install dir). */
+const char *cg_loader_dir(struct cg_core *core, const struct cg_config *cfg);
+
+/* kernel.c */
+int cg_kernel_init(struct cg_core *core);
+/* Removes leftovers listed in the journal by a previous, crashed run. */
+int cg_kernel_clean_journal(struct cg_core *core);
+void cg_kernel_fini(struct cg_core *core);
+
+/* crypto.c */
+int cg_crypto_init(struct cg_core *core);
+void cg_crypto_fini(struct cg_core *core);
+
+/* cred.c */
+int cg_cred_init(struct cg_core *core);
+/* Drops cached files (they are read again for the new config). */
+void cg_cred_reload(struct cg_core *core);
+void cg_cred_fini(struct cg_core *core);
+
+/* sa.c */
+int cg_samgr_init(struct cg_core *core);
+/* Destroys every remaining SA (at shutdown, after the plugins stopped using them). */
+void cg_samgr_fini(struct cg_core *core);
+
+/* socket.c */
+int cg_sockets_init(struct cg_core *core);
+/* Opens the UDP sockets (unless opts.no_sockets) and starts the receive thread. */
+int cg_sockets_start(struct cg_core *core, const struct cg_config *cfg);
+void cg_sockets_fini(struct cg_core *core);
+
+/* net.c */
+int cg_rtnl_init(struct cg_core *core);
+/* Opens rtnetlink (unless opts.no_rtnetlink) and starts the monitor thread. */
+int cg_rtnl_start(struct cg_core *core);
+void cg_rtnl_fini(struct cg_core *core);
+
+/* control.c */
+int cg_ctl_init(struct cg_core *core);
+/* Opens the control socket (unless opts.no_control) and starts its thread. */
+int cg_ctl_start(struct cg_core *core, const struct cg_config *cfg);
+void cg_ctl_fini(struct cg_core *core);
+
+/* pool.c */
+int cg_pools_init(struct cg_core *core);
+void cg_pools_fini(struct cg_core *core);
+
+/* Shared helpers (util.c). */
+/* strdup that returns NULL only on allocation failure, and accepts NULL. */
+char *cg_strdup(const char *s);
+/* Number of online CPUs, at least 1. */
+unsigned cg_ncpus(void);
+
+#endif
