@@ -49,7 +49,11 @@ struct cg_core {
 	struct cg_ctl *ctl;
 	struct cg_pools *pools;
 	atomic_bool stopping;
+	int64_t started_at;
 };
+
+/* sched.c: stops the timer thread; pending timers stay (cancellable) until destroy. */
+void cg_sched_halt(struct cg_sched *sched);
 
 /* core.c */
 /* Reads the running config's main file again and applies it (SIGHUP, `reload`). */
@@ -62,6 +66,8 @@ int cg_log_init(struct cg_core *core);
 void cg_log_fini(struct cg_core *core);
 /* Applies daemon.log levels and the sink (stderr/syslog/file) from cfg. */
 void cg_log_configure(struct cg_core *core, const struct cg_config *cfg);
+/* "error", "warn", "info", "debug", "trace" or "silent". */
+const char *cg_level_name(enum cg_level level);
 
 /* bus.c */
 int cg_bus_init(struct cg_core *core);
@@ -77,6 +83,8 @@ int cg_loader_check(struct cg_core *core, const struct cg_config *cfg, struct cg
 void cg_loader_reload(struct cg_core *core);
 /* Destroys plugins in reverse order and closes the shared objects. */
 void cg_loader_unload(struct cg_core *core);
+/* Closes the shared objects (after no job can run plugin code any more). */
+void cg_loader_fini_handles(struct cg_core *core);
 void cg_loader_fini(struct cg_core *core);
 /* The plugin directory in effect (opts, config, build tree or install dir). */
 const char *cg_loader_dir(struct cg_core *core, const struct cg_config *cfg);
@@ -123,6 +131,28 @@ void cg_ctl_fini(struct cg_core *core);
 /* pool.c */
 int cg_pools_init(struct cg_core *core);
 void cg_pools_fini(struct cg_core *core);
+
+/*
+ * A hash map from non-zero 64-bit keys to pointers (open addressing).
+ * Not thread-safe: callers hold their own lock.
+ */
+struct cg_hmap {
+	uint64_t *keys;  /* 0 = empty, UINT64_MAX = deleted */
+	void **vals;
+	size_t cap;      /* power of two */
+	size_t used;     /* live entries */
+	size_t filled;   /* live + deleted */
+};
+
+void cg_hmap_init(struct cg_hmap *m);
+void cg_hmap_free(struct cg_hmap *m);
+/* Inserts or replaces; 0 or -ENOMEM. key must not be 0 or UINT64_MAX. */
+int cg_hmap_put(struct cg_hmap *m, uint64_t key, void *val);
+void *cg_hmap_get(const struct cg_hmap *m, uint64_t key);
+/* Removes and returns the value, NULL when absent. */
+void *cg_hmap_del(struct cg_hmap *m, uint64_t key);
+/* A well-mixed 64-bit hash of bytes (never 0 or UINT64_MAX). */
+uint64_t cg_hash64(const void *data, size_t len, uint64_t seed);
 
 /* Shared helpers (util.c). */
 /* strdup that returns NULL only on allocation failure, and accepts NULL. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Small helpers shared by the core's modules. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,4 +17,148 @@ unsigned cg_ncpus(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Keys 0 and UINT64_MAX mark empty and deleted slots. */
+#define HM_EMPTY 0
+#define HM_DELETED UINT64_MAX
+
+static uint64_t hm_mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= UINT64_C(0xff51afd7ed558ccd);
+	k ^= k >> 33;
+	k *= UINT64_C(0xc4ceb9fe1a85ec53);
+	k ^= k >> 33;
+	return k;
+}
+
+void cg_hmap_init(struct cg_hmap *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void cg_hmap_free(struct cg_hmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	cg_hmap_init(m);
+}
+
+static size_t hm_find(const struct cg_hmap *m, uint64_t key, bool *found)
+{
+	size_t mask = m->cap - 1, i = hm_mix(key) & mask, tomb = SIZE_MAX;
+
+	for (;;) {
+		if (m->keys[i] == key) {
+			*found = true;
+			return i;
+		}
+		if (m->keys[i] == HM_EMPTY) {
+			*found = false;
+			return tomb != SIZE_MAX ? tomb : i;
+		}
+		if (m->keys[i] == HM_DELETED && tomb == SIZE_MAX)
+			tomb = i;
+		i = (i + 1) & mask;
+	}
+}
+
+static int hm_grow(struct cg_hmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 16;
+	struct cg_hmap n = { .cap = cap };
+
+	/* Rehash in place when most of the fill is tombstones. */
+	if (m->cap && m->used * 4 < m->cap)
+		cap = n.cap = m->cap;
+	n.keys = calloc(cap, sizeof(*n.keys));
+	n.vals = calloc(cap, sizeof(*n.vals));
+	if (!n.keys || !n.vals) {
+		free(n.keys);
+		free(n.vals);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		bool found;
+		size_t j;
+
+		if (m->keys[i] == HM_EMPTY || m->keys[i] == HM_DELETED)
+			continue;
+		j = hm_find(&n, m->keys[i], &found);
+		n.keys[j] = m->keys[i];
+		n.vals[j] = m->vals[i];
+		n.used++;
+		n.filled++;
+	}
+	free(m->keys);
+	free(m->vals);
+	*m = n;
+	return 0;
+}
+
+int cg_hmap_put(struct cg_hmap *m, uint64_t key, void *val)
+{
+	bool found;
+	size_t i;
+
+	if ((m->filled + 1) * 4 > m->cap * 3) {
+		int err = hm_grow(m);
+
+		if (err)
+			return err;
+	}
+	i = hm_find(m, key, &found);
+	if (!found) {
+		if (m->keys[i] == HM_EMPTY)
+			m->filled++;
+		m->used++;
+		m->keys[i] = key;
+	}
+	m->vals[i] = val;
+	return 0;
+}
+
+void *cg_hmap_get(const struct cg_hmap *m, uint64_t key)
+{
+	bool found;
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = hm_find(m, key, &found);
+	return found ? m->vals[i] : NULL;
+}
+
+void *cg_hmap_del(struct cg_hmap *m, uint64_t key)
+{
+	bool found;
+	size_t i;
+	void *val;
+
+	if (!m->cap)
+		return NULL;
+	i = hm_find(m, key, &found);
+	if (!found)
+		return NULL;
+	val = m->vals[i];
+	m->keys[i] = HM_DELETED;
+	m->vals[i] = NULL;
+	m->used--;
+	return val;
+}
+
+uint64_t cg_hash64(const void *data, size_t len, uint64_t seed)
+{
+	const uint8_t *p = data;
+	uint64_t h = seed ^ UINT64_C(0xcbf29ce484222325);
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	h = hm_mix(h);
+	if (h == HM_EMPTY || h == HM_DELETED)
+		h = 1;
+	return h;
 }

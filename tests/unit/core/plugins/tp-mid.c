@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define TP_NAME "tp-mid"
+#define TP_INIT_RESULT 0
+#include "tp.h"
+
+CG_EXPORT const struct cg_plugin cg_plugin = {
+	.abi = CG_PLUGIN_ABI,
+	.name = "tp-mid",
+	.provides = (const char *const[]){ "mid", NULL },
+	.needs = (const char *const[]){ "base", NULL },
+	.init = tp_init,
+	.destroy = tp_destroy,
+};
