@@ -118,7 +118,6 @@ CG_EXPORT int cg_core_start(struct cg_core *core, struct cg_cfg_errors *errs)
 	err = cg_loader_load(core, cfg, errs);
 	if (err || core->opts.check_only)
 		return err;
-	cg_kernel_clean_journal(core);
 	err = cg_sockets_start(core, cfg);
 	if (err) {
 		cg_cfg_error(errs, NULL, "cannot open the IKE sockets: %s", strerror(-err));
@@ -187,7 +186,7 @@ CG_EXPORT int cg_core_reload(struct cg_core *core, struct cg_config *cfg,
 	return 0;
 }
 
-int cg_core_reload_from_file(struct cg_core *core, struct cg_cfg_errors *errs)
+int cg_core_reload_file(struct cg_core *core, struct cg_cfg_errors *errs)
 {
 	struct cg_config *cur = cg_core_config(core), *cfg = NULL;
 	char *path = cur ? cg_strdup(cur->path) : NULL;

@@ -14,13 +14,7 @@
 
 struct cg_loader;   /* loader.c */
 struct cg_bus;      /* bus.c */
-struct cg_logger;   /* core.c */
-/* Reads the running config's main file again and applies it (SIGHUP, `reload`). */
-int cg_core_reload_from_file(struct cg_core *core, struct cg_cfg_errors *errs);
-/* Unix time the core was created (for `status`). */
-int64_t cg_core_started_at(const struct cg_core *core);
-
-/* log.c */
+struct cg_logger;   /* log.c */
 struct cg_kreg;     /* kernel.c: backend registry and install journal */
 struct cg_crypto;   /* crypto.c */
 struct cg_credmgr;  /* cred.c */
@@ -56,8 +50,6 @@ struct cg_core {
 void cg_sched_halt(struct cg_sched *sched);
 
 /* core.c */
-/* Reads the running config's main file again and applies it (SIGHUP, `reload`). */
-int cg_core_reload_from_file(struct cg_core *core, struct cg_cfg_errors *errs);
 /* Unix time the core was created (for `status`). */
 int64_t cg_core_started_at(const struct cg_core *core);
 

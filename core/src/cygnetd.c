@@ -112,7 +112,7 @@ static void run(struct cg_core *core, const sigset_t *set)
 			struct cg_cfg_errors errs = { 0 };
 
 			cg_log(core, CG_LOG_DMN, CG_LVL_INFO, "SIGHUP: reloading the configuration");
-			cg_core_reload_from_file(core, &errs);
+			cg_core_reload_file(core, &errs);
 			cg_cfg_errors_free(&errs);
 			continue;
 		}

@@ -447,6 +447,12 @@ CG_EXPORT int cg_kernel_register(struct cg_core *core, const struct cg_kernel_op
 	pthread_mutex_unlock(&kr->lock);
 	*ret = k;
 	cg_log(core, CG_LOG_KNL, CG_LVL_DEBUG, "kernel backend '%s' registered", ops->name);
+	/*
+	 * Clean up after a crashed run now, before any plugin started after
+	 * the backend (ndhole, IKE) installs something the old journal also
+	 * names, and so that everything they install is journaled.
+	 */
+	cg_kernel_clean_journal(core);
 	return 0;
 }
 

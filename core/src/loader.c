@@ -178,6 +178,25 @@ static bool provided(const struct loaded *list, size_t n, const char *feature)
 }
 
 /*
+ * A need written "?feature" only orders: when a listed plugin provides the
+ * feature, this one starts after it; when none does, that is fine. ike2
+ * uses it so that ndhole's bypass holes exist before any IPsec policy.
+ */
+static bool need_is_soft(const char *need)
+{
+	return need[0] == '?';
+}
+
+/* Whether need is satisfied by sorted[0..done) given every listed plugin. */
+static bool need_met(const char *need, const struct loaded *sorted, size_t done,
+		     const struct loaded *list, size_t n)
+{
+	if (need_is_soft(need))
+		return !provided(list, n, need + 1) || provided(sorted, done, need + 1);
+	return provided(sorted, done, need);
+}
+
+/*
  * Orders in place so that each plugin comes after the providers of its
  * needs; the listed order is kept where the needs allow. Reports unmet
  * needs and cycles.
@@ -195,7 +214,7 @@ static int loader_order(struct loaded *list, size_t n, struct cg_cfg_errors *err
 	}
 	for (size_t i = 0; i < n; i++) {
 		for (const char *const *need = list[i].desc->needs; need && *need; need++) {
-			if (provided(list, n, *need))
+			if (need_is_soft(*need) || provided(list, n, *need))
 				continue;
 			cg_cfg_error(errs, list[i].node, "plugin '%s' needs '%s', which no listed "
 				     "plugin provides", list[i].desc->name, *need);
@@ -211,7 +230,7 @@ static int loader_order(struct loaded *list, size_t n, struct cg_cfg_errors *err
 			bool ready = !placed[i];
 
 			for (const char *const *need = list[i].desc->needs; ready && need && *need; need++)
-				ready = provided(sorted, done, *need);
+				ready = need_met(*need, sorted, done, list, n);
 			if (!ready)
 				continue;
 			sorted[done++] = list[i];

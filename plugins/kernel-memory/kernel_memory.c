@@ -338,14 +338,15 @@ bool kmem_has_sa(struct kmem *km, uint32_t reqid, const struct cg_addr *dst)
 	return false;
 }
 
-void kmem_flush_policies(struct kmem *km)
+void kmem_flush_policies(struct kmem *km, bool report)
 {
 	struct cg_kernel_policy_gone ev = { .flush = true };
 
 	pthread_mutex_lock(&km->lock);
 	km->n_pols = 0;
 	pthread_mutex_unlock(&km->lock);
-	cg_kernel_raise_policy_gone(km->k, &ev);
+	if (report)
+		cg_kernel_raise_policy_gone(km->k, &ev);
 }
 
 const char *kmem_op_name(enum kmem_op op)

@@ -62,7 +62,7 @@ struct kmem_policy *kmem_lookup(struct kmem *km, enum cg_dir dir, const struct c
 /* An SA with this reqid to dst exists (outbound), so the kernel would not acquire. */
 bool kmem_has_sa(struct kmem *km, uint32_t reqid, const struct cg_addr *dst);
 const char *kmem_op_name(enum kmem_op op);
-/* Removes every policy (as `ip xfrm policy flush` would) and reports it. */
-void kmem_flush_policies(struct kmem *km);
+/* Removes every policy (as `ip xfrm policy flush` would); report raises policy-gone. */
+void kmem_flush_policies(struct kmem *km, bool report);
 
 #endif

@@ -309,9 +309,16 @@ static int ctl_fail(void *ctx, struct cg_core *core, int argc, char **argv, stru
 	return 0;
 }
 
+/* kmem-flush-policies [quiet]: quiet is a flush the backend is never told of. */
 static int ctl_flush(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
 {
-	kmem_flush_policies(ctx);
+	bool quiet = argc == 2 && !strcmp(argv[1], "quiet");
+
+	if (argc > 2 || (argc == 2 && !quiet)) {
+		cg_out_error(out, "usage: kmem-flush-policies [quiet]");
+		return -EINVAL;
+	}
+	kmem_flush_policies(ctx, !quiet);
 	return 0;
 }
 
@@ -328,7 +335,7 @@ static const struct {
 	  "[KM_LOCAL KM_REMOTE]: move SAs and raise a migrate", ctl_migrate },
 	{ "kmem-traffic", "kmem-traffic SPI BYTES [PACKETS]: count traffic on an SA", ctl_traffic },
 	{ "kmem-fail", "kmem-fail OP ERRNO [COUNT [AFTER]]: after AFTER successes, make COUNT calls of OP fail", ctl_fail },
-	{ "kmem-flush-policies", "kmem-flush-policies: remove every policy", ctl_flush },
+	{ "kmem-flush-policies", "kmem-flush-policies [quiet]: remove every policy (quiet: raise no event)", ctl_flush },
 };
 
 int kmem_ctl_register(struct kmem *km)

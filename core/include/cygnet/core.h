@@ -50,6 +50,11 @@ CG_EXPORT int cg_core_start(struct cg_core *core, struct cg_cfg_errors *errs);
  */
 CG_EXPORT int cg_core_reload(struct cg_core *core, struct cg_config *cfg,
 			     struct cg_cfg_errors *errs);
+/*
+ * Reads the running config's main file again and applies it like
+ * cg_core_reload (SIGHUP, `cygnetctl reload`).
+ */
+CG_EXPORT int cg_core_reload_file(struct cg_core *core, struct cg_cfg_errors *errs);
 /* Stops plugins in reverse order, removes what was installed in the kernel, frees; accepts NULL. */
 CG_EXPORT void cg_core_destroy(struct cg_core *core);
 

@@ -28,7 +28,11 @@ struct cg_plugin {
 	uint32_t abi;                   /* CG_PLUGIN_ABI the plugin was built with */
 	const char *name;               /* equals the .so's base name, e.g. "kernel-netlink" */
 	const char *const *provides;    /* NULL-terminated features, e.g. "kernel", "ike:2" */
-	const char *const *needs;       /* NULL-terminated features other plugins must provide */
+	/*
+	 * NULL-terminated features other plugins must provide. "?feature" only
+	 * orders: start after its provider when one is listed, else ignore it.
+	 */
+	const char *const *needs;
 	/*
 	 * Validates the plugin's own config section (NULL when absent) without
 	 * side effects; used by `cygnetd --check` and before a reload. Adds

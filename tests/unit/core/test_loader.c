@@ -72,6 +72,23 @@ Test(loader, orders_by_needs_and_stops_in_reverse)
 	tl_logcap_stop(&cap);
 }
 
+Test(loader, soft_need_orders_only_when_provided)
+{
+	struct cg_core *core = start("[tp-soft, tp-base, tp-mid]", NULL);
+	const char *name;
+
+	cr_assert_not_null(core);
+	cr_assert(cg_core_plugin_at(core, 2, &name, NULL));
+	cr_assert_str_eq(name, "tp-soft", "tp-soft waits for the listed provider of ?mid");
+	cg_core_destroy(core);
+
+	core = start("[tp-soft, tp-base]", NULL);
+	cr_assert_not_null(core, "a soft need nobody provides is no error");
+	cr_assert(cg_core_plugin_at(core, 1, &name, NULL));
+	cr_assert_str_eq(name, "tp-soft");
+	cg_core_destroy(core);
+}
+
 Test(loader, unknown_name_is_refused_with_a_hint)
 {
 	cr_assert_null(start("[tp-base, tp-mdi]", NULL));
