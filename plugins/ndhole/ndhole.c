@@ -19,6 +19,7 @@
  * removes them before installing afresh.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
