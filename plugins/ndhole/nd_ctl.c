@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* `cygnetctl list-holes`: the holes in force, as the kernel has them now. */
+/*
+ * `cygnetctl list-holes`, and the "ndhole" section of `cygnetctl status`:
+ * the holes in force, as the kernel has them now.
+ */
 #include <errno.h>
 
 #include "ndhole.h"
@@ -31,17 +34,11 @@ static void out_hole(struct ndhole *nd, struct cg_out *out, const struct nd_hole
 	cg_out_obj_end(out);
 }
 
-static int ctl_list_holes(void *ctx, struct cg_core *core, int argc, char **argv,
-			  struct cg_out *out)
+static void out_holes(void *ctx, struct cg_core *core, struct cg_out *out)
 {
 	struct ndhole *nd = ctx;
 
 	(void)core;
-	(void)argv;
-	if (argc != 1) {
-		cg_out_error(out, "usage: list-holes");
-		return -EINVAL;
-	}
 	pthread_mutex_lock(&nd->lock);
 	cg_out_bool(out, "enabled", nd->cfg.enabled);
 	cg_out_uint(out, "reinstalled", nd->reinstalls);
@@ -50,17 +47,36 @@ static int ctl_list_holes(void *ctx, struct cg_core *core, int argc, char **argv
 		out_hole(nd, out, &nd->cfg.holes[i]);
 	cg_out_arr_end(out);
 	pthread_mutex_unlock(&nd->lock);
+}
+
+static int ctl_list_holes(void *ctx, struct cg_core *core, int argc, char **argv,
+			  struct cg_out *out)
+{
+	(void)argv;
+	if (argc != 1) {
+		cg_out_error(out, "usage: list-holes");
+		return -EINVAL;
+	}
+	out_holes(ctx, core, out);
 	return 0;
 }
 
 int nd_ctl_register(struct ndhole *nd)
 {
-	return cg_control_register(nd->core, "list-holes",
-				   "list-holes: the ndhole bypass policies and whether the kernel "
-				   "has each direction", ctl_list_holes, nd);
+	int err = cg_control_register(nd->core, "list-holes",
+				      "list-holes: the ndhole bypass policies and whether the "
+				      "kernel has each direction", ctl_list_holes, nd);
+
+	if (err)
+		return err;
+	err = cg_control_add_status(nd->core, "ndhole", out_holes, nd);
+	if (err)
+		cg_control_unregister(nd->core, "list-holes");
+	return err;
 }
 
 void nd_ctl_unregister(struct ndhole *nd)
 {
+	cg_control_remove_status(nd->core, "ndhole");
 	cg_control_unregister(nd->core, "list-holes");
 }

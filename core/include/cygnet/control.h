@@ -57,6 +57,18 @@ typedef int (*cg_ctl_fn)(void *ctx, struct cg_core *core, int argc, char **argv,
 CG_EXPORT int cg_control_register(struct cg_core *core, const char *command, const char *usage,
 				  cg_ctl_fn fn, void *ctx);
 CG_EXPORT void cg_control_unregister(struct cg_core *core, const char *command);
+/*
+ * A section of `status` contributed by a plugin: fn writes its fields into
+ * out, inside an object named after the section. Runs in a control client's
+ * thread.
+ */
+typedef void (*cg_ctl_status_fn)(void *ctx, struct cg_core *core, struct cg_out *out);
+/* Adds a status section (borrows ctx until removed); -EEXIST when the name is taken. */
+CG_EXPORT int cg_control_add_status(struct cg_core *core, const char *section,
+				    cg_ctl_status_fn fn, void *ctx);
+/* Removes a section; waits for a running call, so ctx may be freed on return. */
+CG_EXPORT void cg_control_remove_status(struct cg_core *core, const char *section);
+
 /* Runs a request line as the socket would (tests, and the daemon's own use). */
 CG_EXPORT int cg_control_run(struct cg_core *core, const char *line, size_t len, char **reply);
 

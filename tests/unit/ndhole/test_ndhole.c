@@ -184,6 +184,10 @@ Test(ndhole, list_holes_shows_each_direction)
 		  "%s", reply);
 	cr_assert_null(strstr(reply, "router"), "only the listed type: %s", reply);
 	free(reply);
+	reply = tl_ctl(core, "status");
+	cr_assert(strstr(reply, "ndhole") && strstr(reply, "neighbor-solicitation"),
+		  "status lists the holes: %s", reply);
+	free(reply);
 	cg_core_destroy(core);
 }
 
