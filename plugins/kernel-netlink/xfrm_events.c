@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Kernel events: a thread reads XFRM's multicast groups and raises
+ * acquire, expire, migrate, mapping and policy-gone through the core's
+ * upcalls. When the socket's queue overflows (ENOBUFS) the loss is logged,
+ * the buffer grows, and SAs are checked for soft expires that were lost.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "xfrm.h"
+
+#define EV_GROUPS                                                                  \
+	((1u << (XFRMNLGRP_ACQUIRE - 1)) | (1u << (XFRMNLGRP_EXPIRE - 1)) |        \
+	 (1u << (XFRMNLGRP_POLICY - 1)) | (1u << (XFRMNLGRP_MIGRATE - 1)) |        \
+	 (1u << (XFRMNLGRP_MAPPING - 1)))
+
+static size_t payload_len(const struct nlmsghdr *nlh)
+{
+	return mnl_nlmsg_get_payload_len(nlh);
+}
+
+/* The first template of an acquire names the reqid and the endpoints' family. */
+static const struct xfrm_user_tmpl *first_tmpl(const struct nlmsghdr *nlh, size_t hdr_len)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, hdr_len) {
+		if (mnl_attr_get_type(attr) == XFRMA_TMPL &&
+		    mnl_attr_get_payload_len(attr) >= sizeof(struct xfrm_user_tmpl))
+			return mnl_attr_get_payload(attr);
+	}
+	return NULL;
+}
+
+static void on_acquire(struct knl *kn, const struct nlmsghdr *nlh)
+{
+	const struct xfrm_user_acquire *acq = mnl_nlmsg_get_payload(nlh);
+	const struct xfrm_user_tmpl *t;
+	struct cg_kernel_acquire ev = { 0 };
+	sa_family_t family;
+
+	if (payload_len(nlh) < sizeof(*acq))
+		return;
+	t = first_tmpl(nlh, sizeof(*acq));
+	family = t ? t->family : acq->sel.family;
+	ev.reqid = t ? t->reqid : 0;
+	ev.proto = acq->id.proto;
+	xfrm_ts_from_sel(&acq->sel, &ev.src, &ev.dst);
+	xfrm_ts_from_sel(&acq->policy.sel, &ev.policy_src, &ev.policy_dst);
+	xfrm_addr_get(&acq->saddr, family, &ev.tmpl_src);
+	xfrm_addr_get(&acq->id.daddr, family, &ev.tmpl_dst);
+	cg_kernel_raise_acquire(kn->k, &ev);
+}
+
+static void on_expire(struct knl *kn, const struct nlmsghdr *nlh)
+{
+	const struct xfrm_user_expire *ue = mnl_nlmsg_get_payload(nlh);
+	const struct xfrm_usersa_info *s = &ue->state;
+	struct cg_kernel_expire ev = { 0 };
+
+	if (payload_len(nlh) < sizeof(*ue))
+		return;
+	xfrm_addr_get(&s->saddr, s->family, &ev.id.src);
+	xfrm_addr_get(&s->id.daddr, s->family, &ev.id.dst);
+	ev.id.spi = ntohl(s->id.spi);
+	ev.id.proto = s->id.proto;
+	ev.reqid = s->reqid;
+	ev.hard = ue->hard;
+	cg_kernel_raise_expire(kn->k, &ev);
+}
+
+static void on_mapping(struct knl *kn, const struct nlmsghdr *nlh)
+{
+	const struct xfrm_user_mapping *um = mnl_nlmsg_get_payload(nlh);
+	struct cg_kernel_mapping ev = { 0 };
+
+	if (payload_len(nlh) < sizeof(*um))
+		return;
+	xfrm_addr_get(&um->id.daddr, um->id.family, &ev.id.dst);
+	xfrm_addr_get(&um->old_saddr, um->id.family, &ev.id.src);
+	ev.id.spi = ntohl(um->id.spi);
+	ev.id.proto = um->id.proto;
+	ev.reqid = um->reqid;
+	ev.old_src = ev.id.src;
+	ev.old_src.port = ntohs(um->old_sport);
+	xfrm_addr_get(&um->new_saddr, um->id.family, &ev.new_src);
+	ev.new_src.port = ntohs(um->new_sport);
+	cg_kernel_raise_mapping(kn->k, &ev);
+}
+
+static void migrate_entry(const struct xfrm_user_migrate *um, struct cg_kernel_migrate_entry *e)
+{
+	xfrm_addr_get(&um->old_saddr, um->old_family, &e->old_src);
+	xfrm_addr_get(&um->old_daddr, um->old_family, &e->old_dst);
+	xfrm_addr_get(&um->new_saddr, um->new_family, &e->new_src);
+	xfrm_addr_get(&um->new_daddr, um->new_family, &e->new_dst);
+	e->proto = um->proto;
+	e->mode = xfrm_mode_get(um->mode);
+	e->reqid = um->reqid;
+}
+
+static void on_migrate(struct knl *kn, const struct nlmsghdr *nlh)
+{
+	const struct xfrm_userpolicy_id *pid = mnl_nlmsg_get_payload(nlh);
+	struct cg_kernel_migrate ev = { 0 };
+	const struct nlattr *attr;
+	size_t dropped = 0;
+
+	if (payload_len(nlh) < sizeof(*pid))
+		return;
+	xfrm_ts_from_sel(&pid->sel, &ev.policy.src, &ev.policy.dst);
+	ev.policy.dir = (enum cg_dir)pid->dir;
+	/* The kernel sends one XFRMA_MIGRATE per entry; a request packs them in one. */
+	mnl_attr_for_each(attr, nlh, sizeof(*pid)) {
+		const uint8_t *p = mnl_attr_get_payload(attr);
+		size_t len = mnl_attr_get_payload_len(attr);
+
+		if (mnl_attr_get_type(attr) == XFRMA_KMADDRESS &&
+		    len >= sizeof(struct xfrm_user_kmaddress)) {
+			const struct xfrm_user_kmaddress *km = (const void *)p;
+
+			ev.has_kmaddress = true;
+			xfrm_addr_get(&km->local, km->family, &ev.km_local);
+			xfrm_addr_get(&km->remote, km->family, &ev.km_remote);
+		}
+		if (mnl_attr_get_type(attr) != XFRMA_MIGRATE)
+			continue;
+		for (size_t off = 0; off + sizeof(struct xfrm_user_migrate) <= len;
+		     off += sizeof(struct xfrm_user_migrate)) {
+			if (ev.n_entries == CG_MIGRATE_MAX) {
+				dropped++;
+				continue;
+			}
+			migrate_entry((const void *)(p + off), &ev.entries[ev.n_entries++]);
+		}
+	}
+	if (dropped)
+		cg_log(kn->core, CG_LOG_KNL, CG_LVL_WARN,
+		       "migrate message with %zu entries: only the first %d are delivered",
+		       ev.n_entries + dropped, CG_MIGRATE_MAX);
+	if (!ev.has_kmaddress)
+		cg_log(kn->core, CG_LOG_KNL, CG_LVL_DEBUG, "migrate without KMADDRESS (%zu entries)",
+		       ev.n_entries);
+	cg_kernel_raise_migrate(kn->k, &ev);
+}
+
+static void on_policy_gone(struct knl *kn, const struct nlmsghdr *nlh)
+{
+	struct cg_kernel_policy_gone ev = { 0 };
+
+	/* Our own deletions carry our portid: only other actors' count. */
+	if (nlh->nlmsg_pid == kn->req_portid)
+		return;
+	if (nlh->nlmsg_type == XFRM_MSG_FLUSHPOLICY) {
+		ev.flush = true;
+	} else {
+		const struct xfrm_userpolicy_id *pid = mnl_nlmsg_get_payload(nlh);
+
+		if (payload_len(nlh) < sizeof(*pid))
+			return;
+		xfrm_ts_from_sel(&pid->sel, &ev.id.src, &ev.id.dst);
+		ev.id.dir = (enum cg_dir)pid->dir;
+		if (pid->dir > XFRM_POLICY_FWD)
+			return; /* per-socket policies are not in the SPD */
+	}
+	cg_kernel_raise_policy_gone(kn->k, &ev);
+}
+
+void xfrm_event_dispatch(struct knl *kn, const struct nlmsghdr *nlh)
+{
+	switch (nlh->nlmsg_type) {
+	case XFRM_MSG_ACQUIRE:
+		on_acquire(kn, nlh);
+		break;
+	case XFRM_MSG_EXPIRE:
+		on_expire(kn, nlh);
+		break;
+	case XFRM_MSG_MIGRATE:
+		on_migrate(kn, nlh);
+		break;
+	case XFRM_MSG_MAPPING:
+		on_mapping(kn, nlh);
+		break;
+	case XFRM_MSG_DELPOLICY:
+	case XFRM_MSG_FLUSHPOLICY:
+		on_policy_gone(kn, nlh);
+		break;
+	}
+}
+
+static int ev_cb(const struct nlmsghdr *nlh, void *data)
+{
+	xfrm_event_dispatch(data, nlh);
+	return MNL_CB_OK;
+}
+
+static int set_rcvbuf(struct knl *kn, unsigned bytes)
+{
+	int fd = mnl_socket_get_fd(kn->ev), val = (int)bytes;
+
+	/* SO_RCVBUFFORCE passes net.core.rmem_max as root; otherwise take what is allowed. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &val, sizeof(val)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, sizeof(val)))
+		return -errno;
+	kn->ev_rcvbuf = bytes;
+	return 0;
+}
+
+static void ev_overflow(struct knl *kn)
+{
+	unsigned n = atomic_fetch_add(&kn->overflows, 1) + 1;
+	unsigned grown = kn->ev_rcvbuf * 2;
+	int raised;
+
+	if (grown > XFRM_EV_RCVBUF_MAX)
+		grown = XFRM_EV_RCVBUF_MAX;
+	if (grown > kn->ev_rcvbuf)
+		set_rcvbuf(kn, grown);
+	cg_log(kn->core, CG_LOG_KNL, CG_LVL_WARN,
+	       "kernel events were lost: the XFRM event queue overflowed (%u time%s); "
+	       "receive buffer now %u bytes; checking SAs for missed expires",
+	       n, n == 1 ? "" : "s", kn->ev_rcvbuf);
+	raised = xfrm_resync_expires(kn);
+	if (raised > 0)
+		cg_log(kn->core, CG_LOG_KNL, CG_LVL_INFO, "raised %d soft expires missed in the overflow",
+		       raised);
+}
+
+static void *ev_thread(void *arg)
+{
+	struct knl *kn = arg;
+	char buf[1 << 16];
+	struct pollfd fds[2] = {
+		{ .fd = mnl_socket_get_fd(kn->ev), .events = POLLIN },
+		{ .fd = kn->stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		ssize_t n;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		n = recv(fds[0].fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				ev_overflow(kn);
+			else if (errno != EINTR && errno != EAGAIN)
+				cg_log(kn->core, CG_LOG_KNL, CG_LVL_ERROR,
+				       "reading kernel events failed: %s", strerror(errno));
+			continue;
+		}
+		mnl_cb_run(buf, (size_t)n, 0, 0, ev_cb, kn);
+	}
+	return NULL;
+}
+
+int xfrm_events_start(struct knl *kn)
+{
+	int err;
+
+	kn->ev = mnl_socket_open(NETLINK_XFRM);
+	if (!kn->ev)
+		return -errno;
+	if (mnl_socket_bind(kn->ev, EV_GROUPS, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto err_close;
+	}
+	set_rcvbuf(kn, kn->ev_rcvbuf ? kn->ev_rcvbuf : XFRM_EV_RCVBUF_DEFAULT);
+	kn->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (kn->stop_fd < 0) {
+		err = -errno;
+		goto err_close;
+	}
+	err = -pthread_create(&kn->ev_thread, NULL, ev_thread, kn);
+	if (err)
+		goto err_close_stop;
+	kn->ev_running = true;
+	return 0;
+
+err_close_stop:
+	close(kn->stop_fd);
+	kn->stop_fd = -1;
+err_close:
+	mnl_socket_close(kn->ev);
+	kn->ev = NULL;
+	return err;
+}
+
+void xfrm_events_stop(struct knl *kn)
+{
+	uint64_t one = 1;
+
+	if (kn->ev_running) {
+		if (write(kn->stop_fd, &one, sizeof(one)) != sizeof(one))
+			cg_log(kn->core, CG_LOG_KNL, CG_LVL_WARN, "cannot stop the event reader");
+		pthread_join(kn->ev_thread, NULL);
+		kn->ev_running = false;
+	}
+	if (kn->stop_fd >= 0)
+		close(kn->stop_fd);
+	kn->stop_fd = -1;
+	if (kn->ev)
+		mnl_socket_close(kn->ev);
+	kn->ev = NULL;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kernel backend conformance suite's helpers: a fresh network namespace
+ * per test, a core running the backend under test (CG_KERNEL_BACKEND,
+ * kernel-netlink by default), a second namespace joined by a veth pair,
+ * shell commands, and kernel events captured from the bus.
+ */
+#ifndef KT_H
+#define KT_H
+
+#include <criterion/criterion.h>
+
+#include "testlib.h"
+
+/* Every test runs in its own network namespace, prepared by kt_setup. */
+#define KT_TEST(name, ...) Test(kernel, name, .init = kt_setup, .fini = kt_teardown, ##__VA_ARGS__)
+
+void kt_setup(void);
+void kt_teardown(void);
+
+/* The backend under test. */
+const char *kt_backend(void);
+/* A core with the backend under test; extra_yaml is appended to the config (may be NULL). */
+struct cg_core *kt_core(const char *extra_yaml);
+/* The same with a journal at state_file (cleanup-after-crash tests). */
+struct cg_core *kt_core_journal(const char *state_file);
+
+/* Runs a shell command (printf-style); returns its exit status. */
+int kt_sh(const char *fmt, ...) CG_PRINTF(1, 2);
+/* Runs a shell command and returns its standard output (free it). */
+char *kt_sh_out(const char *fmt, ...) CG_PRINTF(1, 2);
+
+struct cg_addr kt_addr(const char *s);
+struct cg_ts kt_ts(const char *s);
+
+/* Sends one UDP datagram to dst:port from this namespace (errors ignored: it may be trapped). */
+void kt_send_udp(const char *dst, uint16_t port);
+/* A dummy interface d0 with address local/64 and a route to remote_net through it. */
+void kt_dummy(const char *local, const char *remote_net);
+
+/* A second network namespace ("the peer"), named cgk<pid>. */
+struct kt_peer {
+	char name[32];
+	int fd;       /* the peer's namespace */
+	int self_fd;  /* the test's own namespace */
+};
+void kt_peer_new(struct kt_peer *p);
+void kt_peer_free(struct kt_peer *p);
+/* Switches this thread into the peer's namespace and back. */
+void kt_enter(struct kt_peer *p);
+void kt_leave(struct kt_peer *p);
+/* A veth pair veth0 (here, addr_self) <-> veth1 (peer, addr_peer), both up, no DAD. */
+void kt_veth(struct kt_peer *p, const char *addr_self, const char *addr_peer, int prefixlen);
+
+/* Kernel events captured from the bus. */
+#define KT_EVENTS_MAX 256
+struct kt_events {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct cg_event ev[KT_EVENTS_MAX];
+	size_t n;
+	struct cg_core *core;
+	struct cg_bus_sub *sub;
+};
+typedef bool (*kt_match_fn)(const struct cg_event *ev, const void *ctx);
+void kt_events_start(struct kt_events *e, struct cg_core *core, uint64_t mask);
+void kt_events_stop(struct kt_events *e);
+/* Waits up to ms for an event of type that match accepts (NULL: any); copies it to out. */
+bool kt_events_wait(struct kt_events *e, enum cg_event_type type, kt_match_fn match,
+		    const void *ctx, unsigned ms, struct cg_event *out);
+/* How many captured events of type match accepts. */
+size_t kt_events_count(struct kt_events *e, enum cg_event_type type, kt_match_fn match,
+		       const void *ctx);
+
+/* A child SA pair as IKE would install it, for one side. */
+struct kt_child {
+	struct cg_child_install ci;
+	struct cg_ts local_ts, remote_ts;
+	uint8_t key_in[36], key_out[36];
+	uint8_t ikey_in[32], ikey_out[32];
+};
+/*
+ * Fills a child from local to remote. Keys and SPIs depend on the direction
+ * only, so the peer's mirror image (kt_child_fill with the roles swapped)
+ * matches. encr is a CG_ENCR_* (with CG_INTEG_HMAC_SHA2_256_128 when not AEAD).
+ */
+void kt_child_fill(struct kt_child *c, const char *local, const char *remote,
+		   const char *local_ts, const char *remote_ts, enum cg_ipsec_mode mode,
+		   uint16_t encr, uint32_t reqid);
+
+#endif
