@@ -76,8 +76,10 @@ static int sa_store(struct kmem_sa *slot, const struct cg_kernel_sa *sa)
 	    sa->integ_key.len > sizeof(slot->key_buf[1]))
 		return -EINVAL;
 	slot->sa = *sa;
-	memcpy(slot->key_buf[0], sa->encr_key.ptr, sa->encr_key.len);
-	memcpy(slot->key_buf[1], sa->integ_key.ptr, sa->integ_key.len);
+	if (sa->encr_key.len)
+		memcpy(slot->key_buf[0], sa->encr_key.ptr, sa->encr_key.len);
+	if (sa->integ_key.len)
+		memcpy(slot->key_buf[1], sa->integ_key.ptr, sa->integ_key.len);
 	slot->sa.encr_key = CG_CHUNK(slot->key_buf[0], sa->encr_key.len);
 	slot->sa.integ_key = CG_CHUNK(slot->key_buf[1], sa->integ_key.len);
 	slot->larval = false;

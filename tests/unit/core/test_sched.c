@@ -6,7 +6,7 @@
 
 #include <cygnet/cygnet.h>
 
-static int order[64];
+static int order[512];
 static atomic_int n_order;
 static atomic_int freed;
 
@@ -87,7 +87,8 @@ Test(sched, many_timers_keep_heap_order)
 	cr_assert_eq(cg_proc_create(0, &p), 0);
 	cr_assert_eq(cg_sched_create(p, true, &s), 0);
 	for (int i = 0; i < 500; i++)
-		cg_sched_add(s, (uint64_t)((i * 7919) % 1000) + 1, job_record, NULL, NULL, &ids[i]);
+		cg_sched_add(s, (uint64_t)((i * 7919) % 1000) + 1, job_record,
+			     (void *)(intptr_t)((i * 7919) % 1000 + 1), NULL, &ids[i]);
 	/* Cancel every other one, from the middle of the heap. */
 	for (int i = 0; i < 500; i += 2)
 		cr_assert(cg_sched_cancel(s, ids[i]));
@@ -97,6 +98,9 @@ Test(sched, many_timers_keep_heap_order)
 		cg_proc_run_pending(p);
 	}
 	cr_assert_eq(cg_sched_pending(s), 0);
+	cr_assert_eq(atomic_load(&n_order), 250);
+	for (int i = 1; i < 250; i++)
+		cr_assert_leq(order[i - 1], order[i], "timers fired out of deadline order");
 	cg_sched_destroy(s);
 	cg_proc_destroy(p);
 }

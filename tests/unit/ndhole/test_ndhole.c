@@ -201,6 +201,8 @@ Test(ndhole, shutdown_removes_every_hole)
 	cg_core_destroy(core);
 	/* ndhole stops before the backend; the backend then finds nothing of ours left. */
 	cr_assert_eq(tl_logcap_count(&cap, "kernel objects installed by cygnetd"), 0);
+	cap.core = NULL; /* gone: nothing to unregister from */
+	tl_logcap_stop(&cap);
 }
 
 Test(ndhole, bad_values_are_config_errors_with_their_line)
