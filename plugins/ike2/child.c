@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CHILD_SAs (RFC 7296 1.3, 2.9, 2.17): ESP proposals, traffic selector
+ * narrowing, USE_TRANSPORT_MODE, key material, and the kernel state
+ * installed in one step with cg_child_install.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ike2.h"
+
+#define KEYMAT_MAX (2 * (36 + 64))
+
+size_t ike2_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
+		       struct cg_ts *out, size_t max)
+{
+	size_t k = 0;
+
+	if (!n && max) {
+		/* No selectors configured: the IKE address itself, as "dynamic". */
+		out[k++] = cg_ts_from_host(addr);
+		return k;
+	}
+	for (size_t i = 0; i < n && k < max; i++) {
+		if (cfg[i].dynamic) {
+			struct cg_ts ts = cg_ts_from_host(addr);
+
+			ts.proto = cfg[i].ts.proto;
+			ts.from_port = cfg[i].ts.from_port;
+			ts.to_port = cfg[i].ts.to_port;
+			out[k++] = ts;
+		} else {
+			out[k++] = cfg[i].ts;
+		}
+	}
+	return k;
+}
+
+/*
+ * ESP proposals for IKE_AUTH: key exchange methods are left out (no PFS in
+ * the first child), and ESN defaults to "no" when the config says nothing.
+ */
+size_t ike2_child_proposals(const struct cg_child_cfg *cc, bool keep_ke, struct cg_proposal *out,
+			    size_t max)
+{
+	struct cg_proposal def;
+	const struct cg_proposal *src = cc->esp_proposals;
+	size_t n = cc->n_esp_proposals, k = 0;
+	const char *err;
+
+	if (!n) {
+		if (cg_proposal_parse("default", CG_PROTO_ESP, &def, &err))
+			return 0;
+		src = &def;
+		n = 1;
+	}
+	for (size_t i = 0; i < n && k < max; i++) {
+		struct cg_proposal *p = &out[k++];
+		bool esn = false;
+
+		p->protocol = CG_PROTO_ESP;
+		p->n = 0;
+		for (size_t t = 0; t < src[i].n; t++) {
+			if (src[i].t[t].type == CG_TT_KE && !keep_ke)
+				continue;
+			esn |= src[i].t[t].type == CG_TT_ESN;
+			p->t[p->n++] = src[i].t[t];
+		}
+		if (!esn && p->n < CG_PROPOSAL_MAX_TRANSFORMS)
+			p->t[p->n++] = (struct cg_transform){ .type = CG_TT_ESN, .id = CG_ESN_NO };
+	}
+	return k;
+}
+
+static void props_strip_ke(struct cg_proposal *p)
+{
+	size_t k = 0;
+
+	for (size_t t = 0; t < p->n; t++)
+		if (p->t[t].type != CG_TT_KE)
+			p->t[k++] = p->t[t];
+	p->n = k;
+}
+
+int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
+		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+{
+	struct ike2_pending_child *pc = &sa->pending;
+	int err;
+
+	memset(pc, 0, sizeof(*pc));
+	snprintf(pc->name, sizeof(pc->name), "%s", cc->name);
+	pc->trapped = trap_reqid != 0;
+	pc->reqid = trap_reqid ? trap_reqid : cg_kernel_new_reqid(sa->core);
+	pc->n_local_ts = ike2_ts_resolve(cc->local_ts, cc->n_local_ts, &sa->local, pc->local_ts,
+					 IKE2_MAX_TS - 1);
+	pc->n_remote_ts = ike2_ts_resolve(cc->remote_ts, cc->n_remote_ts, &sa->remote,
+					  pc->remote_ts, IKE2_MAX_TS - 1);
+	if (acq) {
+		pc->has_acquire = true;
+		pc->acq_src = acq->src;
+		pc->acq_dst = acq->dst;
+		/* A packet of no particular protocol stands for all ports. */
+		if (acq->src.proto == CG_PROTO_ANY) {
+			pc->acq_src.from_port = pc->acq_dst.from_port = 0;
+			pc->acq_src.to_port = pc->acq_dst.to_port = 0xffff;
+		}
+	}
+	pc->n_props = ike2_child_proposals(cc, false, pc->props, IKE2_MAX_PROPOSALS);
+	pc->transport = cc->mode != CG_CHILD_TUNNEL;
+	if (!pc->n_props)
+		return -ENOPROTOOPT;
+	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, pc->reqid,
+				&pc->spi_in);
+	if (err) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "allocating an SPI failed: %s",
+			    strerror(-err));
+		return err;
+	}
+	pc->active = true;
+	return 0;
+}
+
+void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w)
+{
+	struct ike2_pending_child *pc = &sa->pending;
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
+	size_t ni = 0, nr = 0;
+
+	if (pc->transport)
+		ike2_w_notify(w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ike2_w_sa(w, pc->props, NULL, pc->n_props, pc->spi_in, 4);
+	/* The packet that triggered an acquire goes first (RFC 7296 2.9). */
+	if (pc->has_acquire) {
+		tsi[ni++] = pc->acq_src;
+		tsr[nr++] = pc->acq_dst;
+	}
+	memcpy(tsi + ni, pc->local_ts, pc->n_local_ts * sizeof(*tsi));
+	memcpy(tsr + nr, pc->remote_ts, pc->n_remote_ts * sizeof(*tsr));
+	ike2_w_ts(w, IKE2_PL_TSI, tsi, ni + pc->n_local_ts);
+	ike2_w_ts(w, IKE2_PL_TSR, tsr, nr + pc->n_remote_ts);
+}
+
+static void child_fill_install(struct ike2_sa *sa, const struct ike2_child *c,
+			       struct cg_child_install *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->local = sa->local;
+	ci->remote = sa->remote;
+	ci->mode = c->mode;
+	ci->proxy = c->proxy;
+	ci->proto = IPPROTO_ESP;
+	ci->reqid = c->reqid;
+	ci->spi_in = c->spi_in;
+	ci->spi_out = c->spi_out;
+	ci->encr_alg = c->encr_alg;
+	ci->encr_keylen = c->encr_keylen;
+	ci->integ_alg = c->integ_alg;
+	ci->esn = c->esn;
+	ci->replay_window = c->replay_window;
+	ci->lifetime = c->lifetime;
+	ci->local_ts = c->local_ts;
+	ci->n_local_ts = c->n_local_ts;
+	ci->remote_ts = c->remote_ts;
+	ci->n_remote_ts = c->n_remote_ts;
+	ci->priority = c->priority;
+	ci->policies = c->own_policies;
+}
+
+const struct cg_child_cfg *ike2_child_cfg(const struct ike2_sa *sa, const char *name)
+{
+	for (size_t i = 0; i < sa->conn->n_children; i++)
+		if (!strcmp(sa->conn->children[i].name, name))
+			return &sa->conn->children[i];
+	return NULL;
+}
+
+/* Fills the child's algorithms and config-derived settings from the chosen proposal. */
+void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
+		      const struct cg_child_cfg *cc)
+{
+	const struct cg_transform *encr = cg_proposal_get(sel, CG_TT_ENCR);
+	const struct cg_transform *integ = cg_proposal_get(sel, CG_TT_INTEG);
+	const struct cg_transform *esn = cg_proposal_get(sel, CG_TT_ESN);
+
+	c->encr_alg = encr ? encr->id : CG_ENCR_NULL;
+	c->encr_keylen = encr && encr->keylen ? encr->keylen : ike2_esp_default_keylen(c->encr_alg);
+	c->integ_alg = integ ? integ->id : CG_INTEG_NONE;
+	c->esn = esn && esn->id == CG_ESN_YES;
+	c->proxy = cc && cc->mode == CG_CHILD_TRANSPORT_PROXY;
+	c->replay_window = cc ? cc->replay_window : 32;
+	c->priority = cc ? cc->priority : 0;
+	if (cc) {
+		c->lifetime.soft_secs = cc->rekey_time;
+		c->lifetime.hard_secs = cc->life_time;
+		c->lifetime.soft_bytes = cc->rekey_bytes;
+		c->lifetime.hard_bytes = cc->life_bytes;
+		c->lifetime.soft_packets = cc->rekey_packets;
+		c->lifetime.hard_packets = cc->life_packets;
+	}
+}
+
+/*
+ * Derives the child's keys and installs it. Policies that already exist
+ * (trap policies of the same reqid) carry the SAs as they are.
+ */
+int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, struct cg_chunk shared,
+		       struct cg_chunk ni, struct cg_chunk nr)
+{
+	size_t ek = ike2_esp_encr_keysize(c->encr_alg, c->encr_keylen);
+	size_t ak = ike2_esp_integ_keysize(c->integ_alg);
+	uint8_t km[KEYMAT_MAX];
+	struct cg_child_install ci;
+	const uint8_t *ei = km, *ai = km + ek, *er = km + ek + ak, *ar = km + 2 * ek + ak;
+	int err;
+
+	if (2 * (ek + ak) > sizeof(km))
+		return -EINVAL;
+	/* KEYMAT: encryption then integrity key, initiator-to-responder first (2.17). */
+	err = ike2_keys_child(sa, shared, ni, nr, km, 2 * (ek + ak));
+	if (err)
+		return err;
+	c->own_policies = true;
+	child_fill_install(sa, c, &ci);
+	ci.encr_key_out = CG_CHUNK(sa->initiator ? ei : er, ek);
+	ci.integ_key_out = CG_CHUNK(sa->initiator ? ai : ar, ak);
+	ci.encr_key_in = CG_CHUNK(sa->initiator ? er : ei, ek);
+	ci.integ_key_in = CG_CHUNK(sa->initiator ? ar : ai, ak);
+	err = cg_child_install(sa->core, &ci);
+	if (err == -EEXIST) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_DEBUG,
+			    "policies for reqid %u exist (trap): installing the SAs only", c->reqid);
+		c->own_policies = false;
+		ci.policies = false;
+		err = cg_child_install(sa->core, &ci);
+	}
+	cg_memwipe(km, sizeof(km));
+	if (err)
+		return err;
+	c->installed = true;
+	c->installed_at = time(NULL);
+	cg_sa_add_reqid(sa->entry, c->reqid);
+	return 0;
+}
+
+void ike2_child_publish(struct ike2_sa *sa, const struct ike2_child *c, enum cg_event_type t)
+{
+	struct cg_event ev = { .type = t };
+
+	snprintf(ev.u.child.conn, sizeof(ev.u.child.conn), "%s", sa->name);
+	snprintf(ev.u.child.child, sizeof(ev.u.child.child), "%s", c->name);
+	ev.u.child.unique_id = c->unique_id;
+	ev.u.child.ike_unique_id = cg_sa_unique_id(sa->entry);
+	ev.u.child.reqid = c->reqid;
+	ev.u.child.spi_in = c->spi_in;
+	ev.u.child.spi_out = c->spi_out;
+	ev.u.child.local = sa->local;
+	ev.u.child.remote = sa->remote;
+	cg_bus_publish(sa->core, &ev);
+}
+
+void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c)
+{
+	char l[CG_TS_STRLEN], r[CG_TS_STRLEN];
+
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO,
+		    "CHILD_SA %s{%u} established with SPIs %08x_i %08x_o and TS %s%s === %s%s (%s)",
+		    c->name, c->unique_id, c->spi_in, c->spi_out,
+		    cg_ts_str(&c->local_ts[0], l, sizeof(l)), c->n_local_ts > 1 ? " ..." : "",
+		    cg_ts_str(&c->remote_ts[0], r, sizeof(r)), c->n_remote_ts > 1 ? " ..." : "",
+		    cg_mode_name(c->mode));
+}
+
+/* Intersections of their selectors with ours; the count, 0 when none overlap. */
+size_t ike2_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
+			size_t n_ours, struct cg_ts *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n_theirs; i++)
+		for (size_t j = 0; j < n_ours && k < IKE2_MAX_TS; j++) {
+			struct cg_ts x;
+			bool covered = false;
+
+			if (!cg_ts_intersect(&theirs[i], &ours[j], &x))
+				continue;
+			/* Keep the widest: a selector inside another one adds nothing. */
+			for (size_t d = 0; d < k && !covered; d++)
+				covered = cg_ts_is_subset(&x, &out[d]);
+			if (covered)
+				continue;
+			for (size_t d = 0; d < k;)
+				if (cg_ts_is_subset(&out[d], &x))
+					out[d] = out[--k];
+				else
+					d++;
+			out[k++] = x;
+		}
+	return k;
+}
+
+static void child_refuse(struct ike2_sa *sa, struct ike2_w *w, uint16_t type, const char *why)
+{
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "no CHILD_SA: %s, answering %s", why,
+		    ike2_notify_name(type));
+	ike2_w_notify(w, 0, type, NULL, 0, NULL, 0);
+}
+
+/* Picks the child config whose selectors overlap the request; narrows them. */
+const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_ts *tsi,
+					      size_t n_tsi, const struct cg_ts *tsr, size_t n_tsr,
+					      struct ike2_child *c)
+{
+	for (size_t i = 0; i < sa->conn->n_children; i++) {
+		const struct cg_child_cfg *cc = &sa->conn->children[i];
+		struct cg_ts local[IKE2_MAX_TS], remote[IKE2_MAX_TS];
+		size_t nl = ike2_ts_resolve(cc->local_ts, cc->n_local_ts, &sa->local, local,
+					    IKE2_MAX_TS);
+		size_t nr = ike2_ts_resolve(cc->remote_ts, cc->n_remote_ts, &sa->remote, remote,
+					    IKE2_MAX_TS);
+
+		/* Their TSi is our remote side, their TSr our local side. */
+		c->n_remote_ts = ike2_ts_narrow(tsi, n_tsi, remote, nr, c->remote_ts);
+		c->n_local_ts = ike2_ts_narrow(tsr, n_tsr, local, nl, c->local_ts);
+		if (c->n_remote_ts && c->n_local_ts)
+			return cc;
+	}
+	return NULL;
+}
+
+void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w)
+{
+	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
+	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
+	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
+	struct cg_proposal ours[IKE2_MAX_PROPOSALS], theirs[IKE2_MAX_PROPOSALS], sel;
+	struct ike2_prop props[IKE2_MAX_PROPOSALS];
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
+	size_t n_props, n_tsi, n_tsr, n_ours, n_theirs = 0, idx;
+	uint8_t nums[IKE2_MAX_PROPOSALS];
+	uint32_t spis[IKE2_MAX_PROPOSALS];
+	const struct cg_child_cfg *cc;
+	struct ike2_child *c;
+	uint32_t trap;
+	int err;
+
+	if (!sa_pl || !tsi_pl || !tsr_pl || ike2_sa_parse(sa_pl, props, IKE2_MAX_PROPOSALS, &n_props) ||
+	    ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
+	    ike2_ts_parse(tsr_pl, tsr, IKE2_MAX_TS, &n_tsr)) {
+		child_refuse(sa, w, IKE2_N_INVALID_SYNTAX, "malformed SA, TSi or TSr");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		child_refuse(sa, w, IKE2_N_TEMPORARY_FAILURE, "out of memory");
+		return;
+	}
+	cc = ike2_child_match(sa, tsi, n_tsi, tsr, n_tsr, c);
+	if (!cc) {
+		child_refuse(sa, w, IKE2_N_TS_UNACCEPTABLE, "traffic selectors do not match");
+		goto err_free;
+	}
+	for (size_t i = 0; i < n_props; i++) {
+		if (!props[i].usable || props[i].p.protocol != CG_PROTO_ESP || props[i].spi_size != 4)
+			continue;
+		theirs[n_theirs] = props[i].p;
+		props_strip_ke(&theirs[n_theirs]);
+		nums[n_theirs] = props[i].num;
+		spis[n_theirs++] = (uint32_t)props[i].spi;
+	}
+	n_ours = ike2_child_proposals(cc, false, ours, IKE2_MAX_PROPOSALS);
+	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx)) {
+		child_refuse(sa, w, IKE2_N_NO_PROPOSAL_CHOSEN, "no acceptable ESP proposal");
+		goto err_free;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", cc->name);
+	ike2_child_setup(c, &sel, cc);
+	c->mode = cc->mode != CG_CHILD_TUNNEL &&
+			  ike2_chain_notify(&msg->pl, IKE2_N_USE_TRANSPORT_MODE, NULL)
+		  ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
+	c->spi_out = spis[idx];
+	trap = ike2_trap_reqid(sa->plugin, sa->name, cc->name);
+	c->reqid = trap ? trap : cg_kernel_new_reqid(sa->core);
+	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
+				&c->spi_in);
+	if (!err)
+		err = ike2_child_install(sa, c, CG_CHUNK_EMPTY, sa->ni, sa->nr);
+	if (err) {
+		child_refuse(sa, w, IKE2_N_NO_PROPOSAL_CHOSEN, strerror(-err));
+		goto err_free;
+	}
+	c->unique_id = ike2_next_child_id(sa->plugin);
+	if (c->mode == CG_MODE_TRANSPORT)
+		ike2_w_notify(w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ike2_w_sa(w, &sel, &nums[idx], 1, c->spi_in, 4);
+	ike2_w_ts(w, IKE2_PL_TSI, c->remote_ts, c->n_remote_ts);
+	ike2_w_ts(w, IKE2_PL_TSR, c->local_ts, c->n_local_ts);
+	c->next = sa->children;
+	sa->children = c;
+	ike2_child_log_up(sa, c);
+	ike2_child_publish(sa, c, CG_EV_CHILD_UP);
+	return;
+
+err_free:
+	free(c);
+}
+
+/* Each selector the responder chose lies within one we proposed. */
+bool ike2_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
+		      size_t n_sent, const struct cg_ts *first, bool has_first)
+{
+	for (size_t i = 0; i < n_got; i++) {
+		bool ok = has_first && cg_ts_is_subset(&got[i], first);
+
+		for (size_t j = 0; j < n_sent && !ok; j++)
+			ok = cg_ts_is_subset(&got[i], &sent[j]);
+		if (!ok)
+			return false;
+	}
+	return n_got > 0;
+}
+
+void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	struct ike2_pending_child *pc = &sa->pending;
+	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
+	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
+	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
+	struct ike2_prop prop;
+	struct cg_proposal sel;
+	struct ike2_child *c;
+	size_t n_props, idx;
+	uint16_t error;
+	int err;
+
+	if (!sa_pl) {
+		error = ike2_chain_error(&msg->pl);
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CHILD_SA %s not established: %s", pc->name,
+			    error ? ike2_notify_name(error) : "no SA payload in the response");
+		ike2_child_abandon(sa);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		ike2_child_abandon(sa);
+		return;
+	}
+	if (!tsi_pl || !tsr_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) || n_props != 1 ||
+	    !prop.usable || prop.spi_size != 4 || prop.p.protocol != CG_PROTO_ESP ||
+	    ike2_ts_parse(tsi_pl, c->local_ts, IKE2_MAX_TS, &c->n_local_ts) ||
+	    ike2_ts_parse(tsr_pl, c->remote_ts, IKE2_MAX_TS, &c->n_remote_ts)) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "malformed CHILD_SA in the response");
+		goto err_free;
+	}
+	if (!cg_proposal_select(pc->props, pc->n_props, &prop.p, 1, true, &sel, &idx) ||
+	    prop.p.n != sel.n) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "responder chose an ESP proposal we did not offer");
+		goto err_free;
+	}
+	if (!ike2_ts_within(c->local_ts, c->n_local_ts, pc->local_ts, pc->n_local_ts, &pc->acq_src,
+		       pc->has_acquire) ||
+	    !ike2_ts_within(c->remote_ts, c->n_remote_ts, pc->remote_ts, pc->n_remote_ts, &pc->acq_dst,
+		       pc->has_acquire)) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "responder widened the traffic selectors");
+		goto err_free;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", pc->name);
+	ike2_child_setup(c, &sel, ike2_child_cfg(sa, pc->name));
+	c->mode = pc->transport && ike2_chain_notify(&msg->pl, IKE2_N_USE_TRANSPORT_MODE, NULL)
+		  ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
+	if (pc->transport && c->mode == CG_MODE_TUNNEL)
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO,
+			    "responder did not accept transport mode: using tunnel mode");
+	c->reqid = pc->reqid;
+	c->spi_in = pc->spi_in;
+	c->spi_out = (uint32_t)prop.spi;
+	err = ike2_child_install(sa, c, CG_CHUNK_EMPTY, sa->ni, sa->nr);
+	if (err) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "installing CHILD_SA %s failed: %s",
+			    c->name, strerror(-err));
+		goto err_free;
+	}
+	c->unique_id = ike2_next_child_id(sa->plugin);
+	c->next = sa->children;
+	sa->children = c;
+	if (pc->trapped)
+		ike2_trap_done(sa->plugin, pc->reqid);
+	pc->active = false;
+	ike2_child_log_up(sa, c);
+	ike2_child_publish(sa, c, CG_EV_CHILD_UP);
+	return;
+
+err_free:
+	free(c);
+	ike2_child_abandon(sa);
+}
+
+void ike2_child_abandon(struct ike2_sa *sa)
+{
+	struct ike2_pending_child *pc = &sa->pending;
+
+	if (!pc->active)
+		return;
+	if (pc->spi_in) {
+		struct cg_kernel_sa_id id = {
+			.src = sa->remote, .dst = sa->local, .spi = pc->spi_in, .proto = IPPROTO_ESP,
+		};
+
+		id.src.port = id.dst.port = 0;
+		cg_kernel_del_sa(sa->core, &id);
+	}
+	if (pc->trapped)
+		ike2_trap_done(sa->plugin, pc->reqid);
+	pc->active = false;
+}
+
+void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c)
+{
+	struct cg_child_install ci;
+	int err;
+
+	if (c->installed) {
+		child_fill_install(sa, c, &ci);
+		err = cg_child_uninstall(sa->core, &ci);
+		if (err)
+			ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "removing CHILD_SA %s{%u}: %s",
+				    c->name, c->unique_id, strerror(-err));
+		cg_sa_del_reqid(sa->entry, c->reqid);
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CHILD_SA %s{%u} with SPIs %08x_i %08x_o deleted",
+			    c->name, c->unique_id, c->spi_in, c->spi_out);
+		ike2_child_publish(sa, c, CG_EV_CHILD_DOWN);
+	}
+	free(c);
+}
+
+struct ike2_child *ike2_child_by_spi_out(struct ike2_sa *sa, uint32_t spi)
+{
+	for (struct ike2_child *c = sa->children; c; c = c->next)
+		if (c->spi_out == spi)
+			return c;
+	return NULL;
+}
+
+struct ike2_child *ike2_child_by_spi_in(struct ike2_sa *sa, uint32_t spi)
+{
+	for (struct ike2_child *c = sa->children; c; c = c->next)
+		if (c->spi_in == spi)
+			return c;
+	return NULL;
+}
+
+static void describe_ts(struct cg_out *out, const char *key, const struct cg_ts *ts, size_t n)
+{
+	char buf[CG_TS_STRLEN];
+
+	cg_out_arr_begin(out, key);
+	for (size_t i = 0; i < n; i++)
+		cg_out_str(out, NULL, cg_ts_str(&ts[i], buf, sizeof(buf)));
+	cg_out_arr_end(out);
+}
+
+static void describe_counters(struct ike2_sa *sa, struct cg_out *out, bool inbound, uint32_t spi)
+{
+	struct cg_kernel_sa_id id = {
+		.src = inbound ? sa->remote : sa->local,
+		.dst = inbound ? sa->local : sa->remote,
+		.spi = spi, .proto = IPPROTO_ESP,
+	};
+	struct cg_kernel_sa_stats st;
+
+	id.src.port = id.dst.port = 0;
+	if (cg_kernel_query_sa(sa->core, &id, &st))
+		return;
+	cg_out_uint(out, inbound ? "bytes-in" : "bytes-out", st.bytes);
+	cg_out_uint(out, inbound ? "packets-in" : "packets-out", st.packets);
+}
+
+void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out)
+{
+	int64_t now = time(NULL);
+
+	cg_out_obj_begin(out, NULL);
+	cg_out_str(out, "name", c->name);
+	cg_out_uint(out, "uniqueid", c->unique_id);
+	cg_out_uint(out, "reqid", c->reqid);
+	cg_out_str(out, "state", c->installed ? "INSTALLED" : "CREATED");
+	cg_out_str(out, "mode", c->proxy ? "TRANSPORT_PROXY" : cg_mode_name(c->mode));
+	cg_out_str(out, "protocol", "ESP");
+	cg_out_strf(out, "spi-in", "%08x", c->spi_in);
+	cg_out_strf(out, "spi-out", "%08x", c->spi_out);
+	cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, c->encr_alg));
+	cg_out_uint(out, "encr-keysize", c->encr_keylen);
+	if (c->integ_alg)
+		cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, c->integ_alg));
+	cg_out_bool(out, "esn", c->esn);
+	describe_counters(sa, out, true, c->spi_in);
+	describe_counters(sa, out, false, c->spi_out);
+	cg_out_int(out, "install-time", now - c->installed_at);
+	if (c->lifetime.soft_secs)
+		cg_out_int(out, "rekey-time", c->installed_at + (int64_t)c->lifetime.soft_secs - now);
+	if (c->lifetime.hard_secs)
+		cg_out_int(out, "life-time", c->installed_at + (int64_t)c->lifetime.hard_secs - now);
+	describe_ts(out, "local-ts", c->local_ts, c->n_local_ts);
+	describe_ts(out, "remote-ts", c->remote_ts, c->n_remote_ts);
+	cg_out_obj_end(out);
+}

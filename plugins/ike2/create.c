@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CREATE_CHILD_SA (RFC 7296 1.3): new children and child rekeying in both
+ * roles, with an optional key exchange (PFS) and INVALID_KE_PAYLOAD retry.
+ * Rekeying the IKE SA itself is refused with NO_ADDITIONAL_SAS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike2.h"
+
+#define REKEY_MAX_RESTARTS 1
+
+/* Our key exchange value: creates *ctx and writes the public value into *pub. */
+static int ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub)
+{
+	int err = ke->create(ke, ctx);
+
+	if (err)
+		return err;
+	err = cg_chunk_alloc(pub, ke->public_size);
+	if (!err)
+		err = ke->get_public(*ctx, pub->ptr);
+	if (err) {
+		cg_chunk_free(pub);
+		ke->destroy(*ctx);
+		*ctx = NULL;
+	}
+	return err;
+}
+
+static int ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
+		  struct cg_chunk *shared)
+{
+	int err = ke->set_peer(ctx, peer->data, peer->len);
+
+	if (!err)
+		err = cg_chunk_alloc(shared, ke->shared_size);
+	if (!err)
+		err = ke->get_shared(ctx, shared->ptr);
+	if (err)
+		cg_chunk_clear(shared);
+	return err;
+}
+
+static int new_nonce(struct ike2_sa *sa, struct cg_chunk *nonce)
+{
+	int err = cg_chunk_alloc(nonce, IKE2_NONCE_LEN);
+
+	if (!err)
+		err = cg_random(sa->core, nonce->ptr, nonce->len);
+	return err;
+}
+
+static enum ike2_verdict create_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
+				       uint16_t type, uint16_t group, const char *why)
+{
+	uint8_t data[2] = { group >> 8, group & 0xff };
+	struct ike2_w w;
+
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CREATE_CHILD_SA refused: %s, answering %s", why,
+		    ike2_notify_name(type));
+	ike2_w_init(&w);
+	ike2_w_notify(&w, 0, type, NULL, 0, group ? data : NULL, group ? 2 : 0);
+	ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
+	ike2_w_free(&w);
+	return IKE2_KEEP;
+}
+
+/* The child a REKEY_SA notify names (by the SPI the peer receives on), or NULL. */
+static struct ike2_child *rekeyed_child(struct ike2_sa *sa, const struct ike2_msg *msg,
+					bool *asked)
+{
+	struct ike2_notify n;
+
+	*asked = ike2_chain_notify(&msg->pl, IKE2_N_REKEY_SA, &n);
+	if (!*asked || n.spi_size != 4)
+		return NULL;
+	return ike2_child_by_spi_out(sa, (uint32_t)n.spi[0] << 24 | (uint32_t)n.spi[1] << 16 |
+					     (uint32_t)n.spi[2] << 8 | n.spi[3]);
+}
+
+/* Their usable ESP proposals (SPI size 4), with numbers and SPIs. */
+static size_t esp_theirs(const struct ike2_prop *props, size_t n, struct cg_proposal *out,
+			 uint8_t *nums, uint32_t *spis)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!props[i].usable || props[i].p.protocol != CG_PROTO_ESP || props[i].spi_size != 4)
+			continue;
+		out[k] = props[i].p;
+		nums[k] = props[i].num;
+		spis[k++] = (uint32_t)props[i].spi;
+	}
+	return k;
+}
+
+static bool has_ike_proposal(const struct ike2_prop *props, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (props[i].p.protocol == CG_PROTO_IKE)
+			return true;
+	return false;
+}
+
+enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
+	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
+	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
+	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
+	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
+	struct cg_proposal ours[IKE2_MAX_PROPOSALS], theirs[IKE2_MAX_PROPOSALS], sel;
+	struct ike2_prop props[IKE2_MAX_PROPOSALS];
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
+	struct cg_chunk ni = CG_CHUNK_EMPTY, nr = CG_CHUNK_EMPTY, pub = CG_CHUNK_EMPTY;
+	struct cg_chunk shared = CG_CHUNK_EMPTY;
+	size_t n_props, n_tsi, n_tsr, n_ours, n_theirs, idx;
+	uint8_t nums[IKE2_MAX_PROPOSALS];
+	uint32_t spis[IKE2_MAX_PROPOSALS];
+	const struct cg_child_cfg *cc;
+	const struct cg_ke_alg *ke = NULL;
+	struct ike2_child *c = NULL, *old;
+	enum ike2_verdict v = IKE2_KEEP;
+	void *ke_ctx = NULL;
+	uint16_t group;
+	struct ike2_ke peer;
+	bool rekey;
+	struct ike2_w w;
+	int err;
+
+	if (!sa_pl || !no_pl || ike2_sa_parse(sa_pl, props, IKE2_MAX_PROPOSALS, &n_props) ||
+	    ike2_nonce_parse(no_pl, &ni))
+		return create_refuse(sa, msg, IKE2_N_INVALID_SYNTAX, 0, "SA or nonce malformed");
+	if (has_ike_proposal(props, n_props)) {
+		v = create_refuse(sa, msg, IKE2_N_NO_ADDITIONAL_SAS, 0,
+				  "rekeying the IKE SA is not supported");
+		goto out;
+	}
+	if (!tsi_pl || !tsr_pl || ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
+	    ike2_ts_parse(tsr_pl, tsr, IKE2_MAX_TS, &n_tsr)) {
+		v = create_refuse(sa, msg, IKE2_N_INVALID_SYNTAX, 0, "TSi or TSr malformed");
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		v = create_refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "out of memory");
+		goto out;
+	}
+	old = rekeyed_child(sa, msg, &rekey);
+	if (rekey && !old) {
+		v = create_refuse(sa, msg, IKE2_N_CHILD_SA_NOT_FOUND, 0, "no such CHILD_SA to rekey");
+		goto out;
+	}
+	if (old) {
+		/* A rekeyed child keeps its selectors, mode and reqid. */
+		cc = ike2_child_cfg(sa, old->name);
+		memcpy(c->local_ts, old->local_ts, sizeof(c->local_ts));
+		memcpy(c->remote_ts, old->remote_ts, sizeof(c->remote_ts));
+		c->n_local_ts = old->n_local_ts;
+		c->n_remote_ts = old->n_remote_ts;
+	} else {
+		cc = ike2_child_match(sa, tsi, n_tsi, tsr, n_tsr, c);
+	}
+	if (!cc) {
+		v = create_refuse(sa, msg, IKE2_N_TS_UNACCEPTABLE, 0, "traffic selectors do not match");
+		goto out;
+	}
+	n_ours = ike2_child_proposals(cc, true, ours, IKE2_MAX_PROPOSALS);
+	n_theirs = esp_theirs(props, n_props, theirs, nums, spis);
+	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx)) {
+		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "no acceptable ESP proposal");
+		goto out;
+	}
+	group = cg_proposal_ke(&sel);
+	if (group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != group)) {
+		v = create_refuse(sa, msg, IKE2_N_INVALID_KE_PAYLOAD, group, "another PFS group");
+		goto out;
+	}
+	ke = group ? cg_crypto_ke(sa->core, group) : NULL;
+	if (group && (!ke || ke_begin(ke, &ke_ctx, &pub) || ke_end(ke, ke_ctx, &peer, &shared))) {
+		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange failed");
+		goto out;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", cc->name);
+	ike2_child_setup(c, &sel, cc);
+	if (old)
+		c->mode = old->mode;
+	else
+		c->mode = cc->mode != CG_CHILD_TUNNEL &&
+				  ike2_chain_notify(&msg->pl, IKE2_N_USE_TRANSPORT_MODE, NULL)
+			  ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
+	c->spi_out = spis[idx];
+	c->reqid = old ? old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
+	if (!c->reqid)
+		c->reqid = cg_kernel_new_reqid(sa->core);
+	err = new_nonce(sa, &nr);
+	if (!err)
+		err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
+					&c->spi_in);
+	if (!err)
+		err = ike2_child_install(sa, c, shared, ni, nr);
+	if (err) {
+		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, strerror(-err));
+		goto out;
+	}
+	c->unique_id = ike2_next_child_id(sa->plugin);
+	ike2_w_init(&w);
+	if (c->mode == CG_MODE_TRANSPORT)
+		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ike2_w_sa(&w, &sel, &nums[idx], 1, c->spi_in, 4);
+	ike2_w_nonce(&w, nr);
+	if (group)
+		ike2_w_ke(&w, group, pub.ptr, pub.len);
+	ike2_w_ts(&w, IKE2_PL_TSI, c->remote_ts, c->n_remote_ts);
+	ike2_w_ts(&w, IKE2_PL_TSR, c->local_ts, c->n_local_ts);
+	ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
+	ike2_w_free(&w);
+	c->next = sa->children;
+	sa->children = c;
+	ike2_child_log_up(sa, c);
+	ike2_child_publish(sa, c, old ? CG_EV_CHILD_REKEYED : CG_EV_CHILD_UP);
+	c = NULL;
+out:
+	free(c);
+	if (ke_ctx)
+		ke->destroy(ke_ctx);
+	cg_chunk_clear(&shared);
+	cg_chunk_free(&pub);
+	cg_chunk_free(&ni);
+	cg_chunk_free(&nr);
+	return v;
+}
+
+void ike2_create_abandon(struct ike2_sa *sa)
+{
+	struct ike2_rekey *r = &sa->rekey;
+
+	if (!r->active)
+		return;
+	if (r->spi_in) {
+		struct cg_kernel_sa_id id = {
+			.src = sa->remote, .dst = sa->local, .spi = r->spi_in, .proto = IPPROTO_ESP,
+		};
+
+		id.src.port = id.dst.port = 0;
+		cg_kernel_del_sa(sa->core, &id);
+	}
+	if (r->ke_ctx)
+		r->ke->destroy(r->ke_ctx);
+	cg_chunk_free(&r->nonce);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Sends (or sends again, with another group) our rekeying request. */
+static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
+{
+	struct ike2_rekey *r = &sa->rekey;
+	struct cg_chunk pub = CG_CHUNK_EMPTY;
+	uint8_t spi[4] = { r->old_spi_in >> 24, r->old_spi_in >> 16, r->old_spi_in >> 8, r->old_spi_in };
+	struct ike2_w w;
+	int err;
+
+	if (r->ke_ctx) {
+		r->ke->destroy(r->ke_ctx);
+		r->ke_ctx = NULL;
+	}
+	cg_chunk_free(&r->nonce);
+	err = new_nonce(sa, &r->nonce);
+	if (!err && !r->spi_in)
+		err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, r->reqid,
+					&r->spi_in);
+	if (!err && r->ke_group) {
+		r->ke = cg_crypto_ke(sa->core, r->ke_group);
+		err = r->ke ? ke_begin(r->ke, &r->ke_ctx, &pub) : -ENOPROTOOPT;
+	}
+	if (err)
+		return err;
+	ike2_w_init(&w);
+	ike2_w_notify(&w, CG_PROTO_ESP, IKE2_N_REKEY_SA, spi, 4, NULL, 0);
+	if (old->mode == CG_MODE_TRANSPORT)
+		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ike2_w_sa(&w, r->props, NULL, r->n_props, r->spi_in, 4);
+	ike2_w_nonce(&w, r->nonce);
+	if (r->ke_group)
+		ike2_w_ke(&w, r->ke_group, pub.ptr, pub.len);
+	ike2_w_ts(&w, IKE2_PL_TSI, old->local_ts, old->n_local_ts);
+	ike2_w_ts(&w, IKE2_PL_TSR, old->remote_ts, old->n_remote_ts);
+	err = ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, false, sa->mid_next, &w);
+	ike2_w_free(&w);
+	cg_chunk_free(&pub);
+	return err;
+}
+
+int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in)
+{
+	struct ike2_child *old = ike2_child_by_spi_in(sa, spi_in);
+	struct ike2_rekey *r = &sa->rekey;
+	const struct cg_child_cfg *cc;
+	int err;
+
+	if (!old)
+		return -ENOENT;
+	if (r->active && r->old_spi_in == spi_in)
+		return 0;
+	if (r->active || sa->req.active || sa->state != IKE2_ST_ESTABLISHED) {
+		for (size_t i = 0; i < sa->n_pending_rekeys; i++)
+			if (sa->pending_rekeys[i] == spi_in)
+				return 0;
+		if (sa->n_pending_rekeys == CG_ARRAY_SIZE(sa->pending_rekeys))
+			return -EBUSY;
+		sa->pending_rekeys[sa->n_pending_rekeys++] = spi_in;
+		return 0;
+	}
+	cc = ike2_child_cfg(sa, old->name);
+	if (!cc)
+		return -ENOENT;
+	memset(r, 0, sizeof(*r));
+	r->active = true;
+	snprintf(r->name, sizeof(r->name), "%s", old->name);
+	r->old_spi_in = spi_in;
+	r->reqid = old->reqid;
+	r->n_props = ike2_child_proposals(cc, true, r->props, IKE2_MAX_PROPOSALS);
+	r->ke_group = r->n_props ? cg_proposal_ke(&r->props[0]) : CG_KE_NONE;
+	err = r->n_props ? rekey_send(sa, old) : -ENOPROTOOPT;
+	if (err) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "rekeying CHILD_SA %s{%u} failed: %s",
+			    old->name, old->unique_id, strerror(-err));
+		ike2_create_abandon(sa);
+		return err;
+	}
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "rekeying CHILD_SA %s{%u}", old->name,
+		    old->unique_id);
+	return 0;
+}
+
+/* INVALID_KE_PAYLOAD: retry once with the group the responder wants, if we offered it. */
+static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_child *old = ike2_child_by_spi_in(sa, r->old_spi_in);
+	struct ike2_notify n;
+	uint16_t group;
+	bool offered = false;
+
+	if (!old || !ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n) ||
+	    n.data_len != 2 || r->restarts >= REKEY_MAX_RESTARTS)
+		return false;
+	group = (uint16_t)(n.data[0] << 8 | n.data[1]);
+	for (size_t i = 0; i < r->n_props; i++)
+		offered |= cg_proposal_has_ke(&r->props[i], group);
+	if (!offered || group == r->ke_group)
+		return false;
+	r->restarts++;
+	r->ke_group = group;
+	return rekey_send(sa, old) == 0;
+}
+
+/* Installs the new child from the responder's answer; NULL when it is unusable. */
+static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_msg *msg,
+					 const struct ike2_child *old)
+{
+	struct ike2_rekey *r = &sa->rekey;
+	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
+	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
+	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
+	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
+	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
+	struct cg_chunk nr = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY;
+	struct ike2_child *c = calloc(1, sizeof(*c));
+	struct cg_proposal sel;
+	struct ike2_prop prop;
+	struct ike2_ke peer;
+	size_t n_props, idx;
+	int err = -EBADMSG;
+
+	if (!c)
+		return NULL;
+	if (!sa_pl || !no_pl || !tsi_pl || !tsr_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) ||
+	    n_props != 1 || !prop.usable || prop.spi_size != 4 || ike2_nonce_parse(no_pl, &nr) ||
+	    ike2_ts_parse(tsi_pl, c->local_ts, IKE2_MAX_TS, &c->n_local_ts) ||
+	    ike2_ts_parse(tsr_pl, c->remote_ts, IKE2_MAX_TS, &c->n_remote_ts))
+		goto out;
+	if (!cg_proposal_select(r->props, r->n_props, &prop.p, 1, true, &sel, &idx) ||
+	    prop.p.n != sel.n || cg_proposal_ke(&sel) != r->ke_group ||
+	    !ike2_ts_within(c->local_ts, c->n_local_ts, old->local_ts, old->n_local_ts, NULL, false) ||
+	    !ike2_ts_within(c->remote_ts, c->n_remote_ts, old->remote_ts, old->n_remote_ts, NULL,
+			    false))
+		goto out;
+	if (r->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != r->ke_group ||
+			    ke_end(r->ke, r->ke_ctx, &peer, &shared)))
+		goto out;
+	snprintf(c->name, sizeof(c->name), "%s", old->name);
+	ike2_child_setup(c, &sel, ike2_child_cfg(sa, old->name));
+	c->mode = old->mode;
+	c->reqid = r->reqid;
+	c->spi_in = r->spi_in;
+	c->spi_out = (uint32_t)prop.spi;
+	err = ike2_child_install(sa, c, shared, r->nonce, nr);
+out:
+	cg_chunk_clear(&shared);
+	cg_chunk_free(&nr);
+	if (err) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CREATE_CHILD_SA response unusable: %s",
+			    err == -EBADMSG ? "malformed or not what we offered" : strerror(-err));
+		free(c);
+		return NULL;
+	}
+	r->spi_in = 0; /* the new child owns it now */
+	return c;
+}
+
+enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_child *old, *c;
+	uint16_t error;
+
+	ike2_sa_request_done(sa);
+	if (!r->active) {
+		ike2_sa_run_pending(sa);
+		return IKE2_KEEP;
+	}
+	old = ike2_child_by_spi_in(sa, r->old_spi_in);
+	if (old && rekey_retry_group(sa, msg))
+		return IKE2_KEEP;
+	error = ike2_chain_error(&msg->pl);
+	if (error || !old) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "rekeying CHILD_SA %s failed: %s", r->name,
+			    error ? ike2_notify_name(error) : "the child is gone");
+		ike2_create_abandon(sa);
+		ike2_sa_run_pending(sa);
+		return IKE2_KEEP;
+	}
+	c = rekey_complete(sa, msg, old);
+	if (!c) {
+		ike2_create_abandon(sa);
+		ike2_sa_run_pending(sa);
+		return IKE2_KEEP;
+	}
+	c->unique_id = ike2_next_child_id(sa->plugin);
+	c->next = sa->children;
+	sa->children = c;
+	ike2_child_log_up(sa, c);
+	ike2_child_publish(sa, c, CG_EV_CHILD_REKEYED);
+	ike2_create_abandon(sa);
+	/* The old child goes now that the new one carries the traffic (RFC 7296 2.8). */
+	ike2_info_delete_child(sa, old->spi_in);
+	return IKE2_KEEP;
+}

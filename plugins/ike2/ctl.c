@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Control commands: initiate, terminate, list-sas. A threaded daemon's
+ * `initiate` waits for the outcome (as swanctl --initiate does); a manual
+ * core (tests) returns at once, since its jobs run only when the caller
+ * runs them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ike2.h"
+
+#define INITIATE_WAIT_SECS 30
+
+static const char *state_name(enum ike2_state s)
+{
+	switch (s) {
+	case IKE2_ST_INIT_SENT: return "CONNECTING";
+	case IKE2_ST_INIT_DONE: return "CONNECTING";
+	case IKE2_ST_AUTH_SENT: return "CONNECTING";
+	case IKE2_ST_ESTABLISHED: return "ESTABLISHED";
+	case IKE2_ST_DELETING: return "DELETING";
+	}
+	return "UNKNOWN";
+}
+
+void ike2_sa_describe(void *data, struct cg_out *out)
+{
+	struct ike2_sa *sa = data;
+	const struct cg_transform *t;
+	char a[CG_ADDR_STRLEN], id[CG_ID_STRLEN];
+
+	cg_out_obj_begin(out, NULL);
+	cg_out_str(out, "name", sa->name);
+	cg_out_uint(out, "uniqueid", cg_sa_unique_id(sa->entry));
+	cg_out_uint(out, "version", 2);
+	cg_out_str(out, "state", state_name(sa->state));
+	cg_out_str(out, "local-host", cg_addr_str(&sa->local, a, sizeof(a)));
+	cg_out_uint(out, "local-port", sa->local.port);
+	if (sa->id_local.type != CG_ID_ANY || sa->id_local.data.len)
+		cg_out_str(out, "local-id", cg_id_str(&sa->id_local, id, sizeof(id)));
+	cg_out_str(out, "remote-host", cg_addr_str(&sa->remote, a, sizeof(a)));
+	cg_out_uint(out, "remote-port", sa->remote.port);
+	if (sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING)
+		cg_out_str(out, "remote-id", cg_id_str(&sa->id_remote, id, sizeof(id)));
+	cg_out_bool(out, "initiator", sa->initiator);
+	cg_out_strf(out, "initiator-spi", "%016llx", (unsigned long long)sa->spi_i);
+	cg_out_strf(out, "responder-spi", "%016llx", (unsigned long long)sa->spi_r);
+	if (sa->encr) {
+		t = cg_proposal_get(&sa->proposal, CG_TT_ENCR);
+		cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, t->id));
+		if (t->keylen)
+			cg_out_uint(out, "encr-keysize", t->keylen);
+		if (sa->integ) {
+			t = cg_proposal_get(&sa->proposal, CG_TT_INTEG);
+			cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, t->id));
+		}
+		t = cg_proposal_get(&sa->proposal, CG_TT_PRF);
+		cg_out_str(out, "prf-alg", cg_transform_name(CG_TT_PRF, t->id));
+		cg_out_str(out, "dh-group", cg_transform_name(CG_TT_KE, sa->ke_group));
+	}
+	if (sa->established_at)
+		cg_out_int(out, "established", (int64_t)time(NULL) - sa->established_at);
+	cg_out_arr_begin(out, "child-sas");
+	for (struct ike2_child *c = sa->children; c; c = c->next)
+		ike2_child_describe(sa, c, out);
+	cg_out_arr_end(out);
+	cg_out_obj_end(out);
+}
+
+static void list_one(void *ctx, struct cg_sa *entry)
+{
+	ike2_sa_describe(cg_sa_data(entry), ctx);
+}
+
+static int ctl_list_sas(void *ctx, struct cg_core *core, int argc, char **argv,
+			struct cg_out *out)
+{
+	cg_out_arr_begin(out, "ike-sas");
+	cg_sa_foreach(core, 2, list_one, out);
+	cg_out_arr_end(out);
+	return 0;
+}
+
+/* Value of "--name VALUE" in argv, or NULL. */
+static const char *arg_value(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+/* The connection that has a child of this name (the first one). */
+static bool find_child_conn(struct ike2 *p, const char *child, char *conn, size_t len)
+{
+	struct cg_config *cfg = cg_core_config(p->core);
+	const struct cg_conn_cfg *cc = NULL;
+
+	if (cfg && cg_config_child(cfg, child, &cc) && cc)
+		snprintf(conn, len, "%s", cc->name);
+	cg_config_unref(cfg);
+	return cc != NULL;
+}
+
+/* Waits for the child (or, without one, the IKE SA) of conn to come up. */
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	const char *conn, *child;
+	bool up;
+};
+
+static void wait_event(void *ctx, const struct cg_event *ev)
+{
+	struct waiter *w = ctx;
+	bool hit = false;
+
+	if (ev->type == CG_EV_CHILD_UP && w->child)
+		hit = !strcmp(ev->u.child.conn, w->conn) && !strcmp(ev->u.child.child, w->child);
+	else if (ev->type == CG_EV_IKE_UP && !w->child)
+		hit = !strcmp(ev->u.ike.conn, w->conn);
+	if (!hit)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->up = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
+			struct cg_out *out)
+{
+	struct ike2 *p = ctx;
+	const char *child = arg_value(argc, argv, "--child");
+	const char *ike = arg_value(argc, argv, "--ike");
+	bool wait = cg_proc_threads(cg_core_proc(core)) > 0;
+	struct waiter w = { .child = child };
+	struct cg_bus_sub *sub = NULL;
+	char conn[CG_NAME_MAX];
+	struct timespec until;
+	int err;
+
+	if (!child && !ike) {
+		cg_out_error(out, "usage: initiate --child NAME [--ike NAME] | --ike NAME");
+		return -EINVAL;
+	}
+	if (ike)
+		snprintf(conn, sizeof(conn), "%s", ike);
+	else if (!find_child_conn(p, child, conn, sizeof(conn))) {
+		cg_out_error(out, "no child '%s' in any connection", child);
+		return -ENOENT;
+	}
+	w.conn = conn;
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	if (wait && cg_bus_subscribe(core, CG_EV_BIT(CG_EV_CHILD_UP) | CG_EV_BIT(CG_EV_IKE_UP),
+				     CG_BUS_SYNC, wait_event, &w, &sub))
+		wait = false;
+	err = ike2_initiate(p, conn, child, NULL, 0);
+	if (err) {
+		cg_out_error(out, "initiating %s%s%s failed: %s", conn, child ? "/" : "",
+			     child ? child : "", strerror(-err));
+	} else if (wait) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += INITIATE_WAIT_SECS;
+		pthread_mutex_lock(&w.lock);
+		while (!w.up && pthread_cond_timedwait(&w.cond, &w.lock, &until) == 0)
+			;
+		pthread_mutex_unlock(&w.lock);
+		if (w.up) {
+			cg_out_strf(out, "result", "%s%s%s established", conn, child ? "/" : "",
+				    child ? child : "");
+		} else {
+			cg_out_error(out, "initiating %s%s%s: not established within %d s", conn,
+				     child ? "/" : "", child ? child : "", INITIATE_WAIT_SECS);
+			err = -ETIMEDOUT;
+		}
+	} else {
+		cg_out_strf(out, "result", "initiating %s%s%s", conn, child ? "/" : "",
+			    child ? child : "");
+	}
+	cg_bus_unsubscribe(core, sub);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+	return err;
+}
+
+struct term {
+	const char *ike, *child;
+	long ike_id, child_id;
+	struct id_hits {
+		uint32_t ids[64];
+		size_t n;
+	} hits;
+};
+
+static bool child_hit(const struct term *t, const struct ike2_child *c)
+{
+	return (t->child && !strcmp(c->name, t->child)) ||
+	       (t->child_id > 0 && c->unique_id == (uint32_t)t->child_id);
+}
+
+static void term_collect(void *ctx, struct cg_sa *entry)
+{
+	struct term *t = ctx;
+	struct ike2_sa *sa = cg_sa_data(entry);
+	bool hit = (t->ike && !strcmp(sa->name, t->ike)) ||
+		   (t->ike_id > 0 && cg_sa_unique_id(entry) == (uint32_t)t->ike_id);
+
+	for (struct ike2_child *c = sa->children; c && !hit; c = c->next)
+		hit = child_hit(t, c);
+	if (hit && t->hits.n < CG_ARRAY_SIZE(t->hits.ids))
+		t->hits.ids[t->hits.n++] = cg_sa_unique_id(entry);
+}
+
+/* Terminates what matches in one SA; returns how many SAs were touched. */
+static size_t term_one(struct ike2 *p, const struct term *t, uint32_t id, struct cg_out *out)
+{
+	struct cg_sa *entry = cg_sa_checkout_by_id(p->core, id);
+	struct ike2_sa *sa;
+	size_t n = 0;
+
+	if (!entry)
+		return 0;
+	sa = cg_sa_data(entry);
+	if (t->ike || t->ike_id > 0) {
+		cg_out_strf(out, NULL, "IKE SA %s[%u]", sa->name, id);
+		if (sa->state == IKE2_ST_ESTABLISHED && !ike2_info_delete_ike(sa)) {
+			cg_sa_checkin(p->core, entry);
+			return 1;
+		}
+		if (sa->state != IKE2_ST_DELETING) {
+			ike2_sa_down(sa);
+			cg_sa_checkin_destroy(p->core, entry);
+			return 1;
+		}
+		cg_sa_checkin(p->core, entry);
+		return 1;
+	}
+	for (struct ike2_child *c = sa->children, *next; c; c = next) {
+		next = c->next;
+		if (!child_hit(t, c))
+			continue;
+		cg_out_strf(out, NULL, "CHILD_SA %s{%u}", c->name, c->unique_id);
+		ike2_info_delete_child(sa, c->spi_in);
+		n++;
+	}
+	cg_sa_checkin(p->core, entry);
+	return n;
+}
+
+static int ctl_terminate(void *ctx, struct cg_core *core, int argc, char **argv,
+			 struct cg_out *out)
+{
+	struct ike2 *p = ctx;
+	struct term t = {
+		.ike = arg_value(argc, argv, "--ike"),
+		.child = arg_value(argc, argv, "--child"),
+		.ike_id = arg_value(argc, argv, "--ike-id") ? atol(arg_value(argc, argv, "--ike-id")) : 0,
+		.child_id = arg_value(argc, argv, "--child-id") ? atol(arg_value(argc, argv, "--child-id")) : 0,
+	};
+	size_t n = 0;
+
+	if (!t.ike && !t.child && t.ike_id <= 0 && t.child_id <= 0) {
+		cg_out_error(out, "usage: terminate --ike NAME | --ike-id N | --child NAME | --child-id N");
+		return -EINVAL;
+	}
+	cg_sa_foreach(core, 2, term_collect, &t);
+	cg_out_arr_begin(out, "terminated");
+	for (size_t i = 0; i < t.hits.n; i++)
+		n += term_one(p, &t, t.hits.ids[i], out);
+	cg_out_arr_end(out);
+	if (!n) {
+		cg_out_error(out, "nothing matched");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name, *usage;
+	cg_ctl_fn fn;
+} commands[] = {
+	{ "list-sas", "list-sas: IKE and child SAs with state, algorithms, SPIs, selectors, bytes",
+	  ctl_list_sas },
+	{ "initiate", "initiate --child NAME [--ike NAME] | --ike NAME: start a connection",
+	  ctl_initiate },
+	{ "terminate", "terminate --ike NAME | --ike-id N | --child NAME | --child-id N",
+	  ctl_terminate },
+};
+
+int ike2_ctl_register(struct ike2 *p)
+{
+	for (size_t i = 0; i < CG_ARRAY_SIZE(commands); i++) {
+		int err = cg_control_register(p->core, commands[i].name, commands[i].usage,
+					      commands[i].fn, p);
+
+		if (!err) {
+			p->ctl_mask |= 1u << i;
+		} else if (err == -EEXIST) {
+			cg_log(p->core, CG_LOG_CTL, CG_LVL_DEBUG, "'%s' is provided elsewhere",
+			       commands[i].name);
+		} else {
+			ike2_ctl_unregister(p);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void ike2_ctl_unregister(struct ike2 *p)
+{
+	for (size_t i = 0; i < CG_ARRAY_SIZE(commands); i++)
+		if (p->ctl_mask & (1u << i))
+			cg_control_unregister(p->core, commands[i].name);
+	p->ctl_mask = 0;
+}

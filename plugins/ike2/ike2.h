@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ike2: the IKEv2 protocol (RFC 7296). Private declarations shared by the
+ * plugin's modules:
+ *
+ *   msg.c     wire codec: header, payload chain, every payload type
+ *   sk.c      SK payload encryption and integrity
+ *   keys.c    SKEYSEED, prf+, child key material, AUTH octets
+ *   ikesa.c   the IKE SA object, message IDs, retransmission, response cache
+ *   init.c    IKE_SA_INIT, both roles
+ *   auth.c    IKE_AUTH, both roles
+ *   child.c   CHILD_SA negotiation (proposals, selectors) and kernel install
+ *   info.c    INFORMATIONAL: delete and liveness
+ *   conn.c    finding connections by address and identity
+ *   plugin.c  descriptor, dispatch of received messages, start actions, traps
+ *   ctl.c     control commands
+ */
+#ifndef IKE2_H
+#define IKE2_H
+
+#include <pthread.h>
+
+#include <cygnet/cygnet.h>
+
+/* Exchange types (RFC 7296 3.1). */
+enum {
+	IKE2_EXCH_SA_INIT = 34,
+	IKE2_EXCH_AUTH = 35,
+	IKE2_EXCH_CREATE_CHILD_SA = 36,
+	IKE2_EXCH_INFORMATIONAL = 37,
+};
+
+/* Header flags. */
+#define IKE2_FLAG_I 0x08 /* sent by the original initiator */
+#define IKE2_FLAG_V 0x10
+#define IKE2_FLAG_R 0x20 /* a response */
+
+#define IKE2_VERSION 0x20 /* major 2, minor 0 */
+
+/* Payload types (RFC 7296 3.2). */
+enum {
+	IKE2_PL_NONE = 0,
+	IKE2_PL_SA = 33,
+	IKE2_PL_KE = 34,
+	IKE2_PL_IDI = 35,
+	IKE2_PL_IDR = 36,
+	IKE2_PL_CERT = 37,
+	IKE2_PL_CERTREQ = 38,
+	IKE2_PL_AUTH = 39,
+	IKE2_PL_NONCE = 40,
+	IKE2_PL_NOTIFY = 41,
+	IKE2_PL_DELETE = 42,
+	IKE2_PL_VENDOR = 43,
+	IKE2_PL_TSI = 44,
+	IKE2_PL_TSR = 45,
+	IKE2_PL_SK = 46,
+	IKE2_PL_CP = 47,
+	IKE2_PL_EAP = 48,
+	IKE2_PL_SKF = 53,
+};
+
+/* Notify message types (RFC 7296 3.10.1 and IANA). */
+enum {
+	IKE2_N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
+	IKE2_N_INVALID_IKE_SPI = 4,
+	IKE2_N_INVALID_MAJOR_VERSION = 5,
+	IKE2_N_INVALID_SYNTAX = 7,
+	IKE2_N_INVALID_MESSAGE_ID = 9,
+	IKE2_N_INVALID_SPI = 11,
+	IKE2_N_NO_PROPOSAL_CHOSEN = 14,
+	IKE2_N_INVALID_KE_PAYLOAD = 17,
+	IKE2_N_AUTHENTICATION_FAILED = 24,
+	IKE2_N_SINGLE_PAIR_REQUIRED = 34,
+	IKE2_N_NO_ADDITIONAL_SAS = 35,
+	IKE2_N_INTERNAL_ADDRESS_FAILURE = 36,
+	IKE2_N_FAILED_CP_REQUIRED = 37,
+	IKE2_N_TS_UNACCEPTABLE = 38,
+	IKE2_N_INVALID_SELECTORS = 39,
+	IKE2_N_TEMPORARY_FAILURE = 43,
+	IKE2_N_CHILD_SA_NOT_FOUND = 44,
+	IKE2_N_ERROR_MAX = 16383, /* types below this are errors */
+	IKE2_N_INITIAL_CONTACT = 16384,
+	IKE2_N_SET_WINDOW_SIZE = 16385,
+	IKE2_N_ADDITIONAL_TS_POSSIBLE = 16386,
+	IKE2_N_NAT_DETECTION_SOURCE_IP = 16388,
+	IKE2_N_NAT_DETECTION_DESTINATION_IP = 16389,
+	IKE2_N_COOKIE = 16390,
+	IKE2_N_USE_TRANSPORT_MODE = 16391,
+	IKE2_N_REKEY_SA = 16393,
+	IKE2_N_ESP_TFC_PADDING_NOT_SUPPORTED = 16394,
+	IKE2_N_NON_FIRST_FRAGMENTS_ALSO = 16395,
+	IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED = 16430,
+	IKE2_N_SIGNATURE_HASH_ALGORITHMS = 16431,
+};
+
+/* AUTH methods (RFC 7296 3.8, RFC 7427). */
+enum {
+	IKE2_AUTH_RSA = 1,
+	IKE2_AUTH_PSK = 2,
+	IKE2_AUTH_DSS = 3,
+	IKE2_AUTH_DIGITAL_SIGNATURE = 14,
+};
+
+/* Traffic selector types (RFC 7296 3.13.1). */
+enum {
+	IKE2_TS_IPV4_RANGE = 7,
+	IKE2_TS_IPV6_RANGE = 8,
+};
+
+/* Retransmission defaults, as strongSwan's charon: 4 s, base 1.8, 5 retransmits. */
+#define IKE2_RETRANSMIT_TIMEOUT_MS 4000u
+#define IKE2_RETRANSMIT_BASE 1.8
+#define IKE2_RETRANSMIT_TRIES 5u
+/* A responder's half-open SA dies after this long. */
+#define IKE2_HALF_OPEN_TIMEOUT_MS 30000u
+#define IKE2_NONCE_LEN 32
+#define IKE2_MAX_PAYLOADS 48
+#define IKE2_MAX_PROPOSALS 16
+#define IKE2_MAX_TS 16
+
+/*
+ * msg.c: the codec.
+ */
+
+struct ike2_hdr {
+	uint64_t spi_i, spi_r; /* host order of the 8 wire bytes */
+	uint8_t next;          /* first payload */
+	uint8_t version;
+	uint8_t exchange;
+	uint8_t flags;
+	uint32_t mid;
+	uint32_t length;
+};
+
+/* One payload of a chain; body is borrowed from the message. */
+struct ike2_pl {
+	uint8_t type;
+	bool critical;
+	uint8_t next;          /* the next payload field (for SK: the first inner payload) */
+	const uint8_t *hdr;    /* the generic payload header */
+	const uint8_t *body;   /* after the generic header */
+	size_t len;            /* of body */
+};
+
+struct ike2_chain {
+	struct ike2_pl pl[IKE2_MAX_PAYLOADS];
+	size_t n;
+};
+
+/* Parses the fixed header; -EBADMSG for a short buffer or a length that does not match. */
+int ike2_hdr_parse(const uint8_t *data, size_t len, struct ike2_hdr *h);
+/*
+ * Walks a payload chain starting with type first over data[0..len).
+ * Stops after an SK payload (it must be last). -EBADMSG on any bad length,
+ * a chain that does not end exactly at len, or too many payloads.
+ */
+int ike2_chain_parse(uint8_t first, const uint8_t *data, size_t len, struct ike2_chain *c);
+/* The first payload of a type, or NULL. */
+const struct ike2_pl *ike2_chain_find(const struct ike2_chain *c, uint8_t type);
+/* A payload type this implementation understands. */
+bool ike2_pl_known(uint8_t type);
+/* The first critical payload of an unknown type (0 when none). */
+uint8_t ike2_chain_unknown_critical(const struct ike2_chain *c);
+
+struct ike2_prop {
+	uint8_t num;
+	uint8_t spi_size;
+	uint64_t spi;          /* host order; 4-byte SPIs in the low bits */
+	bool usable;           /* false: contains a transform type or attribute we do not know */
+	struct cg_proposal p;
+};
+/* Parses an SA payload body into at most max proposals. */
+int ike2_sa_parse(const struct ike2_pl *pl, struct ike2_prop *props, size_t max, size_t *n);
+
+struct ike2_notify {
+	uint8_t proto;
+	uint8_t spi_size;
+	uint16_t type;
+	const uint8_t *spi;
+	const uint8_t *data;
+	size_t data_len;
+};
+int ike2_notify_parse(const struct ike2_pl *pl, struct ike2_notify *n);
+/* Finds a notify of type in a chain; fills *n when not NULL. */
+bool ike2_chain_notify(const struct ike2_chain *c, uint16_t type, struct ike2_notify *n);
+/* The first error notify (type < 16384), or 0. */
+uint16_t ike2_chain_error(const struct ike2_chain *c);
+
+struct ike2_ke {
+	uint16_t group;
+	const uint8_t *data;
+	size_t len;
+};
+int ike2_ke_parse(const struct ike2_pl *pl, struct ike2_ke *ke);
+/* Nonce: 16..256 bytes (RFC 7296 3.9). */
+int ike2_nonce_parse(const struct ike2_pl *pl, struct cg_chunk *nonce);
+/* ID payload: fills an owned id. */
+int ike2_id_parse(const struct ike2_pl *pl, struct cg_id *id);
+
+struct ike2_auth {
+	uint8_t method;
+	const uint8_t *data;
+	size_t len;
+};
+int ike2_auth_parse(const struct ike2_pl *pl, struct ike2_auth *a);
+int ike2_ts_parse(const struct ike2_pl *pl, struct cg_ts *ts, size_t max, size_t *n);
+
+struct ike2_delete {
+	uint8_t proto;
+	uint8_t spi_size;
+	uint16_t n_spis;
+	const uint8_t *spis;
+};
+int ike2_delete_parse(const struct ike2_pl *pl, struct ike2_delete *d);
+
+/* A growing buffer that writes a payload chain and patches next-payload fields. */
+struct ike2_w {
+	uint8_t *buf;
+	size_t len, cap;
+	size_t next_at;   /* offset of the pending next-payload byte; SIZE_MAX: `first` */
+	uint8_t first;    /* type of the first payload (for an SK body) */
+	bool failed;      /* an allocation failed: the buffer is unusable */
+};
+
+void ike2_w_init(struct ike2_w *w);
+void ike2_w_free(struct ike2_w *w);
+void ike2_w_put(struct ike2_w *w, const void *data, size_t len);
+void ike2_w_u8(struct ike2_w *w, uint8_t v);
+void ike2_w_u16(struct ike2_w *w, uint16_t v);
+void ike2_w_u32(struct ike2_w *w, uint32_t v);
+void ike2_w_u64(struct ike2_w *w, uint64_t v);
+/* Writes the IKE header (length patched by ike2_w_finish). */
+void ike2_w_hdr(struct ike2_w *w, const struct ike2_hdr *h);
+/* Patches the header's length field. */
+void ike2_w_finish(struct ike2_w *w);
+/* Starts a payload (links it into the chain); returns its offset for ike2_w_end. */
+size_t ike2_w_begin(struct ike2_w *w, uint8_t type, bool critical);
+void ike2_w_end(struct ike2_w *w, size_t start);
+
+/* Typed payload writers. */
+void ike2_w_sa(struct ike2_w *w, const struct cg_proposal *props, const uint8_t *nums, size_t n,
+	       uint64_t spi, uint8_t spi_size);
+void ike2_w_ke(struct ike2_w *w, uint16_t group, const uint8_t *pub, size_t len);
+void ike2_w_nonce(struct ike2_w *w, struct cg_chunk nonce);
+void ike2_w_notify(struct ike2_w *w, uint8_t proto, uint16_t type, const uint8_t *spi,
+		   uint8_t spi_size, const uint8_t *data, size_t len);
+/* Writes an ID payload; *body_off receives the offset of its body (for AUTH). */
+void ike2_w_id(struct ike2_w *w, uint8_t type, const struct cg_id *id, size_t *body_off);
+void ike2_w_auth(struct ike2_w *w, uint8_t method, const uint8_t *data, size_t len);
+void ike2_w_ts(struct ike2_w *w, uint8_t type, const struct cg_ts *ts, size_t n);
+void ike2_w_delete(struct ike2_w *w, uint8_t proto, const uint32_t *spis, size_t n);
+
+const char *ike2_exchange_name(uint8_t exchange);
+const char *ike2_notify_name(uint16_t type);
+const char *ike2_payload_name(uint8_t type);
+
+/*
+ * The IKE SA and its children (ikesa.c, child.c).
+ */
+
+enum ike2_state {
+	IKE2_ST_INIT_SENT = 0, /* initiator: IKE_SA_INIT request out */
+	IKE2_ST_INIT_DONE,     /* responder: IKE_SA_INIT answered, half-open */
+	IKE2_ST_AUTH_SENT,     /* initiator: IKE_AUTH request out */
+	IKE2_ST_ESTABLISHED,
+	IKE2_ST_DELETING,      /* our delete is out */
+};
+
+struct ike2_child {
+	struct ike2_child *next;
+	char name[CG_NAME_MAX];
+	uint32_t unique_id;
+	uint32_t reqid;
+	uint32_t spi_in, spi_out;     /* host order */
+	enum cg_ipsec_mode mode;
+	bool proxy;
+	uint16_t encr_alg, encr_keylen, integ_alg;
+	bool esn;
+	struct cg_ts local_ts[IKE2_MAX_TS], remote_ts[IKE2_MAX_TS];
+	size_t n_local_ts, n_remote_ts;
+	bool installed;
+	bool own_policies;            /* false: trap policies of the same reqid carry it */
+	uint32_t priority;
+	uint32_t replay_window;
+	struct cg_lifetime lifetime;
+	int64_t installed_at;         /* unix time */
+};
+
+/* A child the initiator negotiates with IKE_AUTH (or an acquire asked for). */
+struct ike2_pending_child {
+	bool active;
+	char name[CG_NAME_MAX];
+	uint32_t reqid;
+	uint32_t spi_in;              /* reserved inbound SPI */
+	bool trapped;                 /* trap policies with this reqid exist */
+	bool has_acquire;             /* the triggering packet's selectors go first */
+	struct cg_ts acq_src, acq_dst;
+	struct cg_ts local_ts[IKE2_MAX_TS], remote_ts[IKE2_MAX_TS];
+	size_t n_local_ts, n_remote_ts;
+	struct cg_proposal props[IKE2_MAX_PROPOSALS];
+	size_t n_props;
+	bool transport;
+};
+
+/* Our CREATE_CHILD_SA rekeying one child (RFC 7296 1.3.3). */
+struct ike2_rekey {
+	bool active;
+	char name[CG_NAME_MAX];
+	uint32_t old_spi_in;          /* the child being replaced */
+	uint32_t reqid;
+	uint32_t spi_in;              /* reserved for the new child */
+	struct cg_chunk nonce;
+	uint16_t ke_group;            /* PFS group, CG_KE_NONE without PFS */
+	const struct cg_ke_alg *ke;
+	void *ke_ctx;
+	struct cg_proposal props[IKE2_MAX_PROPOSALS];
+	size_t n_props;
+	unsigned restarts;            /* INVALID_KE_PAYLOAD retries */
+};
+
+struct ike2_request {
+	bool active;
+	uint8_t exchange;
+	uint32_t mid;
+	struct cg_chunk data;         /* the message as sent, for bit-identical retransmits */
+	unsigned tries;               /* retransmissions done */
+	cg_timer_id timer;
+	bool delete_ike;              /* this request deletes the IKE SA */
+};
+
+struct ike2;
+
+struct ike2_sa {
+	struct ike2 *plugin;
+	struct cg_core *core;
+	struct cg_sa *entry;          /* the SA manager's record */
+	struct cg_config *cfg;        /* reference: conn points into it */
+	const struct cg_conn_cfg *conn;
+	char name[CG_NAME_MAX];
+	enum ike2_state state;
+	bool initiator;
+	uint64_t spi_i, spi_r;
+	struct cg_addr local, remote; /* with ports */
+
+	/* IKE_SA_INIT */
+	struct cg_proposal proposal;  /* chosen */
+	uint16_t ke_group;
+	const struct cg_ke_alg *ke;
+	void *ke_ctx;
+	struct cg_chunk ni, nr;
+	struct cg_chunk init_req, init_resp; /* the raw messages, signed by AUTH */
+	struct cg_chunk cookie;
+	unsigned init_retries;        /* INVALID_KE_PAYLOAD and COOKIE restarts */
+
+	/* Keys */
+	const struct cg_prf_alg *prf;
+	const struct cg_encr_alg *encr;
+	const struct cg_integ_alg *integ; /* NULL with an AEAD */
+	struct cg_chunk sk_d, sk_pi, sk_pr;
+	void *encr_out, *encr_in, *integ_out, *integ_in;
+	uint64_t iv_counter;          /* AEAD nonces: never repeat under one key */
+
+	/* Identities */
+	struct cg_id id_local, id_remote;
+
+	/* Message IDs */
+	uint32_t mid_next;            /* our next request */
+	uint32_t mid_peer;            /* the peer's next request */
+	struct ike2_request req;
+	bool has_resp;
+	uint32_t resp_mid;
+	struct cg_chunk resp;         /* our last response, for duplicate requests */
+
+	struct ike2_child *children;
+	struct ike2_pending_child pending;
+	uint32_t pending_child_deletes[8]; /* inbound SPIs waiting for a free request slot */
+	size_t n_pending_child_deletes;
+	bool pending_ike_delete;
+	struct ike2_rekey rekey;
+	uint32_t pending_rekeys[4];   /* inbound SPIs of children to rekey */
+	size_t n_pending_rekeys;
+
+	int64_t established_at;       /* unix time */
+	cg_timer_id half_open_timer;
+	bool down;                    /* ike2_sa_down ran */
+	cg_timer_id dpd_timer;
+};
+
+/* Outcome of handling a message: keep the SA or destroy it after check-in. */
+enum ike2_verdict {
+	IKE2_KEEP = 0,
+	IKE2_DESTROY = 1,
+};
+
+/* A parsed, authenticated message. */
+struct ike2_msg {
+	struct ike2_hdr h;
+	const struct cg_packet *pkt;
+	struct ike2_chain outer;
+	struct ike2_chain pl;         /* the payloads that count (inner ones for SK messages) */
+	uint8_t *plain;               /* decrypted SK contents (owned) */
+};
+
+struct ike2_trap;
+
+/* Plugin state. */
+struct ike2 {
+	struct cg_core *core;
+	struct cg_bus_sub *sub;
+	pthread_mutex_t lock;         /* guards traps and next_child_id */
+	struct ike2_trap *traps;
+	uint32_t next_child_id;
+	unsigned ctl_mask;            /* control commands this plugin registered */
+};
+
+/* ikesa.c */
+int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
+		   const struct cg_conn_cfg *conn, const struct cg_addr *local,
+		   const struct cg_addr *remote, uint64_t spi_i, struct ike2_sa **ret);
+uint64_t ike2_sa_local_spi(const struct ike2_sa *sa);
+/* Writes the header of a message of ours on this SA. */
+void ike2_sa_hdr(const struct ike2_sa *sa, struct ike2_w *w, uint8_t exchange, bool response,
+		 uint32_t mid, uint8_t first);
+/* Sends a new request (takes data), with retransmission. */
+int ike2_sa_send_request(struct ike2_sa *sa, uint8_t exchange, struct cg_chunk data);
+/* Sends a response and keeps it for duplicate requests (takes data). */
+int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data);
+/* Builds and sends an encrypted request/response with the given inner payloads. */
+int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
+		    struct ike2_w *inner);
+/* The request in flight got its response: stop retransmitting. */
+void ike2_sa_request_done(struct ike2_sa *sa);
+/* Runs deletes queued while a request was outstanding. */
+void ike2_sa_run_pending(struct ike2_sa *sa);
+/* Starts the periodic liveness check when the connection sets dpd_delay. */
+void ike2_sa_arm_dpd(struct ike2_sa *sa);
+/* Publishes an IKE SA event. */
+void ike2_sa_publish(struct ike2_sa *sa, enum cg_event_type type);
+/* Formats "name[id] spi_i_spi_r" prefix for log lines. */
+void ike2_sa_log(struct ike2_sa *sa, enum cg_subsys subsys, enum cg_level level,
+		 const char *fmt, ...) CG_PRINTF(4, 5);
+extern const struct cg_sa_ops ike2_sa_ops;
+/* Tears down children and SA state; the caller checks it in destroyed. */
+void ike2_sa_down(struct ike2_sa *sa);
+
+/* sk.c */
+/* Wraps inner payloads in an SK payload and completes the message in *out (allocated). */
+int ike2_sk_seal(struct ike2_sa *sa, const struct ike2_hdr *h, struct ike2_w *inner,
+		 struct cg_chunk *out);
+/* Verifies and decrypts the SK payload of msg; fills msg->pl with the inner chain. */
+int ike2_sk_open(struct ike2_sa *sa, struct ike2_msg *msg);
+
+/* keys.c */
+/* Derives SKEYSEED and the IKE SA keys; sets up the SK contexts. */
+int ike2_keys_derive(struct ike2_sa *sa, struct cg_chunk shared);
+/* Child key material: prf+(SK_d, [g^ir |] Ni | Nr), len bytes into out. */
+int ike2_keys_child(struct ike2_sa *sa, struct cg_chunk shared, struct cg_chunk ni,
+		    struct cg_chunk nr, uint8_t *out, size_t len);
+/* AUTH for PSK (RFC 7296 2.15); out holds prf->out_size bytes. */
+int ike2_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
+		  const uint8_t *id_body, size_t id_len, uint8_t *out);
+/* Bytes of ESP key material for an algorithm (encryption with salt, integrity). */
+size_t ike2_esp_encr_keysize(uint16_t alg, uint16_t keylen);
+size_t ike2_esp_integ_keysize(uint16_t alg);
+/* Key length in bits when the transform does not say (fixed-length algorithms). */
+uint16_t ike2_esp_default_keylen(uint16_t alg);
+
+/* init.c */
+int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
+		  const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
+void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg);
+enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *msg);
+
+/* auth.c */
+int ike2_auth_send(struct ike2_sa *sa);
+enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *msg);
+enum ike2_verdict ike2_auth_response(struct ike2_sa *sa, const struct ike2_msg *msg);
+
+/* child.c */
+/* Prepares sa->pending for child cfg: selectors, proposals, reserved SPI. */
+int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
+		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
+/* Writes [N(USE_TRANSPORT_MODE)] SA TSi TSr for the pending child. */
+void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w);
+/* Responder: negotiates a child from SA/TSi/TSr in msg; writes the answer into w. */
+void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w);
+/* Initiator: completes the pending child from a response. */
+void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* Drops the pending child (releases its SPI). */
+void ike2_child_abandon(struct ike2_sa *sa);
+/* Removes a child from the kernel and frees it (publishes CHILD_DOWN). */
+void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c);
+struct ike2_child *ike2_child_by_spi_out(struct ike2_sa *sa, uint32_t spi);
+struct ike2_child *ike2_child_by_spi_in(struct ike2_sa *sa, uint32_t spi);
+void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out);
+/* ESP proposals of a child config (KE transforms only when keep_ke: PFS). */
+size_t ike2_child_proposals(const struct cg_child_cfg *cc, bool keep_ke, struct cg_proposal *out,
+			    size_t max);
+const struct cg_child_cfg *ike2_child_cfg(const struct ike2_sa *sa, const char *name);
+/* The child config whose selectors overlap TSi/TSr; fills c's narrowed selectors. */
+const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_ts *tsi,
+					    size_t n_tsi, const struct cg_ts *tsr, size_t n_tsr,
+					    struct ike2_child *c);
+/* Algorithms, lifetimes and options of a child from the chosen proposal and its config. */
+void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
+		      const struct cg_child_cfg *cc);
+/* Derives keys from ([shared |] ni | nr) and installs the child in the kernel. */
+int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, struct cg_chunk shared,
+		       struct cg_chunk ni, struct cg_chunk nr);
+void ike2_child_publish(struct ike2_sa *sa, const struct ike2_child *c, enum cg_event_type t);
+void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c);
+/* Intersections of their selectors with ours, widest kept; the count. */
+size_t ike2_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
+		      size_t n_ours, struct cg_ts *out);
+/* Each selector got lies within one sent (or within first, when has_first). */
+bool ike2_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
+		    size_t n_sent, const struct cg_ts *first, bool has_first);
+/* Resolves config selectors ("dynamic" becomes addr). */
+size_t ike2_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
+		       struct cg_ts *out, size_t max);
+
+/* info.c */
+enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *msg);
+enum ike2_verdict ike2_info_response(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* Sends a delete for the IKE SA (or queues it). */
+int ike2_info_delete_ike(struct ike2_sa *sa);
+/* Sends a delete for a child (by inbound SPI) and removes it. */
+int ike2_info_delete_child(struct ike2_sa *sa, uint32_t spi_in);
+
+/* create.c */
+/* Responder: a new or rekeyed CHILD_SA (IKE SA rekeying is refused). */
+enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike2_msg *msg);
+enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* Rekeys the child with this inbound SPI (queued while a request is out). */
+int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in);
+/* Drops our rekeying in progress (releases its SPI and key exchange). */
+void ike2_create_abandon(struct ike2_sa *sa);
+
+/* conn.c */
+/* Resolves a config address list entry; false when it is not a literal. */
+bool ike2_conn_addr(const char *s, struct cg_addr *addr, uint8_t *prefix);
+/* The address list matches a (empty lists and %any match everything). */
+bool ike2_conn_addrs_match(char *const *list, size_t n, const struct cg_addr *a);
+/* First IKEv2 connection whose addresses match. */
+const struct cg_conn_cfg *ike2_conn_by_addrs(const struct cg_config *cfg,
+					     const struct cg_addr *local,
+					     const struct cg_addr *remote);
+/* Best connection for the identities seen in IKE_AUTH (responder). */
+const struct cg_conn_cfg *ike2_conn_by_ids(const struct cg_config *cfg,
+					   const struct cg_addr *local,
+					   const struct cg_addr *remote,
+					   const struct cg_id *peer, const struct cg_id *us,
+					   const struct cg_conn_cfg *current);
+/* Our identity for a conn: the configured one or our IP address. */
+int ike2_conn_local_id(const struct cg_conn_cfg *conn, const struct cg_addr *local,
+		       struct cg_id *id);
+/* Endpoints for initiating conn; ports filled in. */
+int ike2_conn_endpoints(struct ike2 *p, const struct cg_conn_cfg *conn, struct cg_addr *local,
+			struct cg_addr *remote);
+/* Proposals of conn the crypto registry can run (IKE) into out. */
+size_t ike2_conn_ike_proposals(struct ike2 *p, const struct cg_conn_cfg *conn,
+			       struct cg_proposal *out, size_t max);
+
+/* plugin.c */
+uint32_t ike2_next_child_id(struct ike2 *p);
+/* A trapped child was negotiated (or failed): acquires for reqid trigger again. */
+void ike2_trap_done(struct ike2 *p, uint32_t reqid);
+/* The reqid of the trap policies installed for conn/child, 0 when none. */
+uint32_t ike2_trap_reqid(struct ike2 *p, const char *conn, const char *child);
+
+/* ctl.c */
+int ike2_ctl_register(struct ike2 *p);
+void ike2_ctl_unregister(struct ike2 *p);
+void ike2_sa_describe(void *data, struct cg_out *out);
+
+#endif

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The IKE SA object: creation in the SA manager, message IDs, one
+ * outstanding request with bit-identical retransmissions (RFC 7296 2.1,
+ * strongSwan's timing), the cached last response for duplicate requests
+ * (2.1), and teardown.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike2.h"
+
+/* What a timer job needs to find its SA again (the SA may be gone by then). */
+struct sa_timer {
+	struct ike2 *p;
+	uint64_t spi;
+	uint32_t mid;
+	unsigned tries;
+};
+
+uint64_t ike2_sa_local_spi(const struct ike2_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+void ike2_sa_log(struct ike2_sa *sa, enum cg_subsys subsys, enum cg_level level,
+		 const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!cg_log_enabled(sa->core, subsys, level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	cg_log(sa->core, subsys, level, "%s[%u] %016llx_i %016llx_r: %s", sa->name,
+	       sa->entry ? cg_sa_unique_id(sa->entry) : 0, (unsigned long long)sa->spi_i,
+	       (unsigned long long)sa->spi_r, line);
+}
+
+static void sa_free(void *data)
+{
+	struct ike2_sa *sa = data;
+	struct ike2_child *c, *next;
+
+	if (!sa)
+		return;
+	if (sa->req.active && sa->req.timer)
+		cg_timer_cancel(sa->core, sa->req.timer);
+	if (sa->half_open_timer)
+		cg_timer_cancel(sa->core, sa->half_open_timer);
+	if (sa->dpd_timer)
+		cg_timer_cancel(sa->core, sa->dpd_timer);
+	cg_chunk_free(&sa->req.data);
+	cg_chunk_free(&sa->resp);
+	for (c = sa->children; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	if (sa->ke_ctx)
+		sa->ke->destroy(sa->ke_ctx);
+	if (sa->rekey.ke_ctx)
+		sa->rekey.ke->destroy(sa->rekey.ke_ctx);
+	cg_chunk_free(&sa->rekey.nonce);
+	if (sa->encr) {
+		sa->encr->destroy(sa->encr_out);
+		sa->encr->destroy(sa->encr_in);
+	}
+	if (sa->integ) {
+		sa->integ->destroy(sa->integ_out);
+		sa->integ->destroy(sa->integ_in);
+	}
+	cg_chunk_clear(&sa->sk_d);
+	cg_chunk_clear(&sa->sk_pi);
+	cg_chunk_clear(&sa->sk_pr);
+	cg_chunk_free(&sa->ni);
+	cg_chunk_free(&sa->nr);
+	cg_chunk_free(&sa->init_req);
+	cg_chunk_free(&sa->init_resp);
+	cg_chunk_free(&sa->cookie);
+	cg_id_free(&sa->id_local);
+	cg_id_free(&sa->id_remote);
+	cg_config_unref(sa->cfg);
+	free(sa);
+}
+
+const struct cg_sa_ops ike2_sa_ops = {
+	.destroy = sa_free,
+	.describe = ike2_sa_describe,
+};
+
+int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
+		   const struct cg_conn_cfg *conn, const struct cg_addr *local,
+		   const struct cg_addr *remote, uint64_t spi_i, struct ike2_sa **ret)
+{
+	struct ike2_sa *sa = calloc(1, sizeof(*sa));
+	uint64_t spi = 0;
+	int err = -EEXIST;
+
+	if (!sa) {
+		cg_config_unref(cfg);
+		return -ENOMEM;
+	}
+	sa->plugin = p;
+	sa->core = p->core;
+	sa->cfg = cfg;
+	sa->conn = conn;
+	snprintf(sa->name, sizeof(sa->name), "%s", conn->name);
+	sa->initiator = initiator;
+	sa->state = initiator ? IKE2_ST_INIT_SENT : IKE2_ST_INIT_DONE;
+	sa->local = *local;
+	sa->remote = *remote;
+	for (int attempt = 0; attempt < 8 && err == -EEXIST; attempt++) {
+		err = cg_random(p->core, &spi, sizeof(spi));
+		if (err)
+			break;
+		if (!spi || spi == UINT64_MAX) {
+			err = -EEXIST;
+			continue;
+		}
+		err = cg_sa_add(p->core, 2, spi, conn->name, sa, &ike2_sa_ops, &sa->entry);
+	}
+	if (err) {
+		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an IKE SA: %s",
+		       conn->name, strerror(-err));
+		sa_free(sa);
+		return err;
+	}
+	if (initiator) {
+		sa->spi_i = spi;
+	} else {
+		sa->spi_i = spi_i;
+		sa->spi_r = spi;
+		err = cg_sa_set_init_key(sa->entry, spi_i, remote);
+		if (err) {
+			cg_sa_checkin_destroy(p->core, sa->entry);
+			return err;
+		}
+	}
+	*ret = sa;
+	return 0;
+}
+
+void ike2_sa_hdr(const struct ike2_sa *sa, struct ike2_w *w, uint8_t exchange, bool response,
+		 uint32_t mid, uint8_t first)
+{
+	struct ike2_hdr h = {
+		.spi_i = sa->spi_i,
+		.spi_r = sa->state == IKE2_ST_INIT_SENT ? 0 : sa->spi_r,
+		.next = first,
+		.exchange = exchange,
+		.flags = (sa->initiator ? IKE2_FLAG_I : 0) | (response ? IKE2_FLAG_R : 0),
+		.mid = mid,
+	};
+
+	ike2_w_hdr(w, &h);
+}
+
+static int sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
+{
+	int err = cg_ike_send(sa->core, &sa->local, &sa->remote, data.ptr, data.len);
+
+	if (err)
+		ike2_sa_log(sa, CG_LOG_NET, CG_LVL_WARN, "sending %zu bytes failed: %s", data.len,
+			    strerror(-err));
+	return err;
+}
+
+/* 4 s * 1.8^tries, as charon's retransmit_timeout and retransmit_base. */
+static uint64_t retransmit_delay(unsigned tries)
+{
+	double ms = IKE2_RETRANSMIT_TIMEOUT_MS;
+
+	for (unsigned i = 0; i < tries; i++)
+		ms *= IKE2_RETRANSMIT_BASE;
+	return (uint64_t)ms;
+}
+
+static void retransmit_job(void *arg);
+
+static void arm_retransmit(struct ike2_sa *sa)
+{
+	struct sa_timer *t = malloc(sizeof(*t));
+
+	sa->req.timer = 0;
+	if (!t)
+		return;
+	*t = (struct sa_timer){
+		.p = sa->plugin, .spi = ike2_sa_local_spi(sa),
+		.mid = sa->req.mid, .tries = sa->req.tries,
+	};
+	if (cg_timer_add(sa->core, retransmit_delay(sa->req.tries), retransmit_job, t, free,
+			 &sa->req.timer))
+		sa->req.timer = 0;
+}
+
+static void retransmit_job(void *arg)
+{
+	struct sa_timer *t = arg;
+	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
+	struct ike2_sa *sa;
+
+	if (!entry)
+		return;
+	sa = cg_sa_data(entry);
+	if (!sa->req.active || sa->req.mid != t->mid || sa->req.tries != t->tries) {
+		cg_sa_checkin(t->p->core, entry);
+		return;
+	}
+	if (sa->req.tries >= IKE2_RETRANSMIT_TRIES) {
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
+			    "giving up after %u retransmits of %s request %u", sa->req.tries,
+			    ike2_exchange_name(sa->req.exchange), sa->req.mid);
+		sa->req.timer = 0;
+		ike2_sa_down(sa);
+		cg_sa_checkin_destroy(t->p->core, entry);
+		return;
+	}
+	sa->req.tries++;
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "retransmit %u of %s request %u", sa->req.tries,
+		    ike2_exchange_name(sa->req.exchange), sa->req.mid);
+	sa_transmit(sa, sa->req.data);
+	arm_retransmit(sa);
+	cg_sa_checkin(t->p->core, entry);
+}
+
+int ike2_sa_send_request(struct ike2_sa *sa, uint8_t exchange, struct cg_chunk data)
+{
+	if (sa->req.active) {
+		cg_chunk_free(&data);
+		return -EBUSY;
+	}
+	sa->req = (struct ike2_request){
+		.active = true, .exchange = exchange, .mid = sa->mid_next, .data = data,
+	};
+	sa->mid_next++;
+	ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_DEBUG, "sending %s request %u (%zu bytes)",
+		    ike2_exchange_name(exchange), sa->req.mid, data.len);
+	sa_transmit(sa, data);
+	arm_retransmit(sa);
+	return 0;
+}
+
+void ike2_sa_request_done(struct ike2_sa *sa)
+{
+	if (sa->req.active && sa->req.timer)
+		cg_timer_cancel(sa->core, sa->req.timer);
+	cg_chunk_free(&sa->req.data);
+	sa->req = (struct ike2_request){ 0 };
+}
+
+int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data)
+{
+	cg_chunk_free(&sa->resp);
+	sa->resp = data;
+	sa->resp_mid = mid;
+	sa->has_resp = true;
+	ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_DEBUG, "sending response %u (%zu bytes)", mid,
+		    data.len);
+	return sa_transmit(sa, data);
+}
+
+int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
+		    struct ike2_w *inner)
+{
+	struct ike2_hdr h = {
+		.spi_i = sa->spi_i,
+		.spi_r = sa->spi_r,
+		.exchange = exchange,
+		.flags = (sa->initiator ? IKE2_FLAG_I : 0) | (response ? IKE2_FLAG_R : 0),
+		.mid = mid,
+	};
+	struct cg_chunk data;
+	int err;
+
+	err = ike2_sk_seal(sa, &h, inner, &data);
+	if (err) {
+		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_ERROR, "encrypting %s failed: %s",
+			    ike2_exchange_name(exchange), strerror(-err));
+		return err;
+	}
+	return response ? ike2_sa_send_response(sa, mid, data)
+			: ike2_sa_send_request(sa, exchange, data);
+}
+
+void ike2_sa_run_pending(struct ike2_sa *sa)
+{
+	if (sa->req.active || sa->state != IKE2_ST_ESTABLISHED)
+		return;
+	if (sa->pending_ike_delete) {
+		sa->pending_ike_delete = false;
+		ike2_info_delete_ike(sa);
+	} else if (sa->n_pending_rekeys && !sa->rekey.active) {
+		uint32_t spi = sa->pending_rekeys[0];
+
+		sa->n_pending_rekeys--;
+		memmove(sa->pending_rekeys, sa->pending_rekeys + 1,
+			sa->n_pending_rekeys * sizeof(uint32_t));
+		ike2_create_rekey_child(sa, spi);
+	} else if (sa->n_pending_child_deletes) {
+		uint32_t spi = sa->pending_child_deletes[0];
+
+		sa->n_pending_child_deletes--;
+		memmove(sa->pending_child_deletes, sa->pending_child_deletes + 1,
+			sa->n_pending_child_deletes * sizeof(uint32_t));
+		ike2_info_delete_child(sa, spi);
+	}
+}
+
+static void dpd_job(void *arg)
+{
+	struct sa_timer *t = arg;
+	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
+	struct ike2_sa *sa;
+	struct ike2_w w;
+
+	if (!entry)
+		return;
+	sa = cg_sa_data(entry);
+	sa->dpd_timer = 0;
+	if (sa->state == IKE2_ST_ESTABLISHED) {
+		/* An empty INFORMATIONAL; an unanswered one ends the SA like any request. */
+		if (!sa->req.active) {
+			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "sending a liveness check");
+			ike2_w_init(&w);
+			ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w);
+			ike2_w_free(&w);
+		}
+		ike2_sa_arm_dpd(sa);
+	}
+	cg_sa_checkin(t->p->core, entry);
+}
+
+void ike2_sa_arm_dpd(struct ike2_sa *sa)
+{
+	struct sa_timer *t;
+
+	if (!sa->conn->dpd_delay || sa->dpd_timer)
+		return;
+	t = malloc(sizeof(*t));
+	if (!t)
+		return;
+	*t = (struct sa_timer){ .p = sa->plugin, .spi = ike2_sa_local_spi(sa) };
+	if (cg_timer_add(sa->core, sa->conn->dpd_delay * 1000, dpd_job, t, free, &sa->dpd_timer))
+		sa->dpd_timer = 0;
+}
+
+void ike2_sa_publish(struct ike2_sa *sa, enum cg_event_type type)
+{
+	struct cg_event ev = { .type = type };
+
+	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", sa->name);
+	ev.u.ike.unique_id = cg_sa_unique_id(sa->entry);
+	ev.u.ike.spi_i = htobe64(sa->spi_i);
+	ev.u.ike.spi_r = htobe64(sa->spi_r);
+	ev.u.ike.local = sa->local;
+	ev.u.ike.remote = sa->remote;
+	ev.u.ike.version = 2;
+	cg_bus_publish(sa->core, &ev);
+}
+
+void ike2_sa_down(struct ike2_sa *sa)
+{
+	if (sa->down)
+		return;
+	sa->down = true;
+	while (sa->children) {
+		struct ike2_child *c = sa->children;
+
+		sa->children = c->next;
+		ike2_child_destroy(sa, c);
+	}
+	ike2_child_abandon(sa);
+	ike2_create_abandon(sa);
+	if (sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING) {
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA deleted");
+		ike2_sa_publish(sa, CG_EV_IKE_DOWN);
+	}
+	ike2_sa_request_done(sa);
+}

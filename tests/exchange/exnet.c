@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exnet.h"
+
+static int ex_send(void *ctx, const struct cg_addr *src, const struct cg_addr *dst,
+		   const uint8_t *data, size_t len)
+{
+	struct ex_side *s = ctx;
+	struct ex_net *net = s->net;
+	struct ex_pkt p = { .from = s->idx, .src = *src, .dst = *dst, .len = len };
+
+	/* The socket layer fills in our address when the source was %any. */
+	if (p.src.family == AF_UNSPEC || cg_addr_is_any(&p.src)) {
+		uint16_t port = p.src.port;
+
+		p.src = net->addr[s->idx];
+		p.src.port = port ? port : 500;
+	}
+	p.data = malloc(len);
+	cr_assert_not_null(p.data);
+	memcpy(p.data, data, len);
+	if (net->n_queue == net->cap_queue) {
+		net->cap_queue = net->cap_queue ? 2 * net->cap_queue : 16;
+		net->queue = realloc(net->queue, net->cap_queue * sizeof(*net->queue));
+		cr_assert_not_null(net->queue);
+	}
+	net->queue[net->n_queue++] = p;
+	if (net->n_log < EX_LOG_MAX) {
+		struct ex_pkt copy = p;
+
+		copy.data = malloc(len);
+		memcpy(copy.data, data, len);
+		net->sent_at[net->n_log] = cg_now_ms(net->core[s->idx]);
+		net->log[net->n_log++] = copy;
+	}
+	return 0;
+}
+
+void ex_start(struct ex_net *net, const char *left_yaml, const char *right_yaml)
+{
+	const char *yaml[2] = { left_yaml, right_yaml };
+	const char *names[2] = { "left", "right" };
+	struct cg_cfg_errors errs = { 0 };
+
+	memset(net, 0, sizeof(*net));
+	for (int i = 0; i < 2; i++) {
+		int err = 0;
+
+		net->side[i] = (struct ex_side){ .net = net, .idx = i };
+		net->core[i] = tl_core_new(names[i], yaml[i], NULL, &errs, &err);
+		for (size_t e = 0; e < errs.n; e++)
+			fprintf(stderr, "%s: %s\n", names[i], errs.lines[e]);
+		cg_cfg_errors_free(&errs);
+		cr_assert_not_null(net->core[i], "%s core did not start: %d", names[i], err);
+		cg_ike_set_transport(net->core[i], ex_send, &net->side[i]);
+	}
+	cg_addr_parse("2001:db8::1", &net->addr[EX_LEFT]);
+	cg_addr_parse("2001:db8::2", &net->addr[EX_RIGHT]);
+}
+
+static void free_queue(struct ex_net *net)
+{
+	for (size_t i = 0; i < net->n_queue; i++)
+		free(net->queue[i].data);
+	net->n_queue = 0;
+}
+
+void ex_stop(struct ex_net *net)
+{
+	/* Deletes sent while the cores stop land in the queue and are dropped. */
+	for (int i = 0; i < 2; i++) {
+		cg_core_destroy(net->core[i]);
+		net->core[i] = NULL;
+	}
+	free_queue(net);
+	free(net->queue);
+	for (size_t i = 0; i < net->n_log; i++)
+		free(net->log[i].data);
+	net->n_log = 0;
+}
+
+static int side_of(const struct ex_net *net, const struct cg_addr *a)
+{
+	for (int i = 0; i < 2; i++)
+		if (cg_addr_equal(a, &net->addr[i]))
+			return i;
+	return -1;
+}
+
+size_t ex_run(struct ex_net *net)
+{
+	size_t delivered = 0;
+
+	for (int round = 0; round < 1000; round++) {
+		struct ex_pkt *batch;
+		size_t n, ran = tl_run(net->core[0]) + tl_run(net->core[1]);
+
+		if (!net->n_queue) {
+			if (!ran)
+				return delivered;
+			continue;
+		}
+		batch = net->queue;
+		n = net->n_queue;
+		net->queue = NULL;
+		net->n_queue = net->cap_queue = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct ex_pkt *p = &batch[i];
+			enum ex_action a = net->filter ? net->filter(net, p, net->filter_ctx) : EX_DELIVER;
+			int to = side_of(net, &p->dst);
+
+			if (a != EX_DROP && to >= 0) {
+				cg_ike_inject(net->core[to], &p->src, &p->dst, p->data, p->len);
+				delivered++;
+				if (a == EX_DUPLICATE)
+					cg_ike_inject(net->core[to], &p->src, &p->dst, p->data, p->len);
+			}
+			free(p->data);
+		}
+		free(batch);
+	}
+	cr_assert_fail("the exchange did not settle");
+	return delivered;
+}
+
+void ex_advance(struct ex_net *net, uint64_t ms, uint64_t step_ms)
+{
+	while (ms) {
+		uint64_t step = ms < step_ms ? ms : step_ms;
+
+		for (int i = 0; i < 2; i++)
+			cg_sched_advance(cg_core_sched(net->core[i]), step);
+		ex_run(net);
+		ms -= step;
+	}
+}
+
+char *ex_ctl(struct ex_net *net, int side, const char *line)
+{
+	char *reply = tl_ctl(net->core[side], line);
+
+	ex_run(net);
+	return reply;
+}
+
+size_t ex_ctl_count(struct ex_net *net, int side, const char *line, const char *needle)
+{
+	char *reply = tl_ctl(net->core[side], line);
+	size_t n = 0;
+
+	for (const char *p = reply; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(reply);
+	return n;
+}
+
+uint8_t ex_exchange(const struct ex_pkt *p)
+{
+	return p->len >= 28 ? p->data[18] : 0;
+}
+
+bool ex_is_response(const struct ex_pkt *p)
+{
+	return p->len >= 28 && (p->data[19] & 0x20);
+}
+
+size_t ex_count(const struct ex_net *net, int side, uint8_t exchange, bool response)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < net->n_log; i++)
+		if (net->log[i].from == side && ex_exchange(&net->log[i]) == exchange &&
+		    ex_is_response(&net->log[i]) == response)
+			n++;
+	return n;
+}
+
+void ex_inject(struct ex_net *net, int from, const uint8_t *data, size_t len)
+{
+	struct cg_addr src = net->addr[from], dst = net->addr[!from];
+
+	src.port = dst.port = 500;
+	cg_ike_inject(net->core[!from], &src, &dst, data, len);
+	ex_run(net);
+}
+
+bool ex_has_notify(const struct ex_pkt *p, uint16_t type, uint8_t *data, size_t *len)
+{
+	uint8_t next = p->len >= 28 ? p->data[16] : 0;
+	size_t off = 28;
+
+	while (next && off + 4 <= p->len) {
+		size_t plen = (size_t)p->data[off + 2] << 8 | p->data[off + 3];
+
+		if (plen < 4 || off + plen > p->len)
+			return false;
+		if (next == 41 && plen >= 8) {
+			uint8_t spi_size = p->data[off + 5];
+			uint16_t t = (uint16_t)(p->data[off + 6] << 8 | p->data[off + 7]);
+
+			if (t == type && (size_t)8 + spi_size <= plen) {
+				if (data && len) {
+					*len = plen - 8 - spi_size;
+					memcpy(data, p->data + off + 8 + spi_size, *len);
+				}
+				return true;
+			}
+		}
+		next = p->data[off];
+		off += plen;
+	}
+	return false;
+}
