@@ -68,7 +68,7 @@ sc_ctl() { local ns=$1; shift; ip netns exec "$ns" "$SC_BIN/cygnetctl" -s "$SC_T
 
 # sc_esp_packets NS: packets counted on the namespace's ESP SAs.
 sc_esp_packets() {
-  ip -n "$1" -s xfrm state 2>/dev/null | awk '/^ *[0-9]+\(bytes\), [0-9]+\(packets\)/ {
+  ip -n "$1" -s xfrm state 2>/dev/null | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
     gsub(/\(packets\)/, "", $2); n += $2 } END { print n + 0 }'
 }
 

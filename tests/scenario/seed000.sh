@@ -80,8 +80,29 @@ if [ "$ndhole" = true ]; then
   else
     sc_fail "after the reboot the hosts did not recover within 30 s"
   fi
-  ip -n cg-a xfrm policy | grep -q "type 135" || ip -n cg-a xfrm policy | grep -q "proto ipv6-icmp" ||
-    sc_fail "no ND bypass policy in the kernel"
+  # On the wire: ND in the clear, echo requests only inside ESP.
+  ip netns exec cg-a tcpdump -n -i cg-va -w "$SC_TMP/wire.pcap" 'icmp6 or esp' >/dev/null 2>&1 &
+  dump=$!
+  sleep 1
+  ip -n cg-a neigh flush all
+  ip netns exec cg-a ping -6 -c2 -W1 2001:db8:1::2 >/dev/null 2>&1
+  sleep 1
+  kill "$dump"; wait "$dump" 2>/dev/null
+  ns=$(tcpdump -n -r "$SC_TMP/wire.pcap" 'icmp6 and ip6[40] == 135' 2>/dev/null | wc -l)
+  echo_clear=$(tcpdump -n -r "$SC_TMP/wire.pcap" 'icmp6 and ip6[40] == 128' 2>/dev/null | wc -l)
+  esp=$(tcpdump -n -r "$SC_TMP/wire.pcap" 'esp' 2>/dev/null | wc -l)
+  if [ "$ns" -gt 0 ] && [ "$echo_clear" = 0 ] && [ "$esp" -gt 0 ]; then
+    sc_pass "on the wire: $ns neighbour solicitations in the clear, echo only in ESP ($esp ESP packets)"
+  else
+    sc_fail "on the wire: $ns NS in the clear, $echo_clear echo requests in the clear, $esp ESP packets"
+  fi
+  holes=$(ip -n cg-b xfrm policy | grep -c "priority 1000 ")
+  if [ "$holes" -ge 15 ]; then
+    sc_pass "the restarted side has its $holes ND bypass policies (5 types x in/out/fwd)"
+  else
+    sc_fail "the restarted side has $holes ND bypass policies, expected 15"
+    ip -n cg-b xfrm policy
+  fi
 else
   if $recovered; then
     sc_fail "negative control: without ndhole the hosts recovered, so the scenario cannot tell"
