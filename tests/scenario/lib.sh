@@ -17,6 +17,7 @@ sc_pass() { sc_log "ok: $*"; }
 sc_require() {
   [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces, XFRM)"; exit 1; }
   [ -x "$SC_BIN/cygnetd" ] || { echo "no $SC_BIN/cygnetd: build first"; exit 1; }
+  command -v tcpdump >/dev/null || { echo "needs tcpdump (tools/deps.sh installs it)"; exit 1; }
   ip netns add cg-probe 2>/dev/null && ip netns del cg-probe ||
     { echo "cannot create network namespaces"; exit 1; }
   if ! ip xfrm state add src ::1 dst ::1 proto esp spi 0x100 mode transport \

@@ -81,9 +81,10 @@ if [ "$ndhole" = true ]; then
     sc_fail "after the reboot the hosts did not recover within 30 s"
   fi
   # On the wire: ND in the clear, echo requests only inside ESP.
-  ip netns exec cg-a tcpdump -n -i cg-va -w "$SC_TMP/wire.pcap" 'icmp6 or esp' >/dev/null 2>&1 &
+  ip netns exec cg-a tcpdump -U -n -i cg-va -w "$SC_TMP/wire.pcap" 'icmp6 or esp' \
+    >"$SC_TMP/tcpdump.log" 2>&1 &
   dump=$!
-  sleep 1
+  for _ in $(seq 50); do grep -q listening "$SC_TMP/tcpdump.log" && break; sleep 0.2; done
   ip -n cg-a neigh flush all
   ip netns exec cg-a ping -6 -c2 -W1 2001:db8:1::2 >/dev/null 2>&1
   sleep 1
