@@ -22,7 +22,7 @@
 
 #include "ctl_priv.h"
 
-#define CTL_DEFAULT_PATH "/run/cygnet/cygnetd.ctl"
+#define CTL_DEFAULT_PATH "/run/cygnet/cygnetd.sock"
 #define CTL_MAX_CLIENTS 16
 #define CTL_IO_TIMEOUT_SECS 5
 
