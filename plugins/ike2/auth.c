@@ -39,8 +39,8 @@ static int auth_compute(struct ike2_sa *sa, bool of_initiator, const struct cg_i
 }
 
 /* Checks the peer's AUTH payload against its ID payload; true when authentic. */
-static bool auth_verify(struct ike2_sa *sa, const struct ike2_pl *id_pl,
-			const struct ike2_pl *auth_pl)
+static bool auth_verify(struct ike2_sa *sa, const struct ike2_msg *msg,
+			const struct ike2_pl *id_pl, const struct ike2_pl *auth_pl)
 {
 	bool of_initiator = !sa->initiator;
 	uint8_t expected[AUTH_MAX];
@@ -48,12 +48,8 @@ static bool auth_verify(struct ike2_sa *sa, const struct ike2_pl *id_pl,
 
 	if (ike2_auth_parse(auth_pl, &auth))
 		return false;
-	if (auth.method != IKE2_AUTH_PSK) {
-		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
-			    "peer uses AUTH method %u; only pre-shared keys are supported",
-			    auth.method);
-		return false;
-	}
+	if (auth.method != IKE2_AUTH_PSK)
+		return ike2_pubkey_verify(sa, &msg->pl, id_pl, &auth);
 	if (sa->conn->remote.auth == CG_AUTH_PUBKEY) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
 			    "peer authenticates with a pre-shared key, the connection wants pubkey");
@@ -74,11 +70,12 @@ static int write_id_auth(struct ike2_sa *sa, struct ike2_w *w, uint8_t id_type)
 	size_t body;
 	int err;
 
-	if (sa->conn->local.auth == CG_AUTH_PUBKEY) {
-		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_ERROR,
-			    "certificate authentication is not supported by this version");
-		return -EOPNOTSUPP;
-	}
+	/* A DN from the config has no DER yet. */
+	err = ike2_id_complete(sa->core, &sa->id_local);
+	if (err)
+		return err;
+	if (sa->conn->local.auth == CG_AUTH_PUBKEY)
+		return ike2_pubkey_write_id_auth(sa, w, id_type);
 	ike2_w_id(w, id_type, &sa->id_local, &body);
 	if (w->failed)
 		return -ENOMEM;
@@ -107,9 +104,13 @@ int ike2_auth_send(struct ike2_sa *sa)
 	err = write_id_auth(sa, &w, IKE2_PL_IDI);
 	if (err)
 		goto out;
+	if (sa->initial_contact)
+		ike2_w_notify(&w, 0, IKE2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
+	ike2_pubkey_write_certreq(sa, &w);
 	/* Name the responder's identity when we know it (IDr, RFC 7296 3.5). */
-	if (sa->conn->remote.id.type != CG_ID_ANY)
-		ike2_w_id(&w, IKE2_PL_IDR, &sa->conn->remote.id, NULL);
+	if (!ike2_id_is_pattern(&sa->id_remote) && !ike2_id_complete(sa->core, &sa->id_remote))
+		ike2_w_id(&w, IKE2_PL_IDR, &sa->id_remote, NULL);
+	ike2_cp_write_request(sa, &w);
 	if (sa->pending.active)
 		ike2_child_write_request(sa, &w);
 	err = ike2_sa_send_sk(sa, IKE2_EXCH_AUTH, false, sa->mid_next, &w);
@@ -129,6 +130,8 @@ static void auth_established(struct ike2_sa *sa)
 		    id_text(&sa->id_local, a), id_text(&sa->id_remote, b));
 	ike2_sa_publish(sa, CG_EV_IKE_UP);
 	ike2_sa_arm_dpd(sa);
+	ike2_rekey_arm(sa);
+	ike2_nat_arm_keepalive(sa);
 }
 
 /* Responder: AUTHENTICATION_FAILED, after which the SA is gone (RFC 7296 2.21.2). */
@@ -161,6 +164,9 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 	if (!idi_pl || !auth_pl || ike2_id_parse(idi_pl, &sa->id_remote) ||
 	    (idr_pl && ike2_id_parse(idr_pl, &idr)))
 		return auth_refuse(sa, msg, "IDi or AUTH missing or malformed");
+	ike2_id_complete(sa->core, &sa->id_remote);
+	ike2_id_complete(sa->core, &idr);
+	ike2_pubkey_note_peer(sa, &msg->pl);
 	conn = ike2_conn_by_ids(sa->cfg, &sa->local, &sa->remote, &sa->id_remote,
 				idr_pl ? &idr : NULL, sa->conn);
 	cg_id_free(&idr);
@@ -173,7 +179,7 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 	cg_id_free(&sa->id_local);
 	if (ike2_conn_local_id(conn, &sa->local, &sa->id_local))
 		return auth_refuse(sa, msg, "no local identity");
-	if (!auth_verify(sa, idi_pl, auth_pl))
+	if (!auth_verify(sa, msg, idi_pl, auth_pl))
 		return auth_refuse(sa, msg, id_text(&sa->id_remote, a));
 
 	ike2_w_init(&w);
@@ -187,11 +193,28 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 		sa->half_open_timer = 0;
 	}
 	auth_established(sa);
-	if (ike2_chain_find(&msg->pl, IKE2_PL_SA))
+	ike2_contact_established(sa, msg);
+	/* Virtual IPs first: they are the child's "dynamic" remote selectors. */
+	if (ike2_cp_respond(sa, msg, &w) && ike2_chain_find(&msg->pl, IKE2_PL_SA))
 		ike2_child_respond(sa, msg, &w);
 	ike2_sa_send_sk(sa, IKE2_EXCH_AUTH, true, msg->h.mid, &w);
 	ike2_w_free(&w);
 	return IKE2_KEEP;
+}
+
+/*
+ * Initiator: the responder did not authenticate. Tell it in an INFORMATIONAL
+ * of its own (RFC 7296 2.21.2), then forget the SA without waiting.
+ */
+static enum ike2_verdict auth_reject_responder(struct ike2_sa *sa)
+{
+	struct ike2_w w;
+
+	ike2_w_init(&w);
+	ike2_w_notify(&w, 0, IKE2_N_AUTHENTICATION_FAILED, NULL, 0, NULL, 0);
+	ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w);
+	ike2_w_free(&w);
+	return IKE2_DESTROY;
 }
 
 enum ike2_verdict ike2_auth_response(struct ike2_sa *sa, const struct ike2_msg *msg)
@@ -211,7 +234,7 @@ enum ike2_verdict ike2_auth_response(struct ike2_sa *sa, const struct ike2_msg *
 			    error ? ike2_notify_name(error) : "no IDr or AUTH in the response");
 		return IKE2_DESTROY;
 	}
-	if (ike2_id_parse(idr_pl, &idr)) {
+	if (ike2_id_parse(idr_pl, &idr) || ike2_id_complete(sa->core, &idr)) {
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_WARN, "malformed IDr");
 		return IKE2_DESTROY;
 	}
@@ -219,16 +242,19 @@ enum ike2_verdict ike2_auth_response(struct ike2_sa *sa, const struct ike2_msg *
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "peer identity '%s' is not the configured one",
 			    id_text(&idr, a));
 		cg_id_free(&idr);
-		return IKE2_DESTROY;
+		return auth_reject_responder(sa);
 	}
 	cg_id_free(&sa->id_remote);
 	sa->id_remote = idr;
-	if (!auth_verify(sa, idr_pl, auth_pl)) {
+	if (!auth_verify(sa, msg, idr_pl, auth_pl)) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "authentication of '%s' failed",
 			    id_text(&sa->id_remote, a));
-		return IKE2_DESTROY;
+		return auth_reject_responder(sa);
 	}
 	auth_established(sa);
+	ike2_contact_established(sa, msg);
+	if (!ike2_cp_complete(sa, msg))
+		return IKE2_KEEP;
 	if (sa->pending.active)
 		ike2_child_complete(sa, msg);
 	ike2_sa_run_pending(sa);

@@ -95,10 +95,10 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 	snprintf(pc->name, sizeof(pc->name), "%s", cc->name);
 	pc->trapped = trap_reqid != 0;
 	pc->reqid = trap_reqid ? trap_reqid : cg_kernel_new_reqid(sa->core);
-	pc->n_local_ts = ike2_ts_resolve(cc->local_ts, cc->n_local_ts, &sa->local, pc->local_ts,
-					 IKE2_MAX_TS - 1);
-	pc->n_remote_ts = ike2_ts_resolve(cc->remote_ts, cc->n_remote_ts, &sa->remote,
-					  pc->remote_ts, IKE2_MAX_TS - 1);
+	pc->n_local_ts = ike2_cp_ts_resolve(sa, true, cc->local_ts, cc->n_local_ts, pc->local_ts,
+					    IKE2_MAX_TS - 1);
+	pc->n_remote_ts = ike2_cp_ts_resolve(sa, false, cc->remote_ts, cc->n_remote_ts,
+					     pc->remote_ts, IKE2_MAX_TS - 1);
 	if (acq) {
 		pc->has_acquire = true;
 		pc->acq_src = acq->src;
@@ -161,6 +161,7 @@ static void child_fill_install(struct ike2_sa *sa, const struct ike2_child *c,
 	ci->integ_alg = c->integ_alg;
 	ci->esn = c->esn;
 	ci->replay_window = c->replay_window;
+	ike2_nat_encap_ports(sa, &ci->encap_local_port, &ci->encap_remote_port);
 	ci->lifetime = c->lifetime;
 	ci->local_ts = c->local_ts;
 	ci->n_local_ts = c->n_local_ts;
@@ -317,10 +318,10 @@ const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_
 	for (size_t i = 0; i < sa->conn->n_children; i++) {
 		const struct cg_child_cfg *cc = &sa->conn->children[i];
 		struct cg_ts local[IKE2_MAX_TS], remote[IKE2_MAX_TS];
-		size_t nl = ike2_ts_resolve(cc->local_ts, cc->n_local_ts, &sa->local, local,
-					    IKE2_MAX_TS);
-		size_t nr = ike2_ts_resolve(cc->remote_ts, cc->n_remote_ts, &sa->remote, remote,
-					    IKE2_MAX_TS);
+		size_t nl = ike2_cp_ts_resolve(sa, true, cc->local_ts, cc->n_local_ts, local,
+					       IKE2_MAX_TS);
+		size_t nr = ike2_cp_ts_resolve(sa, false, cc->remote_ts, cc->n_remote_ts, remote,
+					       IKE2_MAX_TS);
 
 		/* Their TSi is our remote side, their TSr our local side. */
 		c->n_remote_ts = ike2_ts_narrow(tsi, n_tsi, remote, nr, c->remote_ts);

@@ -2,7 +2,7 @@
 /*
  * CREATE_CHILD_SA (RFC 7296 1.3): new children and child rekeying in both
  * roles, with an optional key exchange (PFS) and INVALID_KE_PAYLOAD retry.
- * Rekeying the IKE SA itself is refused with NO_ADDITIONAL_SAS.
+ * Rekeying the IKE SA itself is rekey.c's; so is resolving rekey collisions.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,8 +13,7 @@
 
 #define REKEY_MAX_RESTARTS 1
 
-/* Our key exchange value: creates *ctx and writes the public value into *pub. */
-static int ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub)
+int ike2_ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub)
 {
 	int err = ke->create(ke, ctx);
 
@@ -31,8 +30,8 @@ static int ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub
 	return err;
 }
 
-static int ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
-		  struct cg_chunk *shared)
+int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
+		struct cg_chunk *shared)
 {
 	int err = ke->set_peer(ctx, peer->data, peer->len);
 
@@ -135,9 +134,12 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 	if (!sa_pl || !no_pl || ike2_sa_parse(sa_pl, props, IKE2_MAX_PROPOSALS, &n_props) ||
 	    ike2_nonce_parse(no_pl, &ni))
 		return create_refuse(sa, msg, IKE2_N_INVALID_SYNTAX, 0, "SA or nonce malformed");
+	if (sa->rekeyed) {
+		v = create_refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "the IKE SA is being replaced");
+		goto out;
+	}
 	if (has_ike_proposal(props, n_props)) {
-		v = create_refuse(sa, msg, IKE2_N_NO_ADDITIONAL_SAS, 0,
-				  "rekeying the IKE SA is not supported");
+		v = ike2_rekey_ike_respond(sa, msg, props, n_props, ni);
 		goto out;
 	}
 	if (!tsi_pl || !tsr_pl || ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
@@ -181,7 +183,8 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		goto out;
 	}
 	ke = group ? cg_crypto_ke(sa->core, group) : NULL;
-	if (group && (!ke || ke_begin(ke, &ke_ctx, &pub) || ke_end(ke, ke_ctx, &peer, &shared))) {
+	if (group && (!ke || ike2_ke_begin(ke, &ke_ctx, &pub) ||
+		      ike2_ke_end(ke, ke_ctx, &peer, &shared))) {
 		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange failed");
 		goto out;
 	}
@@ -223,6 +226,8 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 	sa->children = c;
 	ike2_child_log_up(sa, c);
 	ike2_child_publish(sa, c, old ? CG_EV_CHILD_REKEYED : CG_EV_CHILD_UP);
+	if (old && sa->rekey.active && sa->rekey.old_spi_in == old->spi_in)
+		ike2_rekey_child_collision(sa, c->spi_in, ni, nr);
 	c = NULL;
 out:
 	free(c);
@@ -252,6 +257,8 @@ void ike2_create_abandon(struct ike2_sa *sa)
 	if (r->ke_ctx)
 		r->ke->destroy(r->ke_ctx);
 	cg_chunk_free(&r->nonce);
+	cg_chunk_free(&r->nonce_r);
+	cg_chunk_free(&r->collided_nonce);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -275,7 +282,7 @@ static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 					&r->spi_in);
 	if (!err && r->ke_group) {
 		r->ke = cg_crypto_ke(sa->core, r->ke_group);
-		err = r->ke ? ke_begin(r->ke, &r->ke_ctx, &pub) : -ENOPROTOOPT;
+		err = r->ke ? ike2_ke_begin(r->ke, &r->ke_ctx, &pub) : -ENOPROTOOPT;
 	}
 	if (err)
 		return err;
@@ -391,7 +398,7 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 			    false))
 		goto out;
 	if (r->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != r->ke_group ||
-			    ke_end(r->ke, r->ke_ctx, &peer, &shared)))
+			    ike2_ke_end(r->ke, r->ke_ctx, &peer, &shared)))
 		goto out;
 	snprintf(c->name, sizeof(c->name), "%s", old->name);
 	ike2_child_setup(c, &sel, ike2_child_cfg(sa, old->name));
@@ -400,6 +407,10 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	c->spi_in = r->spi_in;
 	c->spi_out = (uint32_t)prop.spi;
 	err = ike2_child_install(sa, c, shared, r->nonce, nr);
+	if (!err) {
+		r->nonce_r = nr;
+		nr = CG_CHUNK_EMPTY;
+	}
 out:
 	cg_chunk_clear(&shared);
 	cg_chunk_free(&nr);
@@ -419,6 +430,8 @@ enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ik
 	struct ike2_child *old, *c;
 	uint16_t error;
 
+	if (sa->ike_rekey.active)
+		return ike2_rekey_ike_response(sa, msg);
 	ike2_sa_request_done(sa);
 	if (!r->active) {
 		ike2_sa_run_pending(sa);
@@ -446,6 +459,14 @@ enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ik
 	sa->children = c;
 	ike2_child_log_up(sa, c);
 	ike2_child_publish(sa, c, CG_EV_CHILD_REKEYED);
+	if (ike2_rekey_child_lost(sa)) {
+		/* Both rekeyed it: ours made the redundant child, so ours goes (2.8.1). */
+		uint32_t redundant = c->spi_in;
+
+		ike2_create_abandon(sa);
+		ike2_info_delete_child(sa, redundant);
+		return IKE2_KEEP;
+	}
 	ike2_create_abandon(sa);
 	/* The old child goes now that the new one carries the traffic (RFC 7296 2.8). */
 	ike2_info_delete_child(sa, old->spi_in);

@@ -64,6 +64,7 @@ void ike2_sa_describe(void *data, struct cg_out *out)
 	}
 	if (sa->established_at)
 		cg_out_int(out, "established", (int64_t)time(NULL) - sa->established_at);
+	ike2_cp_describe(sa, out);
 	cg_out_arr_begin(out, "child-sas");
 	for (struct ike2_child *c = sa->children; c; c = c->next)
 		ike2_child_describe(sa, c, out);
@@ -291,6 +292,7 @@ static const struct {
 	  ctl_initiate },
 	{ "terminate", "terminate --ike NAME | --ike-id N | --child NAME | --child-id N",
 	  ctl_terminate },
+	{ "rekey", "rekey --ike NAME | --ike-id N: rekey an IKE SA", ike2_ctl_rekey },
 };
 
 int ike2_ctl_register(struct ike2 *p)

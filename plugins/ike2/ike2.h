@@ -9,10 +9,16 @@
  *   ikesa.c   the IKE SA object, message IDs, retransmission, response cache
  *   init.c    IKE_SA_INIT, both roles
  *   auth.c    IKE_AUTH, both roles
+ *   pubkey.c  certificates and signature authentication (RFC 7427)
  *   child.c   CHILD_SA negotiation (proposals, selectors) and kernel install
  *   info.c    INFORMATIONAL: delete and liveness
  *   conn.c    finding connections by address and identity
  *   plugin.c  descriptor, dispatch of received messages, start actions, traps
+ *   rekey.c   IKE SA rekeying, rekey collisions (2.8.1, 2.8.2)
+ *   nat.c     NAT detection, port 4500, keepalives
+ *   cookie.c  the responder's COOKIE (2.6)
+ *   contact.c INITIAL_CONTACT and the unique policy
+ *   cp.c      configuration payload: virtual IPs from pools
  *   ctl.c     control commands
  */
 #ifndef IKE2_H
@@ -98,6 +104,9 @@ enum {
 	IKE2_AUTH_RSA = 1,
 	IKE2_AUTH_PSK = 2,
 	IKE2_AUTH_DSS = 3,
+	IKE2_AUTH_ECDSA_256 = 9,  /* RFC 4754 */
+	IKE2_AUTH_ECDSA_384 = 10,
+	IKE2_AUTH_ECDSA_521 = 11,
 	IKE2_AUTH_DIGITAL_SIGNATURE = 14,
 };
 
@@ -203,6 +212,13 @@ struct ike2_auth {
 	size_t len;
 };
 int ike2_auth_parse(const struct ike2_pl *pl, struct ike2_auth *a);
+/* CERT and CERTREQ payloads: an encoding octet and its data (RFC 7296 3.6, 3.7). */
+struct ike2_cert_pl {
+	uint8_t encoding;
+	const uint8_t *data;
+	size_t len;
+};
+int ike2_cert_parse(const struct ike2_pl *pl, struct ike2_cert_pl *c);
 int ike2_ts_parse(const struct ike2_pl *pl, struct cg_ts *ts, size_t max, size_t *n);
 
 struct ike2_delete {
@@ -247,6 +263,9 @@ void ike2_w_notify(struct ike2_w *w, uint8_t proto, uint16_t type, const uint8_t
 /* Writes an ID payload; *body_off receives the offset of its body (for AUTH). */
 void ike2_w_id(struct ike2_w *w, uint8_t type, const struct cg_id *id, size_t *body_off);
 void ike2_w_auth(struct ike2_w *w, uint8_t method, const uint8_t *data, size_t len);
+/* A CERT or CERTREQ payload (type) with its encoding octet. */
+void ike2_w_cert(struct ike2_w *w, uint8_t type, uint8_t encoding, const uint8_t *data,
+		 size_t len);
 void ike2_w_ts(struct ike2_w *w, uint8_t type, const struct cg_ts *ts, size_t n);
 void ike2_w_delete(struct ike2_w *w, uint8_t proto, const uint32_t *spis, size_t n);
 
@@ -316,6 +335,22 @@ struct ike2_rekey {
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
 	size_t n_props;
 	unsigned restarts;            /* INVALID_KE_PAYLOAD retries */
+	struct cg_chunk nonce_r;      /* the responder's nonce, for a collision */
+	uint32_t collided_spi_in;     /* the child the peer's colliding rekey created */
+	struct cg_chunk collided_nonce; /* lowest nonce of that exchange */
+};
+
+/* Our CREATE_CHILD_SA rekeying the IKE SA (RFC 7296 1.3.2, 2.18). */
+struct ike2_ike_rekey {
+	bool active;
+	uint64_t spi;                 /* our SPI for the new IKE SA */
+	struct cg_chunk nonce;
+	uint16_t ke_group;
+	const struct cg_ke_alg *ke;
+	void *ke_ctx;
+	unsigned restarts;
+	uint64_t collided_spi;        /* our SPI of the SA a colliding rekey of the peer made */
+	struct cg_chunk collided_nonce; /* lowest nonce of that exchange */
 };
 
 struct ike2_request {
@@ -326,6 +361,27 @@ struct ike2_request {
 	unsigned tries;               /* retransmissions done */
 	cg_timer_id timer;
 	bool delete_ike;              /* this request deletes the IKE SA */
+};
+
+/* One IPv4 and one IPv6 virtual IP per IKE SA. */
+#define IKE2_MAX_VIPS 2
+
+/* A virtual IP: ours as initiator, the peer's as responder. */
+struct ike2_vip {
+	struct cg_addr addr;
+	uint8_t prefixlen;            /* as sent in INTERNAL_IP6_ADDRESS */
+	char pool[CG_NAME_MAX];       /* responder: the pool it is leased from */
+	bool installed;               /* initiator: we put it on an interface */
+};
+
+/* What the configuration payload settled for an IKE SA (cp.c). */
+struct ike2_cp {
+	struct ike2_vip vips[IKE2_MAX_VIPS];
+	size_t n_vips;
+	struct cg_addr dns[4];        /* initiator: DNS servers received */
+	size_t n_dns;
+	struct cg_ts subnets[8];      /* initiator: INTERNAL_IP4/6_SUBNET received */
+	size_t n_subnets;
 };
 
 struct ike2;
@@ -362,6 +418,8 @@ struct ike2_sa {
 
 	/* Identities */
 	struct cg_id id_local, id_remote;
+	uint16_t peer_sig_hashes;     /* bit n: the peer announced hash algorithm n (RFC 7427) */
+	bool peer_certreq;            /* the peer sent a CERTREQ */
 
 	/* Message IDs */
 	uint32_t mid_next;            /* our next request */
@@ -384,6 +442,21 @@ struct ike2_sa {
 	cg_timer_id half_open_timer;
 	bool down;                    /* ike2_sa_down ran */
 	cg_timer_id dpd_timer;
+
+	/* IKE SA rekeying (rekey.c) */
+	struct ike2_ike_rekey ike_rekey;
+	cg_timer_id rekey_timer;
+	bool rekeyed;                 /* replaced by another IKE SA: no IKE_DOWN when it goes */
+
+	/* NAT traversal (nat.c) */
+	bool nat_local, nat_remote;   /* a NAT in front of us, in front of the peer */
+	cg_timer_id keepalive_timer;
+
+	/* INITIAL_CONTACT (contact.c) */
+	bool initial_contact;         /* send it in our IKE_AUTH */
+
+	/* Configuration payload (cp.c) */
+	struct ike2_cp cp;
 };
 
 /* Outcome of handling a message: keep the SA or destroy it after check-in. */
@@ -411,6 +484,8 @@ struct ike2 {
 	struct ike2_trap *traps;
 	uint32_t next_child_id;
 	unsigned ctl_mask;            /* control commands this plugin registered */
+	uint64_t cookie_threshold;    /* half-open SAs from which COOKIEs are demanded */
+	uint8_t cookie_secret[32];
 };
 
 /* ikesa.c */
@@ -453,6 +528,9 @@ int ike2_sk_open(struct ike2_sa *sa, struct ike2_msg *msg);
 /* keys.c */
 /* Derives SKEYSEED and the IKE SA keys; sets up the SK contexts. */
 int ike2_keys_derive(struct ike2_sa *sa, struct cg_chunk shared);
+/* The same for a rekeyed IKE SA: SKEYSEED = prf_old(SK_d old, g^ir | Ni | Nr) (2.18). */
+int ike2_keys_derive_rekey(struct ike2_sa *sa, const struct cg_prf_alg *old_prf,
+			   struct cg_chunk old_sk_d, struct cg_chunk shared);
 /* Child key material: prf+(SK_d, [g^ir |] Ni | Nr), len bytes into out. */
 int ike2_keys_child(struct ike2_sa *sa, struct cg_chunk shared, struct cg_chunk ni,
 		    struct cg_chunk nr, uint8_t *out, size_t len);
@@ -466,10 +544,29 @@ size_t ike2_esp_integ_keysize(uint16_t alg);
 uint16_t ike2_esp_default_keylen(uint16_t alg);
 
 /* init.c */
+/* Looks up the algorithms of a chosen IKE proposal. */
+int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel);
 int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 		  const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
 void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg);
 enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *msg);
+
+/* pubkey.c */
+/* Fills in a DN identity's missing half: DER from its text, or text from its DER. */
+int ike2_id_complete(struct cg_core *core, struct cg_id *id);
+/* %any or a wildcard ("*.example.org", "CN=*"): something to match, not to send. */
+bool ike2_id_is_pattern(const struct cg_id *id);
+/* N(SIGNATURE_HASH_ALGORITHMS) for IKE_SA_INIT, when a PKI backend is loaded. */
+void ike2_pubkey_write_hashes(struct ike2_sa *sa, struct ike2_w *w);
+/* Notes the peer's SIGNATURE_HASH_ALGORITHMS and CERTREQ in a message. */
+void ike2_pubkey_note_peer(struct ike2_sa *sa, const struct ike2_chain *c);
+/* CERTREQ naming the keys of remote.cacerts (when send_certreq and remote auth pubkey). */
+void ike2_pubkey_write_certreq(struct ike2_sa *sa, struct ike2_w *w);
+/* Writes our ID (from the certificate when none is configured), CERT(s) and signature AUTH. */
+int ike2_pubkey_write_id_auth(struct ike2_sa *sa, struct ike2_w *w, uint8_t id_type);
+/* The peer's certificate is trusted, holds its identity, and its AUTH signature verifies. */
+bool ike2_pubkey_verify(struct ike2_sa *sa, const struct ike2_chain *c,
+			const struct ike2_pl *id_pl, const struct ike2_auth *auth);
 
 /* auth.c */
 int ike2_auth_send(struct ike2_sa *sa);
@@ -528,13 +625,92 @@ int ike2_info_delete_ike(struct ike2_sa *sa);
 int ike2_info_delete_child(struct ike2_sa *sa, uint32_t spi_in);
 
 /* create.c */
-/* Responder: a new or rekeyed CHILD_SA (IKE SA rekeying is refused). */
+/* Responder: a new or rekeyed CHILD_SA (an IKE SA rekey goes to rekey.c). */
 enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike2_msg *msg);
 enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ike2_msg *msg);
 /* Rekeys the child with this inbound SPI (queued while a request is out). */
 int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in);
 /* Drops our rekeying in progress (releases its SPI and key exchange). */
 void ike2_create_abandon(struct ike2_sa *sa);
+/* A key exchange: our value (creates *ctx, writes pub), then the shared secret. */
+int ike2_ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub);
+int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
+		struct cg_chunk *shared);
+
+/* rekey.c */
+/* Arms the IKE SA's rekey timer from the connection's rekey_time and rand_time. */
+void ike2_rekey_arm(struct ike2_sa *sa);
+/* Starts rekeying the IKE SA now. */
+int ike2_rekey_ike_start(struct ike2_sa *sa);
+/* Responder: a CREATE_CHILD_SA request that rekeys the IKE SA. */
+enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_msg *msg,
+					 const struct ike2_prop *props, size_t n_props,
+					 struct cg_chunk ni);
+enum ike2_verdict ike2_rekey_ike_response(struct ike2_sa *sa, const struct ike2_msg *msg);
+void ike2_rekey_ike_abandon(struct ike2_sa *sa);
+/* Child rekey collision: notes the peer's exchange, and whether ours lost (2.8.1). */
+void ike2_rekey_child_collision(struct ike2_sa *sa, uint32_t new_spi_in, struct cg_chunk ni,
+				struct cg_chunk nr);
+bool ike2_rekey_child_lost(struct ike2_sa *sa);
+/* Lowest nonce of an exchange; compares two of them (memcmp order, shorter first). */
+int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b);
+/* The `rekey` control command. */
+int ike2_ctl_rekey(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out);
+
+/* nat.c */
+/* Writes NAT_DETECTION_SOURCE_IP and _DESTINATION_IP for an IKE_SA_INIT message. */
+void ike2_nat_write(struct ike2_sa *sa, struct ike2_w *w);
+/* Compares the peer's NAT detection notifies with the addresses msg came by. */
+void ike2_nat_detect(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* Initiator: moves to the NAT-T port after IKE_SA_INIT when a NAT was seen (or encap). */
+void ike2_nat_float(struct ike2_sa *sa);
+/* Takes the peer's new address from an authentic message (2.23). */
+void ike2_nat_update(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* UDP encapsulation ports for the SA's children (0 when none). */
+void ike2_nat_encap_ports(const struct ike2_sa *sa, uint16_t *local, uint16_t *remote);
+/* Starts NAT keepalives when we are behind a NAT. */
+void ike2_nat_arm_keepalive(struct ike2_sa *sa);
+
+/* cookie.c */
+int ike2_cookie_setup(struct ike2 *p);
+/* Plugin section `ike2:` (cookie_threshold). */
+int ike2_config_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs);
+/*
+ * Responder: true when msg may create state. Otherwise a COOKIE was sent
+ * (above the threshold, without a valid cookie in msg).
+ */
+bool ike2_cookie_admit(struct ike2 *p, const struct ike2_msg *msg);
+
+/* contact.c */
+/* Initiator: decides whether our IKE_AUTH carries INITIAL_CONTACT (no SA checked out). */
+bool ike2_contact_first(struct ike2 *p, const struct cg_conn_cfg *conn,
+			const struct cg_addr *local, const struct cg_addr *remote);
+/* After authentication: INITIAL_CONTACT received, unique policy; queues the cleanup. */
+void ike2_contact_established(struct ike2_sa *sa, const struct ike2_msg *msg);
+
+/* cp.c */
+/* Initiator: CP(CFG_REQUEST) for the connection's vips (nothing when it has none). */
+void ike2_cp_write_request(struct ike2_sa *sa, struct ike2_w *w);
+/*
+ * Responder: leases addresses for a CFG_REQUEST and writes CP(CFG_REPLY),
+ * or the error notify; false when no child may be created.
+ */
+bool ike2_cp_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w);
+/*
+ * Initiator: takes the CFG_REPLY and installs the addresses. False when we
+ * asked for addresses and got none: the pending child is dropped and the
+ * IKE SA is being deleted.
+ */
+bool ike2_cp_complete(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* Selectors of one side; "dynamic" is that side's virtual IPs when it has (or asks for) them. */
+size_t ike2_cp_ts_resolve(const struct ike2_sa *sa, bool local, const struct cg_ts_cfg *cfg,
+			  size_t n, struct cg_ts *out, size_t max);
+/* Hands the virtual IPs to the SA that replaces from (IKE SA rekeying). */
+void ike2_cp_move(struct ike2_sa *from, struct ike2_sa *to);
+/* Removes the addresses we installed and returns the leases (IKE SA down). */
+void ike2_cp_release(struct ike2_sa *sa);
+/* list-sas: local-vips or remote-vips, dns, subnets. */
+void ike2_cp_describe(const struct ike2_sa *sa, struct cg_out *out);
 
 /* conn.c */
 /* Resolves a config address list entry; false when it is not a literal. */

@@ -56,6 +56,11 @@ static void sa_free(void *data)
 		cg_timer_cancel(sa->core, sa->half_open_timer);
 	if (sa->dpd_timer)
 		cg_timer_cancel(sa->core, sa->dpd_timer);
+	if (sa->rekey_timer)
+		cg_timer_cancel(sa->core, sa->rekey_timer);
+	if (sa->keepalive_timer)
+		cg_timer_cancel(sa->core, sa->keepalive_timer);
+	ike2_rekey_ike_abandon(sa);
 	cg_chunk_free(&sa->req.data);
 	cg_chunk_free(&sa->resp);
 	for (c = sa->children; c; c = next) {
@@ -67,6 +72,8 @@ static void sa_free(void *data)
 	if (sa->rekey.ke_ctx)
 		sa->rekey.ke->destroy(sa->rekey.ke_ctx);
 	cg_chunk_free(&sa->rekey.nonce);
+	cg_chunk_free(&sa->rekey.nonce_r);
+	cg_chunk_free(&sa->rekey.collided_nonce);
 	if (sa->encr) {
 		sa->encr->destroy(sa->encr_out);
 		sa->encr->destroy(sa->encr_in);
@@ -377,7 +384,11 @@ void ike2_sa_down(struct ike2_sa *sa)
 	}
 	ike2_child_abandon(sa);
 	ike2_create_abandon(sa);
-	if (sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING) {
+	ike2_cp_release(sa);
+	ike2_rekey_ike_abandon(sa);
+	if (sa->rekeyed) {
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "replaced IKE SA deleted");
+	} else if (sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA deleted");
 		ike2_sa_publish(sa, CG_EV_IKE_DOWN);
 	}

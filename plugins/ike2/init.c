@@ -17,7 +17,7 @@ struct half_open_timer {
 };
 
 /* Looks up the algorithms of a chosen IKE proposal. */
-static int sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
+int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
 {
 	const struct cg_transform *encr = cg_proposal_get(sel, CG_TT_ENCR);
 	const struct cg_transform *prf = cg_proposal_get(sel, CG_TT_PRF);
@@ -119,6 +119,8 @@ static int init_send(struct ike2_sa *sa)
 	ike2_w_sa(&w, props, NULL, n, 0, 0);
 	ike2_w_ke(&w, sa->ke_group, pub.ptr, pub.len);
 	ike2_w_nonce(&w, sa->ni);
+	ike2_pubkey_write_hashes(sa, &w);
+	ike2_nat_write(sa, &w);
 	ike2_w_finish(&w);
 	if (w.failed) {
 		ike2_w_free(&w);
@@ -147,6 +149,7 @@ int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 	struct cg_proposal props[1];
 	struct cg_addr local, remote;
 	struct ike2_sa *sa;
+	bool first;
 	int err;
 
 	if (!conn) {
@@ -173,9 +176,12 @@ int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 		cg_config_unref(cfg);
 		return -ENOPROTOOPT;
 	}
+	/* Before our SA exists: the check looks at every other one. */
+	first = ike2_contact_first(p, conn, &local, &remote);
 	err = ike2_sa_create(p, true, cfg, conn, &local, &remote, 0, &sa);
 	if (err)
 		return err;
+	sa->initial_contact = first;
 	sa->ke_group = cg_proposal_ke(&props[0]);
 	if (cc)
 		err = ike2_child_prepare(sa, cc, acq, trap_reqid);
@@ -282,6 +288,10 @@ static int init_answer(struct ike2_sa *sa, const struct ike2_msg *msg, uint8_t n
 	ike2_w_sa(&w, &sa->proposal, &num, 1, 0, 0);
 	ike2_w_ke(&w, sa->ke_group, pub.ptr, pub.len);
 	ike2_w_nonce(&w, sa->nr);
+	if (ike2_chain_notify(&msg->pl, IKE2_N_NAT_DETECTION_SOURCE_IP, NULL))
+		ike2_nat_write(sa, &w);
+	ike2_pubkey_write_hashes(sa, &w);
+	ike2_pubkey_write_certreq(sa, &w);
 	ike2_w_finish(&w);
 	err = w.failed ? -ENOMEM : 0;
 	if (!err)
@@ -325,6 +335,10 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 		init_reject(p, msg, IKE2_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
+	if (!ike2_cookie_admit(p, msg)) {
+		cg_chunk_free(&ni);
+		return;
+	}
 	cfg = cg_core_config(p->core);
 	conn = cfg ? ike2_conn_by_addrs(cfg, &msg->pkt->dst, &msg->pkt->src) : NULL;
 	n_ours = conn ? ike2_conn_ike_proposals(p, conn, ours, IKE2_MAX_PROPOSALS) : 0;
@@ -346,7 +360,9 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 	sa->ni = ni;
 	ni = CG_CHUNK_EMPTY;
 	sa->ke_group = ke.group;
-	err = sa_set_algorithms(sa, &sel);
+	ike2_nat_detect(sa, msg);
+	ike2_pubkey_note_peer(sa, &msg->pl);
+	err = ike2_sa_set_algorithms(sa, &sel);
 	if (!err)
 		err = init_answer(sa, msg, nums[idx], &ke);
 	if (err) {
@@ -457,7 +473,8 @@ enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *
 		return IKE2_DESTROY;
 	}
 	sa->spi_r = msg->h.spi_r;
-	err = sa_set_algorithms(sa, &sel);
+	ike2_pubkey_note_peer(sa, &msg->pl);
+	err = ike2_sa_set_algorithms(sa, &sel);
 	if (!err)
 		err = cg_chunk_dup(&sa->init_resp, CG_CHUNK(msg->pkt->data, msg->pkt->len));
 	if (!err)
@@ -468,6 +485,8 @@ enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *
 		return IKE2_DESTROY;
 	}
 	ike2_sa_request_done(sa);
+	ike2_nat_detect(sa, msg);
+	ike2_nat_float(sa);
 	sa->state = IKE2_ST_AUTH_SENT;
 	err = ike2_auth_send(sa);
 	if (err) {

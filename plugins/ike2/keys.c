@@ -62,33 +62,22 @@ static int sk_contexts(struct ike2_sa *sa, const uint8_t *ai, const uint8_t *ar,
 	return err;
 }
 
-int ike2_keys_derive(struct ike2_sa *sa, struct cg_chunk shared)
+/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
+static int keys_expand(struct ike2_sa *sa, struct cg_chunk skeyseed)
 {
 	const struct cg_prf_alg *prf = sa->prf;
 	size_t d = prf->key_size, a = sa->integ ? sa->integ->key_size : 0;
 	size_t e = sa->encr->key_size, total = 3 * d + 2 * a + 2 * e;
 	uint64_t spis[2] = { htobe64(sa->spi_i), htobe64(sa->spi_r) };
-	struct cg_chunk nonces = CG_CHUNK_EMPTY, seed = CG_CHUNK_EMPTY, km = CG_CHUNK_EMPTY;
-	uint8_t skeyseed[PRF_MAX];
+	struct cg_chunk seed = CG_CHUNK_EMPTY, km = CG_CHUNK_EMPTY;
 	const uint8_t *p;
 	int err;
 
-	if (prf->out_size > PRF_MAX)
-		return -EINVAL;
-	err = concat(&nonces, (struct cg_chunk[]){ sa->ni, sa->nr }, 2);
-	if (err)
-		return err;
-	/* SKEYSEED = prf(Ni | Nr, g^ir) */
-	err = prf_once(prf, nonces, shared, skeyseed);
-	if (err)
-		goto out;
-	err = concat(&seed, (struct cg_chunk[]){ nonces, CG_CHUNK(spis, sizeof(spis)) }, 2);
+	err = concat(&seed, (struct cg_chunk[]){ sa->ni, sa->nr, CG_CHUNK(spis, sizeof(spis)) }, 3);
 	if (!err)
 		err = cg_chunk_alloc(&km, total);
-	if (err)
-		goto out;
-	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
-	err = cg_prf_plus(prf, CG_CHUNK(skeyseed, prf->out_size), seed, km.ptr, km.len);
+	if (!err)
+		err = cg_prf_plus(prf, skeyseed, seed, km.ptr, km.len);
 	if (err)
 		goto out;
 	p = km.ptr;
@@ -100,10 +89,50 @@ int ike2_keys_derive(struct ike2_sa *sa, struct cg_chunk shared)
 	if (!err)
 		err = sk_contexts(sa, p + d, p + d + a, p + d + 2 * a, p + d + 2 * a + e);
 out:
-	cg_memwipe(skeyseed, sizeof(skeyseed));
 	cg_chunk_clear(&km);
 	cg_chunk_clear(&seed);
+	return err;
+}
+
+int ike2_keys_derive(struct ike2_sa *sa, struct cg_chunk shared)
+{
+	const struct cg_prf_alg *prf = sa->prf;
+	struct cg_chunk nonces = CG_CHUNK_EMPTY;
+	uint8_t skeyseed[PRF_MAX];
+	int err;
+
+	if (prf->out_size > PRF_MAX)
+		return -EINVAL;
+	err = concat(&nonces, (struct cg_chunk[]){ sa->ni, sa->nr }, 2);
+	if (err)
+		return err;
+	/* SKEYSEED = prf(Ni | Nr, g^ir) */
+	err = prf_once(prf, nonces, shared, skeyseed);
+	if (!err)
+		err = keys_expand(sa, CG_CHUNK(skeyseed, prf->out_size));
+	cg_memwipe(skeyseed, sizeof(skeyseed));
 	cg_chunk_clear(&nonces);
+	return err;
+}
+
+int ike2_keys_derive_rekey(struct ike2_sa *sa, const struct cg_prf_alg *old_prf,
+			   struct cg_chunk old_sk_d, struct cg_chunk shared)
+{
+	struct cg_chunk data = CG_CHUNK_EMPTY;
+	uint8_t skeyseed[PRF_MAX];
+	int err;
+
+	if (old_prf->out_size > PRF_MAX || sa->prf->out_size > PRF_MAX)
+		return -EINVAL;
+	/* SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF (2.18) */
+	err = concat(&data, (struct cg_chunk[]){ shared, sa->ni, sa->nr }, 3);
+	if (err)
+		return err;
+	err = prf_once(old_prf, old_sk_d, data, skeyseed);
+	if (!err)
+		err = keys_expand(sa, CG_CHUNK(skeyseed, old_prf->out_size));
+	cg_memwipe(skeyseed, sizeof(skeyseed));
+	cg_chunk_clear(&data);
 	return err;
 }
 

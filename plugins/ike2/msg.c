@@ -292,6 +292,16 @@ int ike2_auth_parse(const struct ike2_pl *pl, struct ike2_auth *a)
 	return 0;
 }
 
+int ike2_cert_parse(const struct ike2_pl *pl, struct ike2_cert_pl *c)
+{
+	if (pl->len < 2)
+		return -EBADMSG;
+	c->encoding = pl->body[0];
+	c->data = pl->body + 1;
+	c->len = pl->len - 1;
+	return 0;
+}
+
 int ike2_ts_parse(const struct ike2_pl *pl, struct cg_ts *ts, size_t max, size_t *n)
 {
 	size_t off = 4;
@@ -560,6 +570,16 @@ void ike2_w_auth(struct ike2_w *w, uint8_t method, const uint8_t *data, size_t l
 
 	ike2_w_u8(w, method);
 	ike2_w_put(w, NULL, 3);
+	ike2_w_put(w, data, len);
+	ike2_w_end(w, start);
+}
+
+void ike2_w_cert(struct ike2_w *w, uint8_t type, uint8_t encoding, const uint8_t *data,
+		 size_t len)
+{
+	size_t start = ike2_w_begin(w, type, false);
+
+	ike2_w_u8(w, encoding);
 	ike2_w_put(w, data, len);
 	ike2_w_end(w, start);
 }

@@ -69,6 +69,7 @@ static enum ike2_verdict dispatch_request(struct ike2_sa *sa, struct ike2_msg *m
 		return IKE2_KEEP;
 	}
 	sa->mid_peer++;
+	ike2_nat_update(sa, msg);
 	if (err) {
 		respond_notify(sa, msg, IKE2_N_INVALID_SYNTAX, NULL, 0);
 		return sa->state == IKE2_ST_ESTABLISHED ? IKE2_KEEP : IKE2_DESTROY;
@@ -117,6 +118,7 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 			    err == -EPROTO ? "malformed contents" : "integrity check failed");
 		return IKE2_KEEP;
 	}
+	ike2_nat_update(sa, msg);
 	switch (msg->h.exchange) {
 	case IKE2_EXCH_AUTH:
 		return ike2_auth_response(sa, msg);
@@ -475,7 +477,9 @@ static int ike2_init(struct cg_core *core, void **state)
 		return -ENOMEM;
 	p->core = core;
 	pthread_mutex_init(&p->lock, NULL);
-	err = cg_ike_register(core, 2, ike2_recv, p);
+	err = ike2_cookie_setup(p);
+	if (!err)
+		err = cg_ike_register(core, 2, ike2_recv, p);
 	if (err) {
 		cg_log(core, CG_LOG_IKE, CG_LVL_ERROR, "cannot register for IKEv2: %s",
 		       strerror(-err));
@@ -507,6 +511,7 @@ CG_EXPORT const struct cg_plugin cg_plugin = {
 	.name = "ike2",
 	.provides = (const char *const[]){ "ike:2", NULL },
 	.needs = (const char *const[]){ "kernel", NULL },
+	.check = ike2_config_check,
 	.init = ike2_init,
 	.destroy = ike2_destroy,
 };

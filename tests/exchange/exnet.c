@@ -62,6 +62,24 @@ void ex_start(struct ex_net *net, const char *left_yaml, const char *right_yaml)
 	cg_addr_parse("2001:db8::2", &net->addr[EX_RIGHT]);
 }
 
+void ex_restart(struct ex_net *net, int side, const char *yaml)
+{
+	struct cg_cfg_errors errs = { 0 };
+	int err = 0;
+
+	/* Whatever the stopping core says is lost, as with a crash. */
+	cg_core_destroy(net->core[side]);
+	for (size_t i = 0; i < net->n_queue; i++)
+		if (net->queue[i].from == side)
+			net->queue[i].len = 0;
+	net->core[side] = tl_core_new(side ? "right" : "left", yaml, NULL, &errs, &err);
+	for (size_t e = 0; e < errs.n; e++)
+		fprintf(stderr, "restart: %s\n", errs.lines[e]);
+	cg_cfg_errors_free(&errs);
+	cr_assert_not_null(net->core[side], "core did not restart: %d", err);
+	cg_ike_set_transport(net->core[side], ex_send, &net->side[side]);
+}
+
 static void free_queue(struct ex_net *net)
 {
 	for (size_t i = 0; i < net->n_queue; i++)
@@ -158,14 +176,25 @@ size_t ex_ctl_count(struct ex_net *net, int side, const char *line, const char *
 	return n;
 }
 
+size_t ex_marker_len(const struct ex_pkt *p)
+{
+	bool nat_t = p->src.port == 4500 || p->dst.port == 4500;
+
+	return nat_t && p->len >= 4 + 28 && !memcmp(p->data, "\0\0\0\0", 4) ? 4 : 0;
+}
+
 uint8_t ex_exchange(const struct ex_pkt *p)
 {
-	return p->len >= 28 ? p->data[18] : 0;
+	size_t m = ex_marker_len(p);
+
+	return p->len >= m + 28 ? p->data[m + 18] : 0;
 }
 
 bool ex_is_response(const struct ex_pkt *p)
 {
-	return p->len >= 28 && (p->data[19] & 0x20);
+	size_t m = ex_marker_len(p);
+
+	return p->len >= m + 28 && (p->data[m + 19] & 0x20);
 }
 
 size_t ex_count(const struct ex_net *net, int side, uint8_t exchange, bool response)
@@ -190,8 +219,9 @@ void ex_inject(struct ex_net *net, int from, const uint8_t *data, size_t len)
 
 bool ex_has_notify(const struct ex_pkt *p, uint16_t type, uint8_t *data, size_t *len)
 {
-	uint8_t next = p->len >= 28 ? p->data[16] : 0;
-	size_t off = 28;
+	size_t m = ex_marker_len(p);
+	uint8_t next = p->len >= m + 28 ? p->data[m + 16] : 0;
+	size_t off = m + 28;
 
 	while (next && off + 4 <= p->len) {
 		size_t plen = (size_t)p->data[off + 2] << 8 | p->data[off + 3];

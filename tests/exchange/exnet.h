@@ -54,6 +54,8 @@ struct ex_net {
 /* Starts two cores from YAML texts, wired together. Aborts the test on failure. */
 void ex_start(struct ex_net *net, const char *left_yaml, const char *right_yaml);
 void ex_stop(struct ex_net *net);
+/* Replaces one side's core by a fresh one (a reboot); what it sent while stopping is lost. */
+void ex_restart(struct ex_net *net, int side, const char *yaml);
 /* Delivers and runs until quiet; returns the number of messages delivered. */
 size_t ex_run(struct ex_net *net);
 /* Advances both cores' virtual clocks by ms (in steps of step_ms), running in between. */
@@ -67,7 +69,8 @@ size_t ex_count(const struct ex_net *net, int side, uint8_t exchange, bool respo
 /* Injects raw bytes as if sent by side. */
 void ex_inject(struct ex_net *net, int from, const uint8_t *data, size_t len);
 
-/* Wire helpers. */
+/* Wire helpers; messages to or from port 4500 start after the non-ESP marker. */
+size_t ex_marker_len(const struct ex_pkt *p);
 uint8_t ex_exchange(const struct ex_pkt *p);
 bool ex_is_response(const struct ex_pkt *p);
 /* Finds a notify of type in an unencrypted message. */

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The configuration payload in IKE_AUTH (RFC 7296 2.19, 3.15): virtual IPs.
+ *
+ * An initiator whose connection has `vips` sends CP(CFG_REQUEST) for an
+ * IPv4 and/or IPv6 address (and DNS servers), puts the addresses it gets on
+ * the interface towards the peer and uses them for its "dynamic" selectors.
+ * A responder whose connection has `pools` leases addresses from the core's
+ * pools and answers CP(CFG_REPLY) with them, the pools' DNS servers and
+ * subnets; the leases go back when the IKE SA goes down.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ike2.h"
+
+/* CFG types (3.15). */
+enum {
+	CP_CFG_REQUEST = 1,
+	CP_CFG_REPLY = 2,
+	CP_CFG_SET = 3,
+	CP_CFG_ACK = 4,
+};
+
+/* Configuration attributes (3.15.1). */
+enum {
+	CP_IP4_ADDRESS = 1,
+	CP_IP4_NETMASK = 2,
+	CP_IP4_DNS = 3,
+	CP_IP6_ADDRESS = 8,
+	CP_IP6_DNS = 10,
+	CP_IP4_SUBNET = 13,
+	CP_IP6_SUBNET = 15,
+};
+
+#define CP_MAX_ATTRS 32
+
+struct cp_attr {
+	uint16_t type;          /* without the reserved bit */
+	const uint8_t *value;   /* borrowed from the message */
+	uint16_t len;
+};
+
+struct cp_payload {
+	uint8_t cfg_type;
+	struct cp_attr attrs[CP_MAX_ATTRS];
+	size_t n;               /* attributes kept; more are checked but dropped */
+};
+
+/*
+ * Codec.
+ */
+
+/* Parses a CP body; -EBADMSG when an attribute does not fit or has a wrong length. */
+static int cp_parse(const struct ike2_pl *pl, struct cp_payload *cp)
+{
+	const uint8_t *p = pl->body;
+	size_t left = pl->len;
+
+	if (left < 4)
+		return -EBADMSG;
+	cp->cfg_type = p[0];
+	cp->n = 0;
+	p += 4;
+	left -= 4;
+	while (left) {
+		struct cp_attr a;
+
+		if (left < 4)
+			return -EBADMSG;
+		a.type = (uint16_t)((p[0] << 8 | p[1]) & 0x7fff);
+		a.len = (uint16_t)(p[2] << 8 | p[3]);
+		a.value = p + 4;
+		if (a.len > left - 4)
+			return -EBADMSG;
+		/* Address attributes are empty (a request) or exactly one value. */
+		switch (a.type) {
+		case CP_IP4_ADDRESS: case CP_IP4_NETMASK: case CP_IP4_DNS:
+			if (a.len != 0 && a.len != 4)
+				return -EBADMSG;
+			break;
+		case CP_IP6_ADDRESS: case CP_IP6_SUBNET:
+			if ((a.len != 0 && a.len != 17) || (a.len == 17 && a.value[16] > 128))
+				return -EBADMSG;
+			break;
+		case CP_IP6_DNS:
+			if (a.len != 0 && a.len != 16)
+				return -EBADMSG;
+			break;
+		case CP_IP4_SUBNET:
+			if (a.len != 0 && a.len != 8)
+				return -EBADMSG;
+			break;
+		default:
+			break;
+		}
+		if (cp->n < CP_MAX_ATTRS)
+			cp->attrs[cp->n++] = a;
+		p += 4 + a.len;
+		left -= 4 + (size_t)a.len;
+	}
+	return 0;
+}
+
+static void cp_w_attr(struct ike2_w *w, uint16_t type, const void *value, uint16_t len)
+{
+	ike2_w_u16(w, type);
+	ike2_w_u16(w, len);
+	ike2_w_put(w, value, len);
+}
+
+/* An address attribute; with_prefix appends the prefix length (IPv6 forms). */
+static void cp_w_addr(struct ike2_w *w, uint16_t type, const struct cg_addr *a, bool with_prefix,
+		      uint8_t prefixlen)
+{
+	uint8_t v[17];
+	size_t len = cg_addr_len(a);
+
+	memcpy(v, a->u.bytes, len);
+	if (with_prefix)
+		v[len++] = prefixlen;
+	cp_w_attr(w, type, v, (uint16_t)len);
+}
+
+static size_t cp_begin(struct ike2_w *w, uint8_t cfg_type)
+{
+	size_t start = ike2_w_begin(w, IKE2_PL_CP, false);
+
+	ike2_w_u8(w, cfg_type);
+	ike2_w_u8(w, 0);
+	ike2_w_u16(w, 0);
+	return start;
+}
+
+/* The address in an attribute value of family (IPv6 forms carry a prefix byte). */
+static struct cg_addr cp_addr(const struct cp_attr *a, sa_family_t family)
+{
+	struct cg_addr addr = cg_addr_any(family);
+
+	memcpy(addr.u.bytes, a->value, cg_addr_len(&addr));
+	return addr;
+}
+
+static int family_slot(sa_family_t family)
+{
+	return family == AF_INET6 ? 1 : 0;
+}
+
+static const char *family_name(sa_family_t family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/*
+ * Initiator.
+ */
+
+void ike2_cp_write_request(struct ike2_sa *sa, struct ike2_w *w)
+{
+	const struct cg_conn_cfg *conn = sa->conn;
+	bool asked[2] = { false, false };
+	size_t start;
+
+	if (!conn->n_vips)
+		return;
+	start = cp_begin(w, CP_CFG_REQUEST);
+	/* One address per family; a fixed one asks for that address, 0.0.0.0 and :: for any. */
+	for (size_t i = 0; i < conn->n_vips; i++) {
+		const struct cg_addr *v = &conn->vips[i];
+		bool v6 = v->family == AF_INET6;
+
+		if (asked[v6])
+			continue;
+		asked[v6] = true;
+		if (cg_addr_is_any(v))
+			cp_w_attr(w, v6 ? CP_IP6_ADDRESS : CP_IP4_ADDRESS, NULL, 0);
+		else
+			cp_w_addr(w, v6 ? CP_IP6_ADDRESS : CP_IP4_ADDRESS, v, v6, 128);
+	}
+	if (asked[0])
+		cp_w_attr(w, CP_IP4_DNS, NULL, 0);
+	if (asked[1])
+		cp_w_attr(w, CP_IP6_DNS, NULL, 0);
+	ike2_w_end(w, start);
+}
+
+static bool requested_family(const struct ike2_sa *sa, sa_family_t family)
+{
+	for (size_t i = 0; i < sa->conn->n_vips; i++)
+		if (sa->conn->vips[i].family == family)
+			return true;
+	return false;
+}
+
+static void reply_add_vip(struct ike2_sa *sa, const struct cg_addr *addr, uint8_t prefixlen)
+{
+	struct ike2_cp *cp = &sa->cp;
+	char a[CG_ADDR_STRLEN];
+
+	if (cg_addr_is_any(addr) || !requested_family(sa, addr->family))
+		goto ignored;
+	for (size_t i = 0; i < cp->n_vips; i++)
+		if (cp->vips[i].addr.family == addr->family)
+			goto ignored;
+	cp->vips[cp->n_vips++] = (struct ike2_vip){ .addr = *addr, .prefixlen = prefixlen };
+	return;
+ignored:
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "ignoring virtual IP %s we did not ask for",
+		    cg_addr_str(addr, a, sizeof(a)));
+}
+
+static void reply_add_subnet(struct ike2_sa *sa, const struct cg_addr *net, uint8_t prefixlen)
+{
+	struct ike2_cp *cp = &sa->cp;
+
+	if (cp->n_subnets < CG_ARRAY_SIZE(cp->subnets))
+		cp->subnets[cp->n_subnets++] = cg_ts_from_prefix(net, prefixlen);
+}
+
+/* A netmask as a prefix length; false when the mask is not contiguous. */
+static bool mask_prefixlen(const uint8_t *mask, uint8_t *prefixlen)
+{
+	uint32_t m = (uint32_t)mask[0] << 24 | (uint32_t)mask[1] << 16 | (uint32_t)mask[2] << 8 |
+		     mask[3];
+	uint8_t n = 0;
+
+	while (n < 32 && (m & (0x80000000u >> n)))
+		n++;
+	*prefixlen = n;
+	return n == 32 || !(m << n);
+}
+
+/* Takes what a CFG_REPLY hands us: addresses, DNS servers, subnets. */
+static void reply_take(struct ike2_sa *sa, const struct cp_payload *reply)
+{
+	struct ike2_cp *cp = &sa->cp;
+
+	for (size_t i = 0; i < reply->n; i++) {
+		const struct cp_attr *a = &reply->attrs[i];
+		struct cg_addr addr;
+		uint8_t plen;
+
+		if (!a->len)
+			continue;
+		switch (a->type) {
+		case CP_IP4_ADDRESS:
+		case CP_IP6_ADDRESS:
+			addr = cp_addr(a, a->type == CP_IP4_ADDRESS ? AF_INET : AF_INET6);
+			if (cp->n_vips < IKE2_MAX_VIPS)
+				reply_add_vip(sa, &addr, a->type == CP_IP4_ADDRESS ? 32 : a->value[16]);
+			break;
+		case CP_IP4_DNS:
+		case CP_IP6_DNS:
+			if (cp->n_dns < CG_ARRAY_SIZE(cp->dns))
+				cp->dns[cp->n_dns++] =
+					cp_addr(a, a->type == CP_IP4_DNS ? AF_INET : AF_INET6);
+			break;
+		case CP_IP4_SUBNET:
+			addr = cp_addr(a, AF_INET);
+			if (mask_prefixlen(a->value + 4, &plen))
+				reply_add_subnet(sa, &addr, plen);
+			break;
+		case CP_IP6_SUBNET:
+			addr = cp_addr(a, AF_INET6);
+			reply_add_subnet(sa, &addr, a->value[16]);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * Puts a virtual IP on the interface that reaches the peer. It goes there
+ * as a host address: the pool's prefix on that interface would claim the
+ * whole pool as on-link, next to the IPsec policies.
+ */
+static void vip_install(struct ike2_sa *sa, struct ike2_vip *v)
+{
+	char a[CG_ADDR_STRLEN];
+	int err = cg_net_add_vip(sa->core, &v->addr, 0, &sa->remote, NULL);
+
+	cg_addr_str(&v->addr, a, sizeof(a));
+	if (!err) {
+		v->installed = true;
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "installed virtual IP %s", a);
+	} else if (err == -EEXIST) {
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO,
+			    "virtual IP %s is already on an interface: leaving it there", a);
+	} else {
+		ike2_sa_log(sa, CG_LOG_IKE, err == -ENODEV ? CG_LVL_INFO : CG_LVL_WARN,
+			    "virtual IP %s not installed: %s", a, strerror(-err));
+	}
+}
+
+static void log_reply(struct ike2_sa *sa)
+{
+	const struct ike2_cp *cp = &sa->cp;
+	char a[CG_ADDR_STRLEN], t[CG_TS_STRLEN];
+
+	for (size_t i = 0; i < cp->n_vips; i++)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "assigned virtual IP %s/%u",
+			    cg_addr_str(&cp->vips[i].addr, a, sizeof(a)), cp->vips[i].prefixlen);
+	for (size_t i = 0; i < cp->n_dns; i++)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "received DNS server %s",
+			    cg_addr_str(&cp->dns[i], a, sizeof(a)));
+	for (size_t i = 0; i < cp->n_subnets; i++)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "peer protects subnet %s",
+			    cg_ts_str(&cp->subnets[i], t, sizeof(t)));
+	for (int f = 0; f < 2; f++) {
+		sa_family_t family = f ? AF_INET6 : AF_INET;
+		bool got = false;
+
+		for (size_t i = 0; i < cp->n_vips; i++)
+			got |= cp->vips[i].addr.family == family;
+		if (requested_family(sa, family) && !got)
+			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "no %s virtual IP assigned",
+				    family_name(family));
+	}
+}
+
+bool ike2_cp_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	const struct ike2_pl *pl = ike2_chain_find(&msg->pl, IKE2_PL_CP);
+	struct cp_payload reply;
+	uint16_t error;
+
+	if (!sa->conn->n_vips)
+		return true;
+	if (pl && cp_parse(pl, &reply))
+		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_WARN, "malformed CP payload in the response");
+	else if (pl && reply.cfg_type == CP_CFG_REPLY)
+		reply_take(sa, &reply);
+	if (!sa->cp.n_vips) {
+		/* We asked for an address and have none (2.19): give the SA up. */
+		error = ike2_chain_error(&msg->pl);
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "no virtual IP assigned (%s): deleting the IKE SA",
+			    error ? ike2_notify_name(error) : "no CFG_REPLY");
+		ike2_child_abandon(sa);
+		ike2_info_delete_ike(sa);
+		return false;
+	}
+	log_reply(sa);
+	for (size_t i = 0; i < sa->cp.n_vips; i++)
+		vip_install(sa, &sa->cp.vips[i]);
+	return true;
+}
+
+/*
+ * Responder.
+ */
+
+/* Leases an address of family for the peer from the first of the connection's pools that has one. */
+static bool lease_one(struct ike2_sa *sa, sa_family_t family, const struct cg_addr *requested)
+{
+	struct ike2_cp *cp = &sa->cp;
+
+	for (size_t i = 0; i < sa->conn->n_pools && cp->n_vips < IKE2_MAX_VIPS; i++) {
+		const char *name = sa->conn->pools[i];
+		const struct cg_pool_cfg *pc = cg_config_pool(sa->cfg, name);
+		struct ike2_vip *v = &cp->vips[cp->n_vips];
+		int err;
+
+		if (!pc || pc->first.family != family)
+			continue;
+		err = cg_pool_acquire(sa->core, name, &sa->id_remote, requested, &v->addr);
+		if (err) {
+			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "no address from pool '%s': %s", name,
+				    err == -ENOSPC ? "pool exhausted" : strerror(-err));
+			continue;
+		}
+		v->prefixlen = family == AF_INET ? 32 : pc->prefixlen;
+		v->installed = false;
+		snprintf(v->pool, sizeof(v->pool), "%s", name);
+		cp->n_vips++;
+		return true;
+	}
+	return false;
+}
+
+static void reply_write(struct ike2_sa *sa, struct ike2_w *w)
+{
+	const struct ike2_cp *cp = &sa->cp;
+	char a[CG_ADDR_STRLEN];
+	size_t start = cp_begin(w, CP_CFG_REPLY);
+
+	for (size_t i = 0; i < cp->n_vips; i++) {
+		const struct ike2_vip *v = &cp->vips[i];
+		const struct cg_pool_cfg *pc = cg_config_pool(sa->cfg, v->pool);
+		bool v6 = v->addr.family == AF_INET6;
+
+		cp_w_addr(w, v6 ? CP_IP6_ADDRESS : CP_IP4_ADDRESS, &v->addr, v6, v->prefixlen);
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "assigning virtual IP %s from pool '%s'",
+			    cg_addr_str(&v->addr, a, sizeof(a)), v->pool);
+		for (size_t d = 0; pc && d < pc->n_dns; d++)
+			cp_w_addr(w, pc->dns[d].family == AF_INET6 ? CP_IP6_DNS : CP_IP4_DNS,
+				  &pc->dns[d], false, 0);
+		/* Split include: the subnets behind us that the pool's clients reach. */
+		for (size_t s = 0; pc && s < pc->n_subnets; s++) {
+			struct cg_addr net;
+			uint8_t plen;
+
+			cg_ts_enclosing_prefix(&pc->subnets[s], &net, &plen);
+			if (net.family == AF_INET6) {
+				cp_w_addr(w, CP_IP6_SUBNET, &net, true, plen);
+			} else {
+				uint32_t m = plen ? htonl(~0u << (32 - plen)) : 0;
+				uint8_t v4[8];
+
+				memcpy(v4, net.u.bytes, 4);
+				memcpy(v4 + 4, &m, 4);
+				cp_w_attr(w, CP_IP4_SUBNET, v4, sizeof(v4));
+			}
+		}
+	}
+	ike2_w_end(w, start);
+}
+
+static bool respond_refuse(struct ike2_sa *sa, struct ike2_w *w, uint16_t type, const char *why)
+{
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "%s: answering %s, no CHILD_SA", why,
+		    ike2_notify_name(type));
+	ike2_w_notify(w, 0, type, NULL, 0, NULL, 0);
+	return false;
+}
+
+bool ike2_cp_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w)
+{
+	const struct ike2_pl *pl = ike2_chain_find(&msg->pl, IKE2_PL_CP);
+	struct cg_addr want[2];
+	bool asked[2] = { false, false };
+	struct cp_payload req;
+
+	if (pl && cp_parse(pl, &req))
+		return respond_refuse(sa, w, IKE2_N_INVALID_SYNTAX, "malformed CP payload");
+	for (size_t i = 0; pl && req.cfg_type == CP_CFG_REQUEST && i < req.n; i++) {
+		const struct cp_attr *a = &req.attrs[i];
+		sa_family_t family = a->type == CP_IP6_ADDRESS ? AF_INET6 : AF_INET;
+		int slot = family_slot(family);
+
+		if ((a->type != CP_IP4_ADDRESS && a->type != CP_IP6_ADDRESS) || asked[slot])
+			continue;
+		asked[slot] = true;
+		want[slot] = a->len ? cp_addr(a, family) : cg_addr_any(family);
+	}
+	if (!asked[0] && !asked[1]) {
+		/* A connection that hands out addresses expects its peers to take one (3.10.1). */
+		if (sa->conn->n_pools)
+			return respond_refuse(sa, w, IKE2_N_FAILED_CP_REQUIRED,
+					      "the peer asked for no virtual IP");
+		return true;
+	}
+	if (!sa->conn->n_pools)
+		return respond_refuse(sa, w, IKE2_N_INTERNAL_ADDRESS_FAILURE,
+				      "the peer asks for a virtual IP, the connection has no pools");
+	/* Families we have no pool for are left out; failure only when none is left (3.15.4). */
+	for (int slot = 0; slot < 2; slot++)
+		if (asked[slot])
+			lease_one(sa, slot ? AF_INET6 : AF_INET, &want[slot]);
+	if (!sa->cp.n_vips)
+		return respond_refuse(sa, w, IKE2_N_INTERNAL_ADDRESS_FAILURE,
+				      "no virtual IP to assign");
+	reply_write(sa, w);
+	return true;
+}
+
+/*
+ * Selectors and teardown.
+ */
+
+/*
+ * The hosts "dynamic" stands for on one side, when virtual IPs decide it:
+ * the assigned addresses, or before the assignment (initiator) the whole
+ * range of each family asked for, for the responder to narrow.
+ */
+static size_t dynamic_hosts(const struct ike2_sa *sa, bool local, struct cg_ts *out)
+{
+	const struct ike2_cp *cp = &sa->cp;
+	bool asked[2] = { false, false };
+	size_t n = 0;
+
+	if (local != sa->initiator)
+		return 0;
+	for (size_t i = 0; i < cp->n_vips; i++)
+		out[n++] = cg_ts_from_host(&cp->vips[i].addr);
+	if (n || !local)
+		return n;
+	for (size_t i = 0; i < sa->conn->n_vips; i++) {
+		struct cg_addr any = cg_addr_any(sa->conn->vips[i].family);
+		int slot = family_slot(any.family);
+
+		if (!asked[slot]) {
+			asked[slot] = true;
+			out[n++] = cg_ts_from_prefix(&any, 0);
+		}
+	}
+	return n;
+}
+
+size_t ike2_cp_ts_resolve(const struct ike2_sa *sa, bool local, const struct cg_ts_cfg *cfg,
+			  size_t n, struct cg_ts *out, size_t max)
+{
+	struct cg_ts hosts[IKE2_MAX_VIPS];
+	size_t n_hosts = dynamic_hosts(sa, local, hosts), k = 0;
+
+	if (!n_hosts)
+		return ike2_ts_resolve(cfg, n, local ? &sa->local : &sa->remote, out, max);
+	if (!n) {
+		for (size_t h = 0; h < n_hosts && k < max; h++)
+			out[k++] = hosts[h];
+		return k;
+	}
+	for (size_t i = 0; i < n && k < max; i++) {
+		if (!cfg[i].dynamic) {
+			out[k++] = cfg[i].ts;
+			continue;
+		}
+		for (size_t h = 0; h < n_hosts && k < max; h++) {
+			struct cg_ts ts = hosts[h];
+
+			ts.proto = cfg[i].ts.proto;
+			ts.from_port = cfg[i].ts.from_port;
+			ts.to_port = cfg[i].ts.to_port;
+			out[k++] = ts;
+		}
+	}
+	return k;
+}
+
+void ike2_cp_move(struct ike2_sa *from, struct ike2_sa *to)
+{
+	to->cp = from->cp;
+	from->cp = (struct ike2_cp){ 0 };
+}
+
+void ike2_cp_release(struct ike2_sa *sa)
+{
+	struct ike2_cp *cp = &sa->cp;
+	char a[CG_ADDR_STRLEN];
+
+	for (size_t i = 0; i < cp->n_vips; i++) {
+		struct ike2_vip *v = &cp->vips[i];
+		int err;
+
+		cg_addr_str(&v->addr, a, sizeof(a));
+		if (v->pool[0]) {
+			cg_pool_release(sa->core, v->pool, &v->addr);
+			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "lease of %s returned to pool '%s'", a,
+				    v->pool);
+		}
+		if (v->installed) {
+			err = cg_net_del_vip(sa->core, &v->addr, 0);
+			if (err)
+				ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "removing virtual IP %s: %s", a,
+					    strerror(-err));
+			else
+				ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "removed virtual IP %s", a);
+			v->installed = false;
+		}
+	}
+	cp->n_vips = 0;
+}
+
+static void describe_addrs(struct cg_out *out, const char *key, const struct cg_addr *addrs,
+			   size_t n)
+{
+	char a[CG_ADDR_STRLEN];
+
+	cg_out_arr_begin(out, key);
+	for (size_t i = 0; i < n; i++)
+		cg_out_str(out, NULL, cg_addr_str(&addrs[i], a, sizeof(a)));
+	cg_out_arr_end(out);
+}
+
+void ike2_cp_describe(const struct ike2_sa *sa, struct cg_out *out)
+{
+	const struct ike2_cp *cp = &sa->cp;
+	struct cg_addr vips[IKE2_MAX_VIPS];
+	char t[CG_TS_STRLEN];
+
+	if (!cp->n_vips)
+		return;
+	for (size_t i = 0; i < cp->n_vips; i++)
+		vips[i] = cp->vips[i].addr;
+	describe_addrs(out, sa->initiator ? "local-vips" : "remote-vips", vips, cp->n_vips);
+	if (cp->n_dns)
+		describe_addrs(out, "dns", cp->dns, cp->n_dns);
+	if (cp->n_subnets) {
+		cg_out_arr_begin(out, "subnets");
+		for (size_t i = 0; i < cp->n_subnets; i++)
+			cg_out_str(out, NULL, cg_ts_str(&cp->subnets[i], t, sizeof(t)));
+		cg_out_arr_end(out);
+	}
+}

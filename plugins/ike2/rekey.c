@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Rekeying the IKE SA (RFC 7296 1.3.2, 2.18) in both roles: a
+ * CREATE_CHILD_SA with an IKE proposal carrying the new SPI, a nonce and a
+ * KE payload. The new SA takes SKEYSEED from the old SK_d, inherits the
+ * children and the old one is deleted by the rekey's initiator.
+ *
+ * Collisions (2.8.1, 2.8.2): when both ends rekey the same SA at once, both
+ * exchanges complete; the one whose lowest nonce is the lowest of all four
+ * lost, and the end that started it deletes what it made. Both ends see
+ * the same four nonces, so both reach the same verdict.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ike2.h"
+
+#define REKEY_MAX_RESTARTS 1
+#define REKEY_BUSY_RETRY_MS 2000u     /* another request is out: try again soon */
+#define REKEY_FAILED_RETRY_MS 60000u  /* the peer refused: try again later */
+
+struct rekey_timer {
+	struct ike2 *p;
+	uint64_t spi;
+};
+
+int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int r = n ? memcmp(a.ptr, b.ptr, n) : 0;
+
+	if (r)
+		return r;
+	return a.len < b.len ? -1 : a.len > b.len;
+}
+
+static struct cg_chunk nonce_min(struct cg_chunk a, struct cg_chunk b)
+{
+	return ike2_nonce_cmp(a, b) <= 0 ? a : b;
+}
+
+static int new_nonce(struct ike2_sa *sa, struct cg_chunk *nonce)
+{
+	int err = cg_chunk_alloc(nonce, IKE2_NONCE_LEN);
+
+	if (!err)
+		err = cg_random(sa->core, nonce->ptr, nonce->len);
+	return err;
+}
+
+/*
+ * The rekey timer.
+ */
+
+static void rekey_job(void *arg);
+
+static void arm_in(struct ike2_sa *sa, uint64_t ms)
+{
+	struct rekey_timer *t;
+
+	if (sa->rekey_timer)
+		cg_timer_cancel(sa->core, sa->rekey_timer);
+	sa->rekey_timer = 0;
+	t = malloc(sizeof(*t));
+	if (!t)
+		return;
+	*t = (struct rekey_timer){ .p = sa->plugin, .spi = ike2_sa_local_spi(sa) };
+	if (cg_timer_add(sa->core, ms, rekey_job, t, free, &sa->rekey_timer))
+		sa->rekey_timer = 0;
+}
+
+void ike2_rekey_arm(struct ike2_sa *sa)
+{
+	uint64_t ms = sa->conn->rekey_time * 1000, jitter = 0;
+
+	if (!ms)
+		return;
+	/* rand_time spreads the rekeys so both ends rarely start at once. */
+	if (sa->conn->rand_time && !cg_random(sa->core, &jitter, sizeof(jitter)))
+		ms -= jitter % (sa->conn->rand_time * 1000 + 1);
+	arm_in(sa, ms ? ms : 1);
+}
+
+static void rekey_job(void *arg)
+{
+	struct rekey_timer *t = arg;
+	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
+	struct ike2_sa *sa;
+
+	if (!entry)
+		return;
+	sa = cg_sa_data(entry);
+	sa->rekey_timer = 0;
+	if (sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed && !sa->ike_rekey.active) {
+		if (sa->req.active || sa->rekey.active)
+			arm_in(sa, REKEY_BUSY_RETRY_MS);
+		else if (ike2_rekey_ike_start(sa))
+			arm_in(sa, REKEY_FAILED_RETRY_MS);
+	}
+	cg_sa_checkin(t->p->core, entry);
+}
+
+static void stop_timers(struct ike2_sa *sa)
+{
+	cg_timer_id *timers[] = { &sa->rekey_timer, &sa->dpd_timer, &sa->keepalive_timer };
+
+	for (size_t i = 0; i < CG_ARRAY_SIZE(timers); i++) {
+		if (*timers[i])
+			cg_timer_cancel(sa->core, *timers[i]);
+		*timers[i] = 0;
+	}
+}
+
+/*
+ * The new IKE SA.
+ */
+
+/* A new SA object for the rekey of old, in the SA manager (checked out); NULL on failure. */
+static struct ike2_sa *successor_new(struct ike2_sa *old, bool initiator, uint64_t spi_i,
+				     uint64_t spi_r)
+{
+	struct ike2_sa *sa = calloc(1, sizeof(*sa));
+	int err = -ENOMEM;
+
+	if (!sa)
+		return NULL;
+	sa->plugin = old->plugin;
+	sa->core = old->core;
+	sa->cfg = cg_config_ref(old->cfg);
+	sa->conn = old->conn;
+	snprintf(sa->name, sizeof(sa->name), "%s", old->name);
+	sa->initiator = initiator;
+	sa->state = IKE2_ST_ESTABLISHED;
+	sa->local = old->local;
+	sa->remote = old->remote;
+	sa->nat_local = old->nat_local;
+	sa->nat_remote = old->nat_remote;
+	sa->spi_i = spi_i;
+	sa->spi_r = spi_r;
+	if (cg_id_dup(&old->id_local, &sa->id_local) || cg_id_dup(&old->id_remote, &sa->id_remote))
+		goto err_free;
+	if (initiator) {
+		err = cg_sa_add(sa->core, 2, spi_i, sa->name, sa, &ike2_sa_ops, &sa->entry);
+	} else {
+		err = -EEXIST;
+		for (int attempt = 0; attempt < 8 && err == -EEXIST; attempt++) {
+			err = cg_random(sa->core, &sa->spi_r, sizeof(sa->spi_r));
+			if (!err)
+				err = cg_sa_add(sa->core, 2, sa->spi_r, sa->name, sa, &ike2_sa_ops,
+						&sa->entry);
+		}
+	}
+	if (err)
+		goto err_free;
+	return sa;
+
+err_free:
+	ike2_sa_log(old, CG_LOG_IKE, CG_LVL_ERROR, "cannot create the rekeyed IKE SA: %s",
+		    strerror(-err));
+	ike2_sa_ops.destroy(sa);
+	return NULL;
+}
+
+static void successor_drop(struct ike2_sa *sa)
+{
+	ike2_sa_down(sa);
+	cg_sa_checkin_destroy(sa->core, sa->entry);
+}
+
+/* Algorithms, nonces and keys of the new SA. Takes ni and nr. */
+static int successor_keys(struct ike2_sa *sa, const struct ike2_sa *old,
+			  const struct cg_proposal *sel, struct cg_chunk *ni, struct cg_chunk *nr,
+			  struct cg_chunk shared)
+{
+	int err = ike2_sa_set_algorithms(sa, sel);
+
+	sa->ke_group = cg_proposal_ke(sel);
+	sa->ni = *ni;
+	sa->nr = *nr;
+	*ni = *nr = CG_CHUNK_EMPTY;
+	if (!err)
+		err = ike2_keys_derive_rekey(sa, old->prf, old->sk_d, shared);
+	if (!err) {
+		sa->established_at = time(NULL);
+		cg_sa_set_established(sa->entry);
+	}
+	return err;
+}
+
+/* The children move from old to sa, which takes over from here on. */
+static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
+{
+	struct cg_event ev = { .type = CG_EV_IKE_REKEYED };
+
+	for (struct ike2_child *c = old->children; c; c = c->next) {
+		cg_sa_del_reqid(old->entry, c->reqid);
+		cg_sa_add_reqid(sa->entry, c->reqid);
+	}
+	if (sa->children) {
+		struct ike2_child *last = sa->children;
+
+		while (last->next)
+			last = last->next;
+		last->next = old->children;
+	} else {
+		sa->children = old->children;
+	}
+	old->children = NULL;
+	old->rekeyed = true;
+	sa->rekeyed = false;
+	stop_timers(old);
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA rekeyed, replacing %016llx_i %016llx_r",
+		    (unsigned long long)old->spi_i, (unsigned long long)old->spi_r);
+	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", sa->name);
+	ev.u.ike.unique_id = cg_sa_unique_id(sa->entry);
+	ev.u.ike.spi_i = htobe64(sa->spi_i);
+	ev.u.ike.spi_r = htobe64(sa->spi_r);
+	ev.u.ike.old_spi_i = htobe64(old->spi_i);
+	ev.u.ike.old_spi_r = htobe64(old->spi_r);
+	ev.u.ike.local = sa->local;
+	ev.u.ike.remote = sa->remote;
+	ev.u.ike.version = 2;
+	cg_bus_publish(sa->core, &ev);
+	ike2_rekey_arm(sa);
+	ike2_sa_arm_dpd(sa);
+	ike2_nat_arm_keepalive(sa);
+}
+
+/*
+ * Initiator.
+ */
+
+void ike2_rekey_ike_abandon(struct ike2_sa *sa)
+{
+	struct ike2_ike_rekey *r = &sa->ike_rekey;
+
+	if (r->ke_ctx)
+		r->ke->destroy(r->ke_ctx);
+	cg_chunk_free(&r->nonce);
+	cg_chunk_free(&r->collided_nonce);
+	memset(r, 0, sizeof(*r));
+}
+
+static int rekey_send(struct ike2_sa *sa)
+{
+	struct ike2_ike_rekey *r = &sa->ike_rekey;
+	struct cg_proposal props[IKE2_MAX_PROPOSALS];
+	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+	struct cg_chunk pub = CG_CHUNK_EMPTY;
+	struct ike2_w w;
+	int err;
+
+	if (!n)
+		return -ENOPROTOOPT;
+	while (!r->spi || r->spi == UINT64_MAX) {
+		err = cg_random(sa->core, &r->spi, sizeof(r->spi));
+		if (err)
+			return err;
+	}
+	if (r->ke_ctx) {
+		r->ke->destroy(r->ke_ctx);
+		r->ke_ctx = NULL;
+	}
+	cg_chunk_free(&r->nonce);
+	err = new_nonce(sa, &r->nonce);
+	if (err)
+		return err;
+	r->ke = cg_crypto_ke(sa->core, r->ke_group);
+	err = r->ke ? ike2_ke_begin(r->ke, &r->ke_ctx, &pub) : -ENOPROTOOPT;
+	if (err)
+		return err;
+	ike2_w_init(&w);
+	ike2_w_sa(&w, props, NULL, n, r->spi, 8);
+	ike2_w_nonce(&w, r->nonce);
+	ike2_w_ke(&w, r->ke_group, pub.ptr, pub.len);
+	err = ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, false, sa->mid_next, &w);
+	ike2_w_free(&w);
+	cg_chunk_free(&pub);
+	return err;
+}
+
+int ike2_rekey_ike_start(struct ike2_sa *sa)
+{
+	struct ike2_ike_rekey *r = &sa->ike_rekey;
+	int err;
+
+	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed)
+		return -ENOENT;
+	if (r->active)
+		return 0;
+	if (sa->req.active || sa->rekey.active)
+		return -EBUSY;
+	memset(r, 0, sizeof(*r));
+	r->active = true;
+	r->ke_group = sa->ke_group;
+	err = rekey_send(sa);
+	if (err) {
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_ERROR, "rekeying the IKE SA failed: %s",
+			    strerror(-err));
+		ike2_rekey_ike_abandon(sa);
+		return err;
+	}
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "rekeying the IKE SA");
+	return 0;
+}
+
+/* INVALID_KE_PAYLOAD: once more with the group the responder names, if we offered it. */
+static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	struct ike2_ike_rekey *r = &sa->ike_rekey;
+	struct cg_proposal props[IKE2_MAX_PROPOSALS];
+	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+	struct ike2_notify note;
+	bool offered = false;
+	uint16_t group;
+
+	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note) || note.data_len != 2 ||
+	    r->restarts >= REKEY_MAX_RESTARTS)
+		return false;
+	group = (uint16_t)(note.data[0] << 8 | note.data[1]);
+	for (size_t i = 0; i < n; i++)
+		offered |= cg_proposal_has_ke(&props[i], group);
+	if (!offered || group == r->ke_group)
+		return false;
+	r->restarts++;
+	r->ke_group = group;
+	return rekey_send(sa) == 0;
+}
+
+/* The new SA from the responder's answer; NULL when the answer is unusable. */
+static struct ike2_sa *rekey_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	struct ike2_ike_rekey *r = &sa->ike_rekey;
+	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
+	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
+	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
+	struct cg_chunk ni = CG_CHUNK_EMPTY, nr = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY;
+	struct cg_proposal ours[IKE2_MAX_PROPOSALS], sel;
+	struct ike2_sa *nsa = NULL;
+	struct ike2_prop prop;
+	struct ike2_ke peer;
+	size_t n_ours, n_props, idx;
+	int err = -EBADMSG;
+
+	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
+	if (!sa_pl || !no_pl || !ke_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) ||
+	    n_props != 1 || !prop.usable || prop.p.protocol != CG_PROTO_IKE ||
+	    prop.spi_size != 8 || !prop.spi || ike2_nonce_parse(no_pl, &nr) ||
+	    ike2_ke_parse(ke_pl, &peer))
+		goto out;
+	if (!cg_proposal_select(ours, n_ours, &prop.p, 1, true, &sel, &idx) ||
+	    prop.p.n != sel.n || cg_proposal_ke(&sel) != r->ke_group || peer.group != r->ke_group)
+		goto out;
+	err = ike2_ke_end(r->ke, r->ke_ctx, &peer, &shared);
+	if (err)
+		goto out;
+	nsa = successor_new(sa, true, r->spi, prop.spi);
+	if (!nsa) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = cg_chunk_dup(&ni, r->nonce);
+	if (!err)
+		err = successor_keys(nsa, sa, &sel, &ni, &nr, shared);
+	cg_chunk_free(&ni);
+	if (err) {
+		successor_drop(nsa);
+		nsa = NULL;
+	}
+out:
+	cg_chunk_clear(&shared);
+	cg_chunk_free(&nr);
+	if (err)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "IKE SA rekey response unusable: %s",
+			    err == -EBADMSG ? "malformed or not what we offered" : strerror(-err));
+	return nsa;
+}
+
+/* Both ends rekeyed: keeps the SA of the exchange with the higher lowest nonce. */
+static void resolve_collision(struct ike2_sa *sa, struct ike2_sa *nsa)
+{
+	struct ike2_ike_rekey *r = &sa->ike_rekey;
+	struct cg_chunk ours = nonce_min(nsa->ni, nsa->nr);
+	struct cg_sa *entry;
+
+	if (ike2_nonce_cmp(ours, r->collided_nonce) > 0) {
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO,
+			    "IKE SA rekey collision: ours wins, the peer deletes its SA");
+		adopt(sa, nsa);
+		ike2_info_delete_ike(sa);
+		return;
+	}
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO,
+		    "IKE SA rekey collision: the peer's wins, deleting ours");
+	nsa->rekeyed = true;
+	ike2_info_delete_ike(nsa);
+	/* The winner lives on the peer's new SA; the peer deletes this old one. */
+	entry = cg_sa_checkout_by_spi(sa->core, r->collided_spi);
+	if (entry) {
+		adopt(sa, cg_sa_data(entry));
+		cg_sa_checkin(sa->core, entry);
+	}
+	sa->rekeyed = true;
+	stop_timers(sa);
+}
+
+enum ike2_verdict ike2_rekey_ike_response(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	struct ike2_sa *nsa;
+	uint16_t error;
+
+	ike2_sa_request_done(sa);
+	if (rekey_retry_group(sa, msg))
+		return IKE2_KEEP;
+	error = ike2_chain_error(&msg->pl);
+	nsa = error ? NULL : rekey_complete(sa, msg);
+	if (!nsa) {
+		if (error)
+			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "rekeying the IKE SA failed: %s",
+				    ike2_notify_name(error));
+		ike2_rekey_ike_abandon(sa);
+		if (!sa->rekeyed)
+			arm_in(sa, REKEY_FAILED_RETRY_MS);
+		ike2_sa_run_pending(sa);
+		return IKE2_KEEP;
+	}
+	if (sa->ike_rekey.collided_spi) {
+		resolve_collision(sa, nsa);
+	} else {
+		adopt(sa, nsa);
+		ike2_info_delete_ike(sa);
+	}
+	ike2_rekey_ike_abandon(sa);
+	cg_sa_checkin(sa->core, nsa->entry);
+	return IKE2_KEEP;
+}
+
+/*
+ * Responder.
+ */
+
+static enum ike2_verdict refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
+				uint16_t group, const char *why)
+{
+	uint8_t data[2] = { group >> 8, group & 0xff };
+	struct ike2_w w;
+
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA rekey refused: %s, answering %s", why,
+		    ike2_notify_name(type));
+	ike2_w_init(&w);
+	ike2_w_notify(&w, 0, type, NULL, 0, group ? data : NULL, group ? 2 : 0);
+	ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
+	ike2_w_free(&w);
+	return IKE2_KEEP;
+}
+
+/* Their usable IKE proposals with an 8-byte SPI. */
+static size_t ike_theirs(const struct ike2_prop *props, size_t n, struct cg_proposal *out,
+			 uint8_t *nums, uint64_t *spis)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!props[i].usable || props[i].p.protocol != CG_PROTO_IKE ||
+		    props[i].spi_size != 8 || !props[i].spi)
+			continue;
+		out[k] = props[i].p;
+		nums[k] = props[i].num;
+		spis[k++] = props[i].spi;
+	}
+	return k;
+}
+
+/* Writes SA, Nr and KE for the new SA into a response. */
+static int respond_write(struct ike2_sa *sa, const struct ike2_msg *msg,
+			 const struct ike2_sa *nsa, uint8_t num, struct cg_chunk pub)
+{
+	struct ike2_w w;
+	int err;
+
+	ike2_w_init(&w);
+	ike2_w_sa(&w, &nsa->proposal, &num, 1, nsa->spi_r, 8);
+	ike2_w_nonce(&w, nsa->nr);
+	ike2_w_ke(&w, nsa->ke_group, pub.ptr, pub.len);
+	err = ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
+	ike2_w_free(&w);
+	return err;
+}
+
+enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_msg *msg,
+					 const struct ike2_prop *props, size_t n_props,
+					 struct cg_chunk ni)
+{
+	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
+	struct cg_proposal ours[IKE2_MAX_PROPOSALS], theirs[IKE2_MAX_PROPOSALS], sel;
+	struct cg_chunk pub = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY;
+	struct cg_chunk my_ni = CG_CHUNK_EMPTY, nr = CG_CHUNK_EMPTY;
+	size_t n_ours, n_theirs, idx;
+	uint8_t nums[IKE2_MAX_PROPOSALS];
+	uint64_t spis[IKE2_MAX_PROPOSALS];
+	const struct cg_ke_alg *ke;
+	struct ike2_sa *nsa;
+	void *ke_ctx = NULL;
+	struct ike2_ke peer;
+	uint16_t group;
+	int err;
+
+	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
+	n_theirs = ike_theirs(props, n_props, theirs, nums, spis);
+	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx) ||
+	    !cg_proposal_ke(&sel))
+		return refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "no acceptable IKE proposal");
+	group = cg_proposal_ke(&sel);
+	if (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != group)
+		return refuse(sa, msg, IKE2_N_INVALID_KE_PAYLOAD, group, "another key exchange");
+	ke = cg_crypto_ke(sa->core, group);
+	if (!ke || ike2_ke_begin(ke, &ke_ctx, &pub))
+		return refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange unavailable");
+	err = ike2_ke_end(ke, ke_ctx, &peer, &shared);
+	ke->destroy(ke_ctx);
+	nsa = err ? NULL : successor_new(sa, false, spis[idx], 0);
+	if (!nsa) {
+		cg_chunk_free(&pub);
+		cg_chunk_clear(&shared);
+		return refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange failed");
+	}
+	err = cg_chunk_dup(&my_ni, ni);
+	if (!err)
+		err = new_nonce(sa, &nr);
+	if (!err)
+		err = successor_keys(nsa, sa, &sel, &my_ni, &nr, shared);
+	cg_chunk_clear(&shared);
+	cg_chunk_free(&my_ni);
+	cg_chunk_free(&nr);
+	if (!err)
+		err = respond_write(sa, msg, nsa, nums[idx], pub);
+	cg_chunk_free(&pub);
+	if (err) {
+		successor_drop(nsa);
+		return refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, strerror(-err));
+	}
+	if (sa->ike_rekey.active) {
+		/* A collision: our own rekey's answer decides which new SA lives. */
+		struct ike2_ike_rekey *r = &sa->ike_rekey;
+
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA rekey collision");
+		r->collided_spi = nsa->spi_r;
+		cg_chunk_free(&r->collided_nonce);
+		cg_chunk_dup(&r->collided_nonce, nonce_min(nsa->ni, nsa->nr));
+		nsa->rekeyed = true;
+	} else {
+		adopt(sa, nsa);
+	}
+	cg_sa_checkin(sa->core, nsa->entry);
+	return IKE2_KEEP;
+}
+
+/*
+ * Child rekey collisions (2.8.1).
+ */
+
+void ike2_rekey_child_collision(struct ike2_sa *sa, uint32_t new_spi_in, struct cg_chunk ni,
+				struct cg_chunk nr)
+{
+	struct ike2_rekey *r = &sa->rekey;
+
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CHILD_SA %s rekey collision", r->name);
+	r->collided_spi_in = new_spi_in;
+	cg_chunk_free(&r->collided_nonce);
+	cg_chunk_dup(&r->collided_nonce, nonce_min(ni, nr));
+}
+
+bool ike2_rekey_child_lost(struct ike2_sa *sa)
+{
+	struct ike2_rekey *r = &sa->rekey;
+
+	if (!r->collided_spi_in || !r->nonce_r.len || !r->collided_nonce.len ||
+	    !ike2_child_by_spi_in(sa, r->collided_spi_in))
+		return false;
+	return ike2_nonce_cmp(nonce_min(r->nonce, r->nonce_r), r->collided_nonce) < 0;
+}
+
+/*
+ * The `rekey` control command.
+ */
+
+struct rekey_hits {
+	const char *name;
+	long id;
+	uint32_t ids[64];
+	size_t n;
+};
+
+static void rekey_collect(void *ctx, struct cg_sa *entry)
+{
+	struct rekey_hits *h = ctx;
+	struct ike2_sa *sa = cg_sa_data(entry);
+
+	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed)
+		return;
+	if ((h->name && !strcmp(sa->name, h->name)) ||
+	    (h->id > 0 && cg_sa_unique_id(entry) == (uint32_t)h->id))
+		if (h->n < CG_ARRAY_SIZE(h->ids))
+			h->ids[h->n++] = cg_sa_unique_id(entry);
+}
+
+static const char *arg_after(int argc, char **argv, const char *key)
+{
+	for (int i = 0; i + 1 < argc; i++)
+		if (!strcmp(argv[i], key))
+			return argv[i + 1];
+	return NULL;
+}
+
+int ike2_ctl_rekey(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
+{
+	struct ike2 *p = ctx;
+	const char *id = arg_after(argc, argv, "--ike-id");
+	struct rekey_hits h = { .name = arg_after(argc, argv, "--ike"), .id = id ? atol(id) : 0 };
+	size_t started = 0;
+
+	if (!h.name && h.id <= 0) {
+		cg_out_error(out, "usage: rekey --ike NAME | --ike-id N");
+		return -EINVAL;
+	}
+	cg_sa_foreach(core, 2, rekey_collect, &h);
+	cg_out_arr_begin(out, "rekeying");
+	for (size_t i = 0; i < h.n; i++) {
+		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, h.ids[i]);
+		struct ike2_sa *sa;
+		int err;
+
+		if (!entry)
+			continue;
+		sa = cg_sa_data(entry);
+		err = ike2_rekey_ike_start(sa);
+		if (err == -EBUSY) {
+			arm_in(sa, REKEY_BUSY_RETRY_MS / 4);
+			err = 0;
+		}
+		if (!err) {
+			cg_out_strf(out, NULL, "IKE SA %s[%u]", sa->name, h.ids[i]);
+			started++;
+		}
+		cg_sa_checkin(p->core, entry);
+	}
+	cg_out_arr_end(out);
+	if (!started) {
+		cg_out_error(out, "no established IKE SA matched");
+		return -ENOENT;
+	}
+	return 0;
+}

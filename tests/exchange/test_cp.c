@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The configuration payload between two cores: the responder leases IPv4
+ * and IPv6 virtual IPs from its pools and answers CFG_REPLY with them, DNS
+ * servers and subnets; both sides use the addresses as the "dynamic"
+ * selectors; leases go back when the IKE SA goes; the failures of RFC 7296
+ * 3.15.4 (INTERNAL_ADDRESS_FAILURE, FAILED_CP_REQUIRED).
+ *
+ * The cores run without rtnetlink, so the initiator cannot put the address
+ * on an interface here (it logs that and carries on); the kernel lab's
+ * interop test covers the installation.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include <cygnet/pool.h>
+
+#include "exconf.h"
+#include "exnet.h"
+
+#define POOLS                                                                          \
+	"pools:\n"                                                                     \
+	"  v4pool: { addrs: 10.3.0.0/24, dns: [10.1.0.53], subnets: [10.2.0.0/16] }\n" \
+	"  v6pool: { addrs: \"2001:db8:100::/120\", dns: [\"2001:db8::53\"],\n"         \
+	"            subnets: [\"2001:db8:2::/64\"] }\n"                                \
+	"  tiny: { addrs: \"2001:db8:100::9-2001:db8:100::9\" }\n"
+
+struct counts {
+	uint32_t ike_up, ike_down, child_up, child_down;
+};
+
+static void on_event(void *ctx, const struct cg_event *ev)
+{
+	struct counts *c = ctx;
+
+	switch (ev->type) {
+	case CG_EV_IKE_UP: c->ike_up++; break;
+	case CG_EV_IKE_DOWN: c->ike_down++; break;
+	case CG_EV_CHILD_UP: c->child_up++; break;
+	case CG_EV_CHILD_DOWN: c->child_down++; break;
+	default: break;
+	}
+}
+
+static struct ex_net net;
+static struct counts ev[2];
+static struct cg_bus_sub *subs[2];
+static struct tl_logcap logs[2];
+
+/* A roadwarrior (left) asking for vips, a gateway (right) with pools. */
+static void start(const char *vips, const char *pools)
+{
+	char extra_l[128] = "", extra_r[128] = "", *yaml[2], *full;
+	struct ex_conf l = {
+		.local_ts = "dynamic", .remote_ts = "2001:db8:2::/64, 10.2.0.0/16",
+		.conn_extra = extra_l,
+	};
+	struct ex_conf r = {
+		.local_ts = "2001:db8:2::/64, 10.2.0.0/16", .remote_ts = "dynamic",
+		.conn_extra = extra_r,
+	};
+
+	if (vips)
+		snprintf(extra_l, sizeof(extra_l), "    vips: [%s]\n", vips);
+	if (pools)
+		snprintf(extra_r, sizeof(extra_r), "    pools: [%s]\n", pools);
+	yaml[EX_LEFT] = ex_yaml(EX_LEFT, &l);
+	yaml[EX_RIGHT] = ex_yaml(EX_RIGHT, &r);
+	cr_assert_geq(asprintf(&full, "%s%s", yaml[EX_RIGHT], POOLS), 0);
+	ex_start(&net, yaml[EX_LEFT], full);
+	free(full);
+	free(yaml[EX_LEFT]);
+	free(yaml[EX_RIGHT]);
+	memset(ev, 0, sizeof(ev));
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(cg_bus_subscribe(net.core[i], CG_EV_ALL, CG_BUS_SYNC, on_event, &ev[i],
+					      &subs[i]), 0);
+		tl_logcap_start(&logs[i], net.core[i], CG_LVL_DEBUG);
+	}
+}
+
+static void stop(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!net.core[i])
+			continue;
+		tl_logcap_stop(&logs[i]);
+		cg_bus_unsubscribe(net.core[i], subs[i]);
+	}
+	ex_stop(&net);
+}
+
+static void ctl_ok(int side, const char *line)
+{
+	char *reply = ex_ctl(&net, side, line);
+
+	cr_assert(!strncmp(reply, "ok", 2), "%s: %s", line, reply);
+	free(reply);
+}
+
+static size_t list_count(int side, const char *needle)
+{
+	return ex_ctl_count(&net, side, "list-sas --json", needle);
+}
+
+static size_t kmem_count(int side, const char *needle)
+{
+	return ex_ctl_count(&net, side, "kmem-dump", needle);
+}
+
+TestSuite(cp, .fini = stop, .timeout = 60);
+
+Test(cp, assigns_ipv6_and_ipv4_with_dns_and_subnets)
+{
+	start("0.0.0.0, \"::\"", "v4pool, v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].ike_up, 1, "side %d", i);
+		cr_assert_eq(ev[i].child_up, 1, "side %d", i);
+	}
+	/* The first address of each pool, shown on both sides. */
+	cr_assert_eq(list_count(EX_LEFT, "local-vips"), 1);
+	cr_assert_eq(list_count(EX_RIGHT, "remote-vips"), 1);
+	cr_assert_eq(list_count(EX_LEFT, "remote-vips"), 0);
+	for (int i = 0; i < 2; i++) {
+		/* In the vips list and as the selector of the child. */
+		cr_assert_eq(list_count(i, "2001:db8:100::1/128"), 1, "side %d", i);
+		cr_assert_eq(list_count(i, "10.3.0.1/32"), 1, "side %d", i);
+		cr_assert_eq(list_count(i, "\"2001:db8:100::1\""), 1, "side %d", i);
+		cr_assert_eq(list_count(i, "\"10.3.0.1\""), 1, "side %d", i);
+		/* Policies from the virtual IPs to the subnets behind the gateway. */
+		cr_assert_geq(kmem_count(i, "2001:db8:100::1/128"), 3, "side %d", i);
+		cr_assert_geq(kmem_count(i, "10.3.0.1/32"), 3, "side %d", i);
+		/* The IKE addresses are not selectors any more. */
+		cr_assert_eq(list_count(i, "2001:db8::1/128"), 0, "side %d", i);
+	}
+	/* Traffic from the virtual IP is protected, from the IKE address it is not. */
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 2001:db8:100::1 2001:db8:2::5",
+				  "verdict: protect"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 10.3.0.1 10.2.3.4",
+				  "verdict: protect"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 2001:db8::1 2001:db8:2::5",
+				  "verdict: protect"), 0);
+	/* DNS servers and split-include subnets reached the initiator. */
+	cr_assert_eq(list_count(EX_LEFT, "\"2001:db8::53\""), 1);
+	cr_assert_eq(list_count(EX_LEFT, "\"10.1.0.53\""), 1);
+	cr_assert_eq(list_count(EX_LEFT, "\"subnets\": [\n        \"10.2.0.0/16\",\n"
+					 "        \"2001:db8:2::/64\"\n      ]"), 1);
+	cr_assert_eq(list_count(EX_RIGHT, "\"subnets\""), 0);
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 1);
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v4pool"), 1);
+	/* No rtnetlink in this process: said once per address, and the SA carries on. */
+	cr_assert_eq(tl_logcap_count(&logs[EX_LEFT], "not installed"), 2);
+	cr_assert_eq(tl_logcap_count(&logs[EX_RIGHT], "assigning virtual IP 2001:db8:100::1"), 1);
+}
+
+Test(cp, json_lists_the_virtual_ips)
+{
+	start("\"::\"", "v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(list_count(EX_LEFT, "\"local-vips\": [\n        \"2001:db8:100::1\"\n"), 1);
+	cr_assert_eq(list_count(EX_RIGHT, "\"remote-vips\": [\n        \"2001:db8:100::1\"\n"), 1);
+	cr_assert_eq(list_count(EX_RIGHT, "\"dns\""), 0);
+}
+
+Test(cp, requested_address_is_honoured)
+{
+	start("\"2001:db8:100::7\"", "v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(ev[EX_LEFT].child_up, 1);
+	cr_assert_eq(list_count(EX_LEFT, "2001:db8:100::7/128"), 1);
+	cr_assert_eq(list_count(EX_RIGHT, "2001:db8:100::7/128"), 1);
+}
+
+Test(cp, lease_returns_on_delete_and_comes_back)
+{
+	start("\"::\"", "v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 1);
+	ctl_ok(EX_LEFT, "terminate --ike net");
+	cr_assert_eq(ev[EX_RIGHT].ike_down, 1);
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 0);
+	cr_assert_eq(tl_logcap_count(&logs[EX_RIGHT], "returned to pool 'v6pool'"), 1);
+	/* The same identity gets the same address again. */
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(ev[EX_LEFT].child_up, 2);
+	cr_assert_eq(list_count(EX_LEFT, "2001:db8:100::1/128"), 1);
+	/* A delete from the gateway's side returns it too. */
+	ctl_ok(EX_RIGHT, "terminate --ike net");
+	cr_assert_eq(ev[EX_LEFT].ike_down, 2);
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 0);
+	cr_assert_eq(list_count(EX_LEFT, "vips"), 0);
+}
+
+Test(cp, only_ipv6_pool_assigns_ipv6_only)
+{
+	start("0.0.0.0, \"::\"", "v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(ev[EX_LEFT].child_up, 1);
+	cr_assert_eq(list_count(EX_LEFT, "2001:db8:100::1/128"), 1);
+	/* Without an IPv4 address no IPv4 traffic is protected. */
+	cr_assert_eq(list_count(EX_LEFT, "0.0.0.0"), 0);
+	cr_assert_eq(list_count(EX_LEFT, "\"local-vips\": [\n        \"2001:db8:100::1\"\n      ]"), 1);
+	cr_assert_eq(kmem_count(EX_LEFT, "10.2.0.0/16"), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 10.3.0.1 10.2.3.4",
+				  "verdict: protect"), 0);
+	cr_assert_eq(tl_logcap_count(&logs[EX_LEFT], "no IPv4 virtual IP assigned"), 1);
+}
+
+Test(cp, exhausted_pool_gives_internal_address_failure)
+{
+	struct cg_addr taken;
+	struct cg_id other;
+
+	start("\"::\"", "tiny");
+	cr_assert_eq(cg_id_parse("someone-else", &other), 0);
+	cr_assert_eq(cg_pool_acquire(net.core[EX_RIGHT], "tiny", &other, NULL, &taken), 0);
+	cg_id_free(&other);
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(tl_logcap_count(&logs[EX_RIGHT], "pool exhausted"), 1);
+	cr_assert_eq(tl_logcap_count(&logs[EX_RIGHT], "answering INTERNAL_ADDRESS_FAILURE"), 1);
+	cr_assert_eq(tl_logcap_count(&logs[EX_LEFT], "no virtual IP assigned (INTERNAL_ADDRESS_FAILURE)"), 1);
+	/* No child anywhere; the initiator deleted the IKE SA it could not use. */
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].child_up, 0, "side %d", i);
+		cr_assert_eq(cg_sa_count(net.core[i]), 0, "side %d", i);
+		cr_assert_eq(kmem_count(i, "direction"), 0, "side %d", i);
+		cr_assert_eq(kmem_count(i, "spi"), 0, "side %d", i);
+	}
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "tiny"), 1);
+}
+
+Test(cp, wrong_family_pool_gives_internal_address_failure)
+{
+	start("0.0.0.0", "v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(tl_logcap_count(&logs[EX_LEFT], "INTERNAL_ADDRESS_FAILURE"), 1);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].child_up, 0, "side %d", i);
+		cr_assert_eq(cg_sa_count(net.core[i]), 0, "side %d", i);
+	}
+}
+
+Test(cp, responder_without_pools_refuses_the_request)
+{
+	start("\"::\"", NULL);
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(tl_logcap_count(&logs[EX_RIGHT], "has no pools"), 1);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].child_up, 0, "side %d", i);
+		cr_assert_eq(cg_sa_count(net.core[i]), 0, "side %d", i);
+	}
+}
+
+Test(cp, pools_without_request_give_failed_cp_required)
+{
+	start(NULL, "v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(tl_logcap_count(&logs[EX_RIGHT], "answering FAILED_CP_REQUIRED"), 1);
+	cr_assert_eq(tl_logcap_count(&logs[EX_LEFT], "FAILED_CP_REQUIRED"), 1);
+	/* The IKE SA stands (2.21.1); only the child is refused, no lease is taken. */
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].ike_up, 1, "side %d", i);
+		cr_assert_eq(ev[i].child_up, 0, "side %d", i);
+		cr_assert_eq(list_count(i, "ESTABLISHED"), 1, "side %d", i);
+	}
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 0);
+}
+
+Test(cp, child_rekey_keeps_the_virtual_ip)
+{
+	char line[64], *reply, *at;
+	unsigned spi;
+
+	start("\"::\"", "v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	reply = ex_ctl(&net, EX_LEFT, "list-sas --json");
+	at = strstr(reply, "\"spi-in\": \"");
+	cr_assert_not_null(at, "%s", reply);
+	cr_assert_eq(sscanf(at + 11, "%x", &spi), 1);
+	free(reply);
+	snprintf(line, sizeof(line), "kmem-expire %08x soft", spi);
+	ctl_ok(EX_LEFT, line);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(list_count(i, "INSTALLED"), 1, "side %d", i);
+		cr_assert_eq(list_count(i, "2001:db8:100::1/128"), 1, "side %d", i);
+	}
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 1);
+}

@@ -1,0 +1,301 @@
+#!/bin/sh
+# Virtual IPs between cygnetd and strongSwan's charon (configuration payload,
+# RFC 7296 2.19), each in its own network namespace, IKE over IPv6, PSK:
+#
+#  A. charon hands out addresses from its pools (IPv6 2001:db8:100::/120 and
+#     IPv4 10.3.0.0/24); cygnet asks with `vips: [0.0.0.0, "::"]`, puts them
+#     on its interface and pings through ESP from them (IPv6 and IPv4 inside
+#     the IPv6 tunnel); the addresses go when the IKE SA goes.
+#  B. cygnet hands charon an IPv6 address from its own pool (charon
+#     `vips = ::`); charon pings through ESP from it; the lease returns when
+#     charon deletes the IKE SA.
+#
+# Usage: ike2_charon_cp.sh BUILD_DIR   (root; a kernel with ESP, e.g. the kernel lab)
+set -eu
+
+BUILD=${1:?usage: ike2_charon_cp.sh BUILD_DIR}
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+NS_C=cg-cp-cygnet
+NS_S=cg-cp-charon
+DIR=$(mktemp -d /tmp/cg-cp.XXXXXX)
+FAILED=0
+PSK="virtual addresses 0123456789"
+PSK_RW="roadwarrior secret 9876543210"
+
+log() { echo "== $*"; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	[ -f "$DIR/cygnetd.pid" ] && kill "$(cat "$DIR/cygnetd.pid")" 2>/dev/null
+	[ -f "$DIR/charon.pid" ] && kill "$(cat "$DIR/charon.pid")" 2>/dev/null
+	sleep 1
+	ip netns del "$NS_C" 2>/dev/null
+	ip netns del "$NS_S" 2>/dev/null
+	if [ "$FAILED" != 0 ]; then
+		echo "---- cygnetd log"; cat "$DIR/cygnetd.log" 2>/dev/null
+		echo "---- charon log"; cat "$DIR/charon.log" 2>/dev/null
+	fi
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+# cygnet 2001:db8::1 (behind it 2001:db8:1::1), charon 2001:db8::2 (behind it
+# 2001:db8:2::1 and 10.2.0.1). The pools are routed towards the peer that
+# hands them out, as a gateway's network would.
+netns_setup() {
+	ip netns add "$NS_C"
+	ip netns add "$NS_S"
+	ip link add cgp-c type veth peer name cgp-s
+	ip link set cgp-c netns "$NS_C"
+	ip link set cgp-s netns "$NS_S"
+	for spec in "$NS_C cgp-c 1 2" "$NS_S cgp-s 2 1"; do
+		# shellcheck disable=SC2086
+		set -- $spec
+		ip -n "$1" link set lo up
+		ip -n "$1" link set "$2" up
+		ip -n "$1" addr add "2001:db8::$3/64" dev "$2" nodad
+		ip -n "$1" addr add "2001:db8:$3::1/64" dev lo nodad
+		ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4"
+	done
+	ip -n "$NS_S" addr add 10.2.0.1/16 dev lo
+	ip -n "$NS_C" route add 10.2.0.0/16 dev cgp-c
+	ip -n "$NS_S" route add 10.3.0.0/24 dev cgp-s
+	ip -n "$NS_S" route add 2001:db8:100::/120 via 2001:db8::1
+	ip -n "$NS_C" route add 2001:db8:200::/120 via 2001:db8::2
+}
+
+write_configs() {
+	cat >"$DIR/cygnet.yaml" <<YAML
+daemon:
+  plugins: [crypto-nettle, kernel-netlink, ike2]
+  log: { default: info, ike: debug }
+  control: $DIR/cygnetd.ctl
+  state_file: $DIR/cygnetd.state
+connections:
+  gw:                                   # A: a roadwarrior of charon's
+    local_addrs: [2001:db8::1]
+    remote_addrs: [2001:db8::2]
+    proposals: [aes128gcm16-prfsha256-x25519]
+    local: { auth: psk, id: cygnet.example }
+    remote: { auth: psk, id: charon.example }
+    vips: ["0.0.0.0", "::"]
+    children:
+      net:
+        local_ts: [dynamic]
+        remote_ts: ["2001:db8:2::/64", 10.2.0.0/16]
+        esp_proposals: [aes128gcm16]
+  rw:                                   # B: charon is our roadwarrior
+    local_addrs: [2001:db8::1]
+    remote_addrs: ["%any"]
+    proposals: [aes128gcm16-prfsha256-x25519]
+    local: { auth: psk, id: cygnet.example }
+    remote: { auth: psk, id: roadwarrior.example }
+    pools: [rw6]
+    children:
+      rwnet:
+        local_ts: ["2001:db8:1::/64"]
+        remote_ts: [dynamic]
+        esp_proposals: [aes128gcm16]
+pools:
+  rw6: { addrs: "2001:db8:200::/120", dns: ["2001:db8:1::53"], subnets: ["2001:db8:1::/64"] }
+secrets:
+  - { type: psk, ids: [cygnet.example, charon.example], secret: "$PSK" }
+  - { type: psk, ids: [cygnet.example, roadwarrior.example], secret: "$PSK_RW" }
+YAML
+	cat >"$DIR/strongswan.conf" <<CONF
+charon {
+	load_modular = yes
+	install_routes = no
+	install_virtual_ip = yes
+	retransmit_tries = 3
+	filelog {
+		charon {
+			path = $DIR/charon.log
+			default = 1
+			ike = 2
+			cfg = 2
+		}
+	}
+	plugins {
+		include /etc/strongswan.d/charon/*.conf
+		vici {
+			socket = unix://$DIR/charon.vici
+		}
+	}
+}
+CONF
+	cat >"$DIR/swanctl.conf" <<CONF
+connections {
+	gw {
+		version = 2
+		local_addrs = 2001:db8::2
+		remote_addrs = 2001:db8::1
+		proposals = aes128gcm16-prfsha256-x25519
+		pools = pool6, pool4
+		local {
+			auth = psk
+			id = charon.example
+		}
+		remote {
+			auth = psk
+			id = cygnet.example
+		}
+		children {
+			net {
+				local_ts = 2001:db8:2::/64, 10.2.0.0/16
+				esp_proposals = aes128gcm16
+			}
+		}
+	}
+	rw {
+		version = 2
+		local_addrs = 2001:db8::2
+		remote_addrs = 2001:db8::1
+		proposals = aes128gcm16-prfsha256-x25519
+		vips = ::
+		local {
+			auth = psk
+			id = roadwarrior.example
+		}
+		remote {
+			auth = psk
+			id = cygnet.example
+		}
+		children {
+			rwnet {
+				remote_ts = 2001:db8:1::/64
+				esp_proposals = aes128gcm16
+			}
+		}
+	}
+}
+pools {
+	pool6 {
+		addrs = 2001:db8:100::/120
+		dns = 2001:db8:2::53
+	}
+	pool4 {
+		addrs = 10.3.0.0/24
+	}
+}
+secrets {
+	ike-gw {
+		id-1 = charon.example
+		id-2 = cygnet.example
+		secret = "$PSK"
+	}
+	ike-rw {
+		id-1 = roadwarrior.example
+		id-2 = cygnet.example
+		secret = "$PSK_RW"
+	}
+}
+CONF
+}
+
+cgctl() { "$BUILD/bin/cygnetctl" -s "$DIR/cygnetd.ctl" "$@"; }
+sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" \
+	swanctl "$@" --uri "unix://$DIR/charon.vici"; }
+
+start_daemons() {
+	ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" \
+		>"$DIR/charon.out" 2>&1 &
+	echo $! >"$DIR/charon.pid"
+	ip netns exec "$NS_C" "$BUILD/bin/cygnetd" -F -c "$DIR/cygnet.yaml" \
+		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
+		>"$DIR/cygnetd.log" 2>&1 &
+	echo $! >"$DIR/cygnetd.pid"
+	for _ in $(seq 100); do
+		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
+		sleep 0.1
+	done
+	sw --load-all --file "$DIR/swanctl.conf" >/dev/null 2>&1 || fail "swanctl --load-all"
+}
+
+esp_packets() {
+	ip -n "$1" -s xfrm state | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
+		split($2, a, "("); n += a[1] } END { print n + 0 }'
+}
+
+# ping_through NS FAMILY SRC DST: three echoes; ESP counters rise on both sides.
+ping_through() {
+	before_c=$(esp_packets "$NS_C")
+	before_s=$(esp_packets "$NS_S")
+	if ! ip netns exec "$1" ping "-$2" -c 3 -i 0.3 -W 2 -I "$3" "$4" >"$DIR/ping.out"; then
+		fail "ping $3 -> $4"; cat "$DIR/ping.out"; return
+	fi
+	after_c=$(esp_packets "$NS_C")
+	after_s=$(esp_packets "$NS_S")
+	echo "   ping $3 -> $4: ESP packets cygnet $before_c -> $after_c, charon $before_s -> $after_s"
+	[ "$after_c" -ge $((before_c + 6)) ] || fail "cygnet's ESP counters did not rise ($3 -> $4)"
+	[ "$after_s" -ge $((before_s + 6)) ] || fail "charon's ESP counters did not rise ($3 -> $4)"
+}
+
+has_addr() { ip -n "$1" addr show | grep -q "inet6\? $2/"; }
+
+case_charon_assigns() {
+	log "A: charon assigns cygnet IPv6 and IPv4 virtual addresses"
+	cgctl initiate --child net || fail "cygnetctl initiate"
+	cgctl list-sas >"$DIR/list.out"
+	grep -q "2001:db8:100::1" "$DIR/list.out" || fail "cygnet's list-sas shows no IPv6 virtual IP"
+	grep -q "10.3.0.1" "$DIR/list.out" || fail "cygnet's list-sas shows no IPv4 virtual IP"
+	grep -q "2001:db8:2::53" "$DIR/list.out" || fail "cygnet's list-sas shows no DNS server"
+	sw --list-sas | grep -q "2001:db8:100::1" || fail "charon's list-sas shows no virtual IP"
+	has_addr "$NS_C" 2001:db8:100::1 || fail "2001:db8:100::1 is not on cygnet's interface"
+	has_addr "$NS_C" 10.3.0.1 || fail "10.3.0.1 is not on cygnet's interface"
+	ip -n "$NS_C" xfrm policy | grep -q "src 2001:db8:100::1/128" ||
+		fail "no policy from the IPv6 virtual IP"
+	ping_through "$NS_C" 6 2001:db8:100::1 2001:db8:2::1
+	ping_through "$NS_C" 4 10.3.0.1 10.2.0.1
+	log "A: cygnet deletes the IKE SA: the addresses go"
+	cgctl terminate --ike gw >/dev/null || fail "cygnetctl terminate --ike"
+	sleep 1
+	has_addr "$NS_C" 2001:db8:100::1 && fail "2001:db8:100::1 stayed on cygnet's interface"
+	has_addr "$NS_C" 10.3.0.1 && fail "10.3.0.1 stayed on cygnet's interface"
+	sw --list-sas | grep -q "ESTABLISHED" && fail "charon kept the IKE SA"
+	sw --list-pools >"$DIR/pools.out"
+	sed 's/^/   /' "$DIR/pools.out"
+	[ "$(ip -n "$NS_C" xfrm state | grep -c "^src" || true)" = 0 ] ||
+		fail "SAs left in cygnet's kernel"
+}
+
+case_cygnet_assigns() {
+	log "B: cygnet assigns charon an IPv6 virtual address"
+	sw --initiate --child rwnet >/dev/null || fail "swanctl --initiate"
+	cgctl list-sas >"$DIR/list.out"
+	grep -q "2001:db8:200::1" "$DIR/list.out" || fail "cygnet's list-sas shows no remote virtual IP"
+	sw --list-sas | grep -q "2001:db8:200::1" || fail "charon's list-sas shows no virtual IP"
+	for _ in $(seq 20); do
+		has_addr "$NS_S" 2001:db8:200::1 && break
+		sleep 0.1
+	done
+	has_addr "$NS_S" 2001:db8:200::1 || fail "charon did not install 2001:db8:200::1"
+	ip -n "$NS_C" xfrm policy | grep -q "dst 2001:db8:200::1/128" ||
+		fail "no policy towards charon's virtual IP"
+	ping_through "$NS_S" 6 2001:db8:200::1 2001:db8:1::1
+	log "B: charon deletes the IKE SA: the lease returns"
+	sw --terminate --ike rw >/dev/null || fail "swanctl --terminate --ike"
+	sleep 1
+	cgctl list-sas | grep -q "ESTABLISHED" && fail "cygnet kept the IKE SA"
+	grep -q "lease of 2001:db8:200::1 returned to pool 'rw6'" "$DIR/cygnetd.log" ||
+		fail "cygnet did not return the lease"
+	[ "$(ip -n "$NS_C" xfrm state | grep -c "^src" || true)" = 0 ] ||
+		fail "SAs left in cygnet's kernel"
+}
+
+for m in esp4 esp6 xfrm4_tunnel xfrm6_tunnel seqiv echainiv gcm ghash-generic aes drbg \
+	jitterentropy_rng; do
+	modprobe "$m" 2>/dev/null || true
+done
+netns_setup
+write_configs
+start_daemons
+case_charon_assigns
+case_cygnet_assigns
+if [ "$FAILED" = 0 ]; then
+	log "virtual IPs with charon: all cases passed"
+else
+	log "virtual IPs with charon: FAILED"
+fi
+exit "$FAILED"
