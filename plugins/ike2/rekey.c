@@ -210,6 +210,8 @@ static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 		sa->children = old->children;
 	}
 	old->children = NULL;
+	/* Virtual IPs and their pool leases belong to the IKE SA: keep them. */
+	ike2_cp_move(old, sa);
 	old->rekeyed = true;
 	sa->rekeyed = false;
 	stop_timers(old);

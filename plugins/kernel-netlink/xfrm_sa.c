@@ -92,8 +92,11 @@ static int sa_selector(const struct cg_kernel_sa *sa, struct xfrm_selector *sel,
 		dst = cg_ts_from_host(&sa->id.dst);
 		return xfrm_sel_from_ts(&src, &dst, sel, why);
 	}
+	/*
+	 * A tunnel SA without a selector carries either family inside
+	 * (IPv4 in IPv6 and back); sa_build flags it XFRM_STATE_AF_UNSPEC.
+	 */
 	memset(sel, 0, sizeof(*sel));
-	sel->family = sa->id.dst.family;
 	return 0;
 }
 
@@ -259,6 +262,8 @@ static int sa_build(struct nlmsghdr *nlh, const struct cg_kernel_sa *sa, const c
 	err = sa_selector(sa, &info->sel, why);
 	if (err)
 		return err;
+	if (sa->mode == CG_MODE_TUNNEL && !sa->has_sel)
+		info->flags |= XFRM_STATE_AF_UNSPEC;
 	err = put_algorithms(nlh, sa, why);
 	if (!err && (err = put_replay(nlh, sa, info)))
 		*why = "replay window too large";

@@ -287,3 +287,17 @@ Test(cp, child_rekey_keeps_the_virtual_ip)
 	}
 	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 1);
 }
+
+Test(cp, ike_rekey_keeps_the_virtual_ip_and_its_lease)
+{
+	start("\"::\"", "v6pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	ctl_ok(EX_LEFT, "rekey --ike net");
+	/* The lease and the address move to the new IKE SA; nothing is given back. */
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 1);
+	cr_assert_eq(tl_logcap_count(&logs[EX_RIGHT], "returned to pool"), 0);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(list_count(i, "2001:db8:100::1/128"), 1, "side %d", i);
+	ctl_ok(EX_LEFT, "terminate --ike net");
+	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 0);
+}

@@ -254,8 +254,11 @@ case_charon_assigns() {
 	has_addr "$NS_C" 2001:db8:100::1 && fail "2001:db8:100::1 stayed on cygnet's interface"
 	has_addr "$NS_C" 10.3.0.1 && fail "10.3.0.1 stayed on cygnet's interface"
 	sw --list-sas | grep -q "ESTABLISHED" && fail "charon kept the IKE SA"
+	# charon's pools: online / offline / size; both leases offline now.
 	sw --list-pools >"$DIR/pools.out"
 	sed 's/^/   /' "$DIR/pools.out"
+	grep -E -q "^pool6 .* 0 / 1 / " "$DIR/pools.out" || fail "charon's IPv6 lease is still online"
+	grep -E -q "^pool4 .* 0 / 1 / " "$DIR/pools.out" || fail "charon's IPv4 lease is still online"
 	[ "$(ip -n "$NS_C" xfrm state | grep -c "^src" || true)" = 0 ] ||
 		fail "SAs left in cygnet's kernel"
 }
