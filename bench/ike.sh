@@ -455,9 +455,13 @@ rate_figures() {
 
 mem_figures() {
 	echo "RSS per IKE SA with one child ($MEM_N SAs after $WARM warm-up, PSK):"
-	mem cygnet kernel-memory | tee "$tmp/mem.out"
+	# Not through a pipe: a failure must leave the daemons to the EXIT trap,
+	# which a pipeline's subshell would not.
+	mem cygnet kernel-memory >"$tmp/mem.out"
+	cat "$tmp/mem.out"
 	if [ "$(id -u)" = 0 ] && "$LAB/host-has-ipsec" >/dev/null 2>&1; then
-		mem_with_esp | tee -a "$tmp/mem.out"
+		mem_with_esp >"$tmp/mem-esp.out"
+		tee -a "$tmp/mem.out" <"$tmp/mem-esp.out"
 	elif [ -x "$LAB/lab" ]; then
 		echo "  (no ESP in this kernel: the kernel-netlink lines are measured in the kernel lab VM, $LAB_MEM_N SAs)"
 		(cd "$top" && "$LAB/lab" -t 1500 -- env BUILD="$BUILD" IKE_BENCH_WORKERS="$WORKERS" \
