@@ -64,6 +64,11 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 		else if ((d.proto == CG_PROTO_ESP || d.proto == CG_PROTO_AH) && d.spi_size == 4)
 			n_spis += delete_children(sa, &d, spis + n_spis);
 	}
+	/* The initiator refused our AUTH after we established (RFC 7296 2.21.2). */
+	if (ike2_chain_notify(&msg->pl, IKE2_N_AUTHENTICATION_FAILED, NULL)) {
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "peer refused our authentication");
+		delete_ike = true;
+	}
 	ike2_w_init(&w);
 	if (!delete_ike && n_spis)
 		ike2_w_delete(&w, CG_PROTO_ESP, spis, n_spis);

@@ -25,11 +25,21 @@ FAILED=0
 log() { echo "== $*"; }
 fail() { echo "FAIL: $*"; FAILED=1; }
 
+# Stops both daemons and waits until they are gone: the next pair needs
+# their ports, sockets and charon's pid file.
 stop_daemons() {
-	[ -f "$DIR/cygnetd.pid" ] && kill "$(cat "$DIR/cygnetd.pid")" 2>/dev/null
-	[ -f "$DIR/charon.pid" ] && kill "$(cat "$DIR/charon.pid")" 2>/dev/null
-	rm -f "$DIR/cygnetd.pid" "$DIR/charon.pid"
-	sleep 1
+	for f in "$DIR/cygnetd.pid" "$DIR/charon.pid"; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -9 "$pid" 2>/dev/null || true
+		rm -f "$f"
+	done
+	rm -f "$DIR/charon.vici" "$DIR/cygnetd.ctl"
 }
 
 # shellcheck disable=SC2317 # run by the EXIT trap

@@ -1,0 +1,357 @@
+#!/bin/sh
+# IKEv2 interop between cygnetd on the kernel-pfkey backend (PF_KEY v2,
+# Linux af_key) and strongSwan's charon (on XFRM netlink), over IPv6, each
+# daemon in its own network namespace. ESP uses AES-CBC with
+# HMAC-SHA2-384-192, which af_key installs correctly (it has no AEADs and
+# would truncate HMAC-SHA2-256 to 96 bits; docs/pfkey.md).
+#
+#   psk      one IKE SA with PSK: a transport child between the hosts
+#            (cygnet initiates), then a tunnel child between 2001:db8:1::/64
+#            and 2001:db8:2::/64 on the same IKE SA; then charon initiates
+#            the transport child
+#   certs    a tunnel with ECDSA certificates (RFC 7427 signatures)
+#
+# Each child carries a ping through ESP with both kernels' counters rising,
+# and cygnet's SAs must be the algorithms and mode asked for. Deleting
+# leaves no SA in either kernel.
+#
+# Usage: ike2_charon_pfkey.sh BUILD_DIR   (root; af_key and ESP, e.g. the kernel lab)
+set -eu
+
+BUILD=${1:?usage: ike2_charon_pfkey.sh BUILD_DIR}
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+NS_C=cg-pfk-cygnet
+NS_S=cg-pfk-charon
+DIR=$(mktemp -d /tmp/cg-pfk.XXXXXX)
+FAILED=0
+PSK="interop over PF_KEY 0123456789"
+ESP=aes256-sha384
+
+log() { echo "== $*"; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+
+show_logs() {
+	echo "---- cygnetd log"; cat "$DIR/cygnetd.log" 2>/dev/null
+	echo "---- charon log"; cat "$DIR/charon.log" 2>/dev/null
+}
+
+# Stops both daemons and waits until they are gone: the next pair needs
+# their ports and sockets.
+stop_daemons() {
+	for f in "$DIR/cygnetd.pid" "$DIR/charon.pid"; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -9 "$pid" 2>/dev/null || true
+		rm -f "$f"
+	done
+	rm -f "$DIR/charon.vici" "$DIR/cygnetd.ctl"
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	stop_daemons
+	ip netns del "$NS_C" 2>/dev/null
+	ip netns del "$NS_S" 2>/dev/null
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+netns_setup() {
+	ip netns add "$NS_C"
+	ip netns add "$NS_S"
+	ip link add cgp-c type veth peer name cgp-s
+	ip link set cgp-c netns "$NS_C"
+	ip link set cgp-s netns "$NS_S"
+	for spec in "$NS_C cgp-c 1 2" "$NS_S cgp-s 2 1"; do
+		# shellcheck disable=SC2086
+		set -- $spec
+		ip -n "$1" link set lo up
+		ip -n "$1" link set "$2" up
+		ip -n "$1" addr add "2001:db8::$3/64" dev "$2" nodad
+		ip -n "$1" addr add "2001:db8:$3::1/64" dev lo nodad
+		ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4" src "2001:db8:$3::1"
+	done
+	# The hosts know each other before any policy is in place.
+	ip netns exec "$NS_C" ping -6 -c 1 -W 2 2001:db8::2 >/dev/null || fail "no plain connectivity"
+}
+
+# make_certs: a CA and an ECDSA P-256 certificate per side (GnuTLS certtool).
+make_certs() {
+	command -v certtool >/dev/null || { fail "certtool (gnutls-bin) is not installed"; return 1; }
+	certtool --generate-privkey --no-text --key-type ecdsa --curve secp256r1 \
+		--outfile "$DIR/ca.key" 2>/dev/null
+	printf 'cn = "ca"\norganization = "cygnet"\nca\ncert_signing_key\nexpiration_days = 30\n' \
+		>"$DIR/ca.tmpl"
+	certtool --generate-self-signed --no-text --load-privkey "$DIR/ca.key" \
+		--template "$DIR/ca.tmpl" --outfile "$DIR/ca.pem" 2>/dev/null
+	for name in cygnet.example charon.example; do
+		certtool --generate-privkey --no-text --key-type ecdsa --curve secp256r1 \
+			--outfile "$DIR/$name.key" 2>/dev/null
+		printf 'cn = "%s"\norganization = "cygnet"\ndns_name = "%s"\nsigning_key\nexpiration_days = 30\n' \
+			"$name" "$name" >"$DIR/$name.tmpl"
+		certtool --generate-certificate --no-text --load-privkey "$DIR/$name.key" \
+			--load-ca-certificate "$DIR/ca.pem" --load-ca-privkey "$DIR/ca.key" \
+			--template "$DIR/$name.tmpl" --outfile "$DIR/$name.pem" 2>/dev/null
+		[ -s "$DIR/$name.pem" ] || { fail "making the certificate of $name failed"; return 1; }
+	done
+}
+
+# write_configs psk|certs
+write_configs() {
+	if [ "$1" = psk ]; then
+		c_local="{ auth: psk, id: cygnet.example }"
+		c_remote="{ auth: psk, id: charon.example }"
+		c_secrets="- { type: psk, ids: [cygnet.example, charon.example], secret: \"$PSK\" }"
+		s_local="auth = psk
+			id = charon.example"
+		s_remote="auth = psk
+			id = cygnet.example"
+	else
+		c_local="{ auth: pubkey, id: cygnet.example, certs: [$DIR/cygnet.example.pem] }"
+		c_remote="{ auth: pubkey, id: charon.example, cacerts: [$DIR/ca.pem] }"
+		c_secrets="- { type: private, file: $DIR/cygnet.example.key }"
+		s_local="auth = pubkey
+			certs = charon.example.pem
+			id = charon.example"
+		s_remote="auth = pubkey
+			id = cygnet.example
+			cacerts = ca.pem"
+	fi
+	cat >"$DIR/cygnet.yaml" <<YAML
+daemon:
+  plugins: [crypto-nettle, pki-gnutls, kernel-pfkey, ike2]
+  log: { default: info, ike: debug, knl: debug }
+  control: $DIR/cygnetd.ctl
+  state_file: $DIR/cygnetd.state
+connections:
+  sw:
+    local_addrs: [2001:db8::1]
+    remote_addrs: [2001:db8::2]
+    proposals: [aes128gcm16-prfsha256-x25519]
+    local: $c_local
+    remote: $c_remote
+    children:
+      host:
+        mode: transport
+        local_ts: [2001:db8::1/128]
+        remote_ts: [2001:db8::2/128]
+        esp_proposals: [$ESP]
+      net:
+        mode: tunnel
+        local_ts: [2001:db8:1::/64]
+        remote_ts: [2001:db8:2::/64]
+        esp_proposals: [$ESP]
+secrets:
+  $c_secrets
+YAML
+	SW=$DIR/swanctl
+	rm -rf "$SW"
+	mkdir -p "$SW/x509" "$SW/x509ca" "$SW/private"
+	if [ "$1" = certs ]; then
+		cp "$DIR/charon.example.pem" "$SW/x509/"
+		cp "$DIR/ca.pem" "$SW/x509ca/"
+		cp "$DIR/charon.example.key" "$SW/private/"
+	fi
+	cat >"$DIR/strongswan.conf" <<CONF
+charon {
+	load_modular = yes
+	install_routes = no
+	install_virtual_ip = no
+	retransmit_tries = 3
+	filelog {
+		charon {
+			path = $DIR/charon.log
+			flush_line = yes
+			default = 1
+			ike = 2
+			cfg = 2
+		}
+	}
+	plugins {
+		include /etc/strongswan.d/charon/*.conf
+		vici {
+			socket = unix://$DIR/charon.vici
+		}
+	}
+}
+CONF
+	cat >"$SW/swanctl.conf" <<CONF
+connections {
+	cg {
+		version = 2
+		local_addrs = 2001:db8::2
+		remote_addrs = 2001:db8::1
+		proposals = aes128gcm16-prfsha256-x25519
+		local {
+			$s_local
+		}
+		remote {
+			$s_remote
+		}
+		children {
+			host {
+				mode = transport
+				local_ts = 2001:db8::2/128
+				remote_ts = 2001:db8::1/128
+				esp_proposals = $ESP
+			}
+			net {
+				mode = tunnel
+				local_ts = 2001:db8:2::/64
+				remote_ts = 2001:db8:1::/64
+				esp_proposals = $ESP
+			}
+		}
+	}
+}
+secrets {
+	ike-cg {
+		id-1 = charon.example
+		id-2 = cygnet.example
+		secret = "$PSK"
+	}
+}
+CONF
+}
+
+cgctl() { "$BUILD/bin/cygnetctl" -s "$DIR/cygnetd.ctl" "$@"; }
+# swanctl COMMAND [ARGS], talking to our charon.
+sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" SWANCTL_DIR="$DIR/swanctl" \
+	swanctl "$@" --uri "unix://$DIR/charon.vici" 2>>"$DIR/swanctl.err"; }
+
+start_daemons() {
+	: >"$DIR/charon.log"
+	: >"$DIR/cygnetd.log"
+	ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" \
+		>"$DIR/charon.out" 2>&1 &
+	echo $! >"$DIR/charon.pid"
+	ip netns exec "$NS_C" "$BUILD/bin/cygnetd" -F -c "$DIR/cygnet.yaml" \
+		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
+		>"$DIR/cygnetd.log" 2>&1 &
+	echo $! >"$DIR/cygnetd.pid"
+	for _ in $(seq 150); do
+		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
+		sleep 0.1
+	done
+	grep -q "kernel kernel-pfkey" "$DIR/cygnetd.log" || fail "cygnetd did not start on kernel-pfkey"
+	sw --load-all >"$DIR/swanctl-load.out" 2>&1 || { fail "swanctl --load-all"; cat "$DIR/swanctl-load.out"; }
+}
+
+# Packets counted by the kernel on the SAs of a namespace.
+esp_packets() {
+	ip -n "$1" -s xfrm state | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
+		split($2, a, "("); n += a[1] } END { print n + 0 }'
+}
+
+sa_count() { ip -n "$1" xfrm state | grep -c "^src" || true; }
+
+# ping_through NS SRC DST: three pings; ESP counters rise on both sides.
+ping_through() {
+	before_c=$(esp_packets "$NS_C")
+	before_s=$(esp_packets "$NS_S")
+	if ! ip netns exec "$1" ping -6 -c 3 -i 0.3 -W 2 -I "$2" "$3" >"$DIR/ping.out"; then
+		fail "ping $2 -> $3"; cat "$DIR/ping.out"; return
+	fi
+	after_c=$(esp_packets "$NS_C")
+	after_s=$(esp_packets "$NS_S")
+	echo "   ESP packets: cygnet $before_c -> $after_c, charon $before_s -> $after_s"
+	[ "$after_c" -ge $((before_c + 6)) ] || fail "cygnet's ESP counters did not rise"
+	[ "$after_s" -ge $((before_s + 6)) ] || fail "charon's ESP counters did not rise"
+}
+
+# cygnet_sas_are MODE: cygnet's kernel holds AES-CBC/HMAC-SHA2-384 SAs in that mode.
+cygnet_sas_are() {
+	st=$(ip -n "$NS_C" xfrm state)
+	echo "$st" | grep -q "mode $1" || fail "cygnet has no $1-mode SA"
+	echo "$st" | grep -q "enc cbc(aes)" || fail "cygnet's SAs are not AES-CBC"
+	echo "$st" | grep -Eq "auth-trunc hmac\(sha384\) 0x[0-9a-f]+ 192" ||
+		fail "cygnet's SAs are not HMAC-SHA2-384-192"
+}
+
+expect_installed() { # expect_installed CHILD N: charon has CHILD, cygnet N installed children
+	n=$(cgctl list-sas | grep -c INSTALLED || true)
+	[ "$n" = "$2" ] || fail "cygnet has $n installed children, expected $2"
+	sw --list-sas | grep -q "$1: #.*INSTALLED" || fail "charon has no installed $1 child"
+}
+
+terminate_all() {
+	cgctl terminate --ike sw >/dev/null || fail "cygnetctl terminate --ike"
+	for _ in $(seq 20); do
+		sw --list-sas | grep -q ESTABLISHED || break
+		sleep 0.2
+	done
+	sw --list-sas | grep -q ESTABLISHED && fail "charon kept the IKE SA"
+	sleep 0.5
+	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
+	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+	[ "$(ip -n "$NS_C" xfrm policy | grep -c '^src')" = 0 ] || fail "policies left in cygnet's kernel"
+}
+
+case_psk() {
+	log "psk: cygnet initiates a transport child"
+	write_configs psk
+	start_daemons
+	cgctl initiate --child host >/dev/null || fail "cygnetctl initiate --child host"
+	expect_installed host 1
+	cygnet_sas_are transport
+	ping_through "$NS_C" 2001:db8::1 2001:db8::2
+	log "psk: cygnet adds a tunnel child on the same IKE SA"
+	cgctl initiate --child net >/dev/null || fail "cygnetctl initiate --child net"
+	expect_installed net 2
+	cygnet_sas_are tunnel
+	ping_through "$NS_C" 2001:db8:1::1 2001:db8:2::1
+	ping_through "$NS_S" 2001:db8:2::1 2001:db8:1::1
+	[ "$(cgctl list-sas | grep -c ESTABLISHED)" = 1 ] || fail "cygnet does not have exactly one IKE SA"
+	log "psk: cygnet deletes the IKE SA"
+	terminate_all
+	log "psk: charon initiates the transport child"
+	sw --initiate --child host >/dev/null || fail "swanctl --initiate --child host"
+	expect_installed host 1
+	cygnet_sas_are transport
+	ping_through "$NS_S" 2001:db8::2 2001:db8::1
+	log "psk: charon deletes the IKE SA"
+	sw --terminate --ike cg >/dev/null || fail "swanctl --terminate --ike"
+	for _ in $(seq 20); do
+		[ "$(sa_count "$NS_C")" = 0 ] && break
+		sleep 0.2
+	done
+	cgctl list-sas | grep -q ESTABLISHED && fail "cygnet kept the IKE SA"
+	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
+	stop_daemons
+}
+
+case_certs() {
+	log "certs: cygnet initiates a tunnel with ECDSA certificates"
+	make_certs || return
+	write_configs certs
+	start_daemons
+	cgctl initiate --child net >/dev/null || fail "cygnetctl initiate --child net (certificates)"
+	expect_installed net 1
+	cygnet_sas_are tunnel
+	ping_through "$NS_C" 2001:db8:1::1 2001:db8:2::1
+	grep -q "authentication of 'cygnet.example'.*successful" "$DIR/charon.log" ||
+		fail "charon did not authenticate cygnet by its certificate"
+	terminate_all
+	stop_daemons
+}
+
+modprobe af_key 2>/dev/null || true
+for m in esp6 xfrm6_tunnel aes cbc sha512 drbg jitterentropy_rng; do
+	modprobe "$m" 2>/dev/null || true
+done
+[ -e /proc/net/pfkey ] || { echo "af_key is not loaded and cannot be (modprobe af_key)"; exit 1; }
+netns_setup
+case_psk
+case_certs
+if [ "$FAILED" = 0 ]; then
+	log "interop with charon over PF_KEY: all cases passed"
+else
+	show_logs
+	log "interop with charon over PF_KEY: FAILED"
+fi
+exit "$FAILED"
