@@ -111,7 +111,7 @@ int ike2_auth_send(struct ike2_sa *sa)
 	if (!ike2_id_is_pattern(&sa->id_remote) && !ike2_id_complete(sa->core, &sa->id_remote))
 		ike2_w_id(&w, IKE2_PL_IDR, &sa->id_remote, NULL);
 	ike2_cp_write_request(sa, &w);
-	if (sa->pending.active)
+	if (sa->pending)
 		ike2_child_write_request(sa, &w);
 	err = ike2_sa_send_sk(sa, IKE2_EXCH_AUTH, false, sa->mid_next, &w);
 out:
@@ -255,7 +255,7 @@ enum ike2_verdict ike2_auth_response(struct ike2_sa *sa, const struct ike2_msg *
 	ike2_contact_established(sa, msg);
 	if (!ike2_cp_complete(sa, msg))
 		return IKE2_KEEP;
-	if (sa->pending.active)
+	if (sa->pending)
 		ike2_child_complete(sa, msg);
 	ike2_sa_run_pending(sa);
 	return IKE2_KEEP;

@@ -88,10 +88,13 @@ static void props_strip_ke(struct cg_proposal *p)
 int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
 {
-	struct ike2_pending_child *pc = &sa->pending;
+	struct ike2_pending_child *pc;
 	int err;
 
-	memset(pc, 0, sizeof(*pc));
+	ike2_child_abandon(sa);
+	pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
 	snprintf(pc->name, sizeof(pc->name), "%s", cc->name);
 	pc->trapped = trap_reqid != 0;
 	pc->reqid = trap_reqid ? trap_reqid : cg_kernel_new_reqid(sa->core);
@@ -111,22 +114,25 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 	}
 	pc->n_props = ike2_child_proposals(cc, false, pc->props, IKE2_MAX_PROPOSALS);
 	pc->transport = cc->mode != CG_CHILD_TUNNEL;
-	if (!pc->n_props)
+	if (!pc->n_props) {
+		free(pc);
 		return -ENOPROTOOPT;
+	}
 	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, pc->reqid,
 				&pc->spi_in);
 	if (err) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "allocating an SPI failed: %s",
 			    strerror(-err));
+		free(pc);
 		return err;
 	}
-	pc->active = true;
+	sa->pending = pc;
 	return 0;
 }
 
 void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w)
 {
-	struct ike2_pending_child *pc = &sa->pending;
+	struct ike2_pending_child *pc = sa->pending;
 	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
 	size_t ni = 0, nr = 0;
 
@@ -323,13 +329,42 @@ const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_
 		size_t nr = ike2_cp_ts_resolve(sa, false, cc->remote_ts, cc->n_remote_ts, remote,
 					       IKE2_MAX_TS);
 
+		struct cg_ts narrow_l[IKE2_MAX_TS], narrow_r[IKE2_MAX_TS];
 		/* Their TSi is our remote side, their TSr our local side. */
-		c->n_remote_ts = ike2_ts_narrow(tsi, n_tsi, remote, nr, c->remote_ts);
-		c->n_local_ts = ike2_ts_narrow(tsr, n_tsr, local, nl, c->local_ts);
-		if (c->n_remote_ts && c->n_local_ts)
-			return cc;
+		size_t n_r = ike2_ts_narrow(tsi, n_tsi, remote, nr, narrow_r);
+		size_t n_l = ike2_ts_narrow(tsr, n_tsr, local, nl, narrow_l);
+
+		if (n_r && n_l)
+			return ike2_child_set_ts(c, narrow_l, n_l, narrow_r, n_r) ? NULL : cc;
 	}
 	return NULL;
+}
+
+int ike2_child_set_ts(struct ike2_child *c, const struct cg_ts *local, size_t n_local,
+		      const struct cg_ts *remote, size_t n_remote)
+{
+	struct cg_ts *ts = calloc(n_local + n_remote ? n_local + n_remote : 1, sizeof(*ts));
+
+	if (!ts)
+		return -ENOMEM;
+	if (n_local)
+		memcpy(ts, local, n_local * sizeof(*ts));
+	if (n_remote)
+		memcpy(ts + n_local, remote, n_remote * sizeof(*ts));
+	free(c->local_ts);
+	c->local_ts = ts;
+	c->remote_ts = ts + n_local;
+	c->n_local_ts = n_local;
+	c->n_remote_ts = n_remote;
+	return 0;
+}
+
+void ike2_child_free(struct ike2_child *c)
+{
+	if (!c)
+		return;
+	free(c->local_ts);
+	free(c);
 }
 
 void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w)
@@ -406,7 +441,7 @@ void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct i
 	return;
 
 err_free:
-	free(c);
+	ike2_child_free(c);
 }
 
 /* Each selector the responder chose lies within one we proposed. */
@@ -426,10 +461,12 @@ bool ike2_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *s
 
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
-	struct ike2_pending_child *pc = &sa->pending;
+	struct ike2_pending_child *pc = sa->pending;
 	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
 	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
 	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
+	size_t n_tsi, n_tsr;
 	struct ike2_prop prop;
 	struct cg_proposal sel;
 	struct ike2_child *c;
@@ -451,8 +488,9 @@ void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 	}
 	if (!tsi_pl || !tsr_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) || n_props != 1 ||
 	    !prop.usable || prop.spi_size != 4 || prop.p.protocol != CG_PROTO_ESP ||
-	    ike2_ts_parse(tsi_pl, c->local_ts, IKE2_MAX_TS, &c->n_local_ts) ||
-	    ike2_ts_parse(tsr_pl, c->remote_ts, IKE2_MAX_TS, &c->n_remote_ts)) {
+	    ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
+	    ike2_ts_parse(tsr_pl, tsr, IKE2_MAX_TS, &n_tsr) ||
+	    ike2_child_set_ts(c, tsi, n_tsi, tsr, n_tsr)) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "malformed CHILD_SA in the response");
 		goto err_free;
 	}
@@ -489,21 +527,22 @@ void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 	sa->children = c;
 	if (pc->trapped)
 		ike2_trap_done(sa->plugin, pc->reqid);
-	pc->active = false;
+	free(pc);
+	sa->pending = NULL;
 	ike2_child_log_up(sa, c);
 	ike2_child_publish(sa, c, CG_EV_CHILD_UP);
 	return;
 
 err_free:
-	free(c);
+	ike2_child_free(c);
 	ike2_child_abandon(sa);
 }
 
 void ike2_child_abandon(struct ike2_sa *sa)
 {
-	struct ike2_pending_child *pc = &sa->pending;
+	struct ike2_pending_child *pc = sa->pending;
 
-	if (!pc->active)
+	if (!pc)
 		return;
 	if (pc->spi_in) {
 		struct cg_kernel_sa_id id = {
@@ -515,7 +554,8 @@ void ike2_child_abandon(struct ike2_sa *sa)
 	}
 	if (pc->trapped)
 		ike2_trap_done(sa->plugin, pc->reqid);
-	pc->active = false;
+	free(pc);
+	sa->pending = NULL;
 }
 
 void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c)
@@ -534,7 +574,7 @@ void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c)
 			    c->name, c->unique_id, c->spi_in, c->spi_out);
 		ike2_child_publish(sa, c, CG_EV_CHILD_DOWN);
 	}
-	free(c);
+	ike2_child_free(c);
 }
 
 struct ike2_child *ike2_child_by_spi_out(struct ike2_sa *sa, uint32_t spi)

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ike2.h"
@@ -194,9 +195,26 @@ static bool requested_family(const struct ike2_sa *sa, sa_family_t family)
 	return false;
 }
 
+/* What the SA has settled; an empty record when nothing was (most SAs use no CP). */
+static const struct ike2_cp *cp_of(const struct ike2_sa *sa)
+{
+	static const struct ike2_cp none;
+
+	return sa->cp ? sa->cp : &none;
+}
+
+/* The SA's record, created when first needed; NULL when out of memory. */
+static struct ike2_cp *cp_get(struct ike2_sa *sa)
+{
+	if (!sa->cp)
+		sa->cp = calloc(1, sizeof(*sa->cp));
+	return sa->cp;
+}
+
+/* Only from reply_take, which created sa->cp. */
 static void reply_add_vip(struct ike2_sa *sa, const struct cg_addr *addr, uint8_t prefixlen)
 {
-	struct ike2_cp *cp = &sa->cp;
+	struct ike2_cp *cp = sa->cp;
 	char a[CG_ADDR_STRLEN];
 
 	if (cg_addr_is_any(addr) || !requested_family(sa, addr->family))
@@ -213,7 +231,7 @@ ignored:
 
 static void reply_add_subnet(struct ike2_sa *sa, const struct cg_addr *net, uint8_t prefixlen)
 {
-	struct ike2_cp *cp = &sa->cp;
+	struct ike2_cp *cp = sa->cp;
 
 	if (cp->n_subnets < CG_ARRAY_SIZE(cp->subnets))
 		cp->subnets[cp->n_subnets++] = cg_ts_from_prefix(net, prefixlen);
@@ -235,7 +253,10 @@ static bool mask_prefixlen(const uint8_t *mask, uint8_t *prefixlen)
 /* Takes what a CFG_REPLY hands us: addresses, DNS servers, subnets. */
 static void reply_take(struct ike2_sa *sa, const struct cp_payload *reply)
 {
-	struct ike2_cp *cp = &sa->cp;
+	struct ike2_cp *cp = cp_get(sa);
+
+	if (!cp)
+		return;
 
 	for (size_t i = 0; i < reply->n; i++) {
 		const struct cp_attr *a = &reply->attrs[i];
@@ -297,7 +318,7 @@ static void vip_install(struct ike2_sa *sa, struct ike2_vip *v)
 
 static void log_reply(struct ike2_sa *sa)
 {
-	const struct ike2_cp *cp = &sa->cp;
+	const struct ike2_cp *cp = cp_of(sa);
 	char a[CG_ADDR_STRLEN], t[CG_TS_STRLEN];
 
 	for (size_t i = 0; i < cp->n_vips; i++)
@@ -333,7 +354,7 @@ bool ike2_cp_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_WARN, "malformed CP payload in the response");
 	else if (pl && reply.cfg_type == CP_CFG_REPLY)
 		reply_take(sa, &reply);
-	if (!sa->cp.n_vips) {
+	if (!cp_of(sa)->n_vips) {
 		/* We asked for an address and have none (2.19): give the SA up. */
 		error = ike2_chain_error(&msg->pl);
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "no virtual IP assigned (%s): deleting the IKE SA",
@@ -343,8 +364,8 @@ bool ike2_cp_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 		return false;
 	}
 	log_reply(sa);
-	for (size_t i = 0; i < sa->cp.n_vips; i++)
-		vip_install(sa, &sa->cp.vips[i]);
+	for (size_t i = 0; i < cp_of(sa)->n_vips; i++)
+		vip_install(sa, &sa->cp->vips[i]);
 	return true;
 }
 
@@ -355,8 +376,10 @@ bool ike2_cp_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 /* Leases an address of family for the peer from the first of the connection's pools that has one. */
 static bool lease_one(struct ike2_sa *sa, sa_family_t family, const struct cg_addr *requested)
 {
-	struct ike2_cp *cp = &sa->cp;
+	struct ike2_cp *cp = cp_get(sa);
 
+	if (!cp)
+		return false;
 	for (size_t i = 0; i < sa->conn->n_pools && cp->n_vips < IKE2_MAX_VIPS; i++) {
 		const char *name = sa->conn->pools[i];
 		const struct cg_pool_cfg *pc = cg_config_pool(sa->cfg, name);
@@ -382,7 +405,7 @@ static bool lease_one(struct ike2_sa *sa, sa_family_t family, const struct cg_ad
 
 static void reply_write(struct ike2_sa *sa, struct ike2_w *w)
 {
-	const struct ike2_cp *cp = &sa->cp;
+	const struct ike2_cp *cp = cp_of(sa);
 	char a[CG_ADDR_STRLEN];
 	size_t start = cp_begin(w, CP_CFG_REPLY);
 
@@ -459,7 +482,7 @@ bool ike2_cp_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2
 	for (int slot = 0; slot < 2; slot++)
 		if (asked[slot])
 			lease_one(sa, slot ? AF_INET6 : AF_INET, &want[slot]);
-	if (!sa->cp.n_vips)
+	if (!cp_of(sa)->n_vips)
 		return respond_refuse(sa, w, IKE2_N_INTERNAL_ADDRESS_FAILURE,
 				      "no virtual IP to assign");
 	reply_write(sa, w);
@@ -477,7 +500,7 @@ bool ike2_cp_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2
  */
 static size_t dynamic_hosts(const struct ike2_sa *sa, bool local, struct cg_ts *out)
 {
-	const struct ike2_cp *cp = &sa->cp;
+	const struct ike2_cp *cp = cp_of(sa);
 	bool asked[2] = { false, false };
 	size_t n = 0;
 
@@ -531,15 +554,18 @@ size_t ike2_cp_ts_resolve(const struct ike2_sa *sa, bool local, const struct cg_
 
 void ike2_cp_move(struct ike2_sa *from, struct ike2_sa *to)
 {
+	free(to->cp);
 	to->cp = from->cp;
-	from->cp = (struct ike2_cp){ 0 };
+	from->cp = NULL;
 }
 
 void ike2_cp_release(struct ike2_sa *sa)
 {
-	struct ike2_cp *cp = &sa->cp;
+	struct ike2_cp *cp = sa->cp;
 	char a[CG_ADDR_STRLEN];
 
+	if (!cp)
+		return;
 	for (size_t i = 0; i < cp->n_vips; i++) {
 		struct ike2_vip *v = &cp->vips[i];
 		int err;
@@ -576,7 +602,7 @@ static void describe_addrs(struct cg_out *out, const char *key, const struct cg_
 
 void ike2_cp_describe(const struct ike2_sa *sa, struct cg_out *out)
 {
-	const struct ike2_cp *cp = &sa->cp;
+	const struct ike2_cp *cp = cp_of(sa);
 	struct cg_addr vips[IKE2_MAX_VIPS];
 	char t[CG_TS_STRLEN];
 

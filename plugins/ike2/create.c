@@ -160,10 +160,11 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 	if (old) {
 		/* A rekeyed child keeps its selectors, mode and reqid. */
 		cc = ike2_child_cfg(sa, old->name);
-		memcpy(c->local_ts, old->local_ts, sizeof(c->local_ts));
-		memcpy(c->remote_ts, old->remote_ts, sizeof(c->remote_ts));
-		c->n_local_ts = old->n_local_ts;
-		c->n_remote_ts = old->n_remote_ts;
+		if (ike2_child_set_ts(c, old->local_ts, old->n_local_ts, old->remote_ts,
+				      old->n_remote_ts)) {
+			v = create_refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "out of memory");
+			goto out;
+		}
 	} else {
 		cc = ike2_child_match(sa, tsi, n_tsi, tsr, n_tsr, c);
 	}
@@ -226,11 +227,11 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 	sa->children = c;
 	ike2_child_log_up(sa, c);
 	ike2_child_publish(sa, c, old ? CG_EV_CHILD_REKEYED : CG_EV_CHILD_UP);
-	if (old && sa->rekey.active && sa->rekey.old_spi_in == old->spi_in)
+	if (old && sa->rekey && sa->rekey->old_spi_in == old->spi_in)
 		ike2_rekey_child_collision(sa, c->spi_in, ni, nr);
 	c = NULL;
 out:
-	free(c);
+	ike2_child_free(c);
 	if (ke_ctx)
 		ke->destroy(ke_ctx);
 	cg_chunk_clear(&shared);
@@ -242,9 +243,9 @@ out:
 
 void ike2_create_abandon(struct ike2_sa *sa)
 {
-	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_rekey *r = sa->rekey;
 
-	if (!r->active)
+	if (!r)
 		return;
 	if (r->spi_in) {
 		struct cg_kernel_sa_id id = {
@@ -259,13 +260,14 @@ void ike2_create_abandon(struct ike2_sa *sa)
 	cg_chunk_free(&r->nonce);
 	cg_chunk_free(&r->nonce_r);
 	cg_chunk_free(&r->collided_nonce);
-	memset(r, 0, sizeof(*r));
+	free(r);
+	sa->rekey = NULL;
 }
 
 /* Sends (or sends again, with another group) our rekeying request. */
 static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 {
-	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_rekey *r = sa->rekey;
 	struct cg_chunk pub = CG_CHUNK_EMPTY;
 	uint8_t spi[4] = { r->old_spi_in >> 24, r->old_spi_in >> 16, r->old_spi_in >> 8, r->old_spi_in };
 	struct ike2_w w;
@@ -305,15 +307,15 @@ static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in)
 {
 	struct ike2_child *old = ike2_child_by_spi_in(sa, spi_in);
-	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_rekey *r = sa->rekey;
 	const struct cg_child_cfg *cc;
 	int err;
 
 	if (!old)
 		return -ENOENT;
-	if (r->active && r->old_spi_in == spi_in)
+	if (r && r->old_spi_in == spi_in)
 		return 0;
-	if (r->active || sa->req.active || sa->state != IKE2_ST_ESTABLISHED) {
+	if (r || sa->req.active || sa->state != IKE2_ST_ESTABLISHED) {
 		for (size_t i = 0; i < sa->n_pending_rekeys; i++)
 			if (sa->pending_rekeys[i] == spi_in)
 				return 0;
@@ -325,8 +327,10 @@ int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in)
 	cc = ike2_child_cfg(sa, old->name);
 	if (!cc)
 		return -ENOENT;
-	memset(r, 0, sizeof(*r));
-	r->active = true;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	sa->rekey = r;
 	snprintf(r->name, sizeof(r->name), "%s", old->name);
 	r->old_spi_in = spi_in;
 	r->reqid = old->reqid;
@@ -347,7 +351,7 @@ int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in)
 /* INVALID_KE_PAYLOAD: retry once with the group the responder wants, if we offered it. */
 static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
-	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_rekey *r = sa->rekey;
 	struct ike2_child *old = ike2_child_by_spi_in(sa, r->old_spi_in);
 	struct ike2_notify n;
 	uint16_t group;
@@ -370,7 +374,7 @@ static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_msg *msg,
 					 const struct ike2_child *old)
 {
-	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_rekey *r = sa->rekey;
 	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
 	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
 	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
@@ -378,6 +382,8 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
 	struct cg_chunk nr = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY;
 	struct ike2_child *c = calloc(1, sizeof(*c));
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
+	size_t n_tsi, n_tsr;
 	struct cg_proposal sel;
 	struct ike2_prop prop;
 	struct ike2_ke peer;
@@ -388,9 +394,13 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 		return NULL;
 	if (!sa_pl || !no_pl || !tsi_pl || !tsr_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) ||
 	    n_props != 1 || !prop.usable || prop.spi_size != 4 || ike2_nonce_parse(no_pl, &nr) ||
-	    ike2_ts_parse(tsi_pl, c->local_ts, IKE2_MAX_TS, &c->n_local_ts) ||
-	    ike2_ts_parse(tsr_pl, c->remote_ts, IKE2_MAX_TS, &c->n_remote_ts))
+	    ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
+	    ike2_ts_parse(tsr_pl, tsr, IKE2_MAX_TS, &n_tsr))
 		goto out;
+	if (ike2_child_set_ts(c, tsi, n_tsi, tsr, n_tsr)) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if (!cg_proposal_select(r->props, r->n_props, &prop.p, 1, true, &sel, &idx) ||
 	    prop.p.n != sel.n || cg_proposal_ke(&sel) != r->ke_group ||
 	    !ike2_ts_within(c->local_ts, c->n_local_ts, old->local_ts, old->n_local_ts, NULL, false) ||
@@ -417,7 +427,7 @@ out:
 	if (err) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CREATE_CHILD_SA response unusable: %s",
 			    err == -EBADMSG ? "malformed or not what we offered" : strerror(-err));
-		free(c);
+		ike2_child_free(c);
 		return NULL;
 	}
 	r->spi_in = 0; /* the new child owns it now */
@@ -426,14 +436,14 @@ out:
 
 enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
-	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_rekey *r = sa->rekey;
 	struct ike2_child *old, *c;
 	uint16_t error;
 
 	if (sa->ike_rekey.active)
 		return ike2_rekey_ike_response(sa, msg);
 	ike2_sa_request_done(sa);
-	if (!r->active) {
+	if (!r) {
 		ike2_sa_run_pending(sa);
 		return IKE2_KEEP;
 	}

@@ -295,7 +295,7 @@ struct ike2_child {
 	bool proxy;
 	uint16_t encr_alg, encr_keylen, integ_alg;
 	bool esn;
-	struct cg_ts local_ts[IKE2_MAX_TS], remote_ts[IKE2_MAX_TS];
+	struct cg_ts *local_ts, *remote_ts; /* exactly n of each, one allocation (ike2_child_set_ts) */
 	size_t n_local_ts, n_remote_ts;
 	bool installed;
 	bool own_policies;            /* false: trap policies of the same reqid carry it */
@@ -307,7 +307,6 @@ struct ike2_child {
 
 /* A child the initiator negotiates with IKE_AUTH (or an acquire asked for). */
 struct ike2_pending_child {
-	bool active;
 	char name[CG_NAME_MAX];
 	uint32_t reqid;
 	uint32_t spi_in;              /* reserved inbound SPI */
@@ -323,7 +322,6 @@ struct ike2_pending_child {
 
 /* Our CREATE_CHILD_SA rekeying one child (RFC 7296 1.3.3). */
 struct ike2_rekey {
-	bool active;
 	char name[CG_NAME_MAX];
 	uint32_t old_spi_in;          /* the child being replaced */
 	uint32_t reqid;
@@ -413,7 +411,12 @@ struct ike2_sa {
 	const struct cg_encr_alg *encr;
 	const struct cg_integ_alg *integ; /* NULL with an AEAD */
 	struct cg_chunk sk_d, sk_pi, sk_pr;
-	void *encr_out, *encr_in, *integ_out, *integ_in;
+	/*
+	 * SK_e and SK_a by direction, as bytes: sk.c sets up cipher contexts per
+	 * message (an AEAD context with its key tables is kilobytes, and messages
+	 * on an established SA are rare).
+	 */
+	struct cg_chunk sk_e_out, sk_e_in, sk_a_out, sk_a_in;
 	uint64_t iv_counter;          /* AEAD nonces: never repeat under one key */
 
 	/* Identities */
@@ -430,11 +433,11 @@ struct ike2_sa {
 	struct cg_chunk resp;         /* our last response, for duplicate requests */
 
 	struct ike2_child *children;
-	struct ike2_pending_child pending;
+	struct ike2_pending_child *pending; /* until IKE_AUTH completes; NULL when none */
 	uint32_t pending_child_deletes[8]; /* inbound SPIs waiting for a free request slot */
 	size_t n_pending_child_deletes;
 	bool pending_ike_delete;
-	struct ike2_rekey rekey;
+	struct ike2_rekey *rekey;     /* our child rekeying in progress, NULL when none */
 	uint32_t pending_rekeys[4];   /* inbound SPIs of children to rekey */
 	size_t n_pending_rekeys;
 
@@ -455,8 +458,8 @@ struct ike2_sa {
 	/* INITIAL_CONTACT (contact.c) */
 	bool initial_contact;         /* send it in our IKE_AUTH */
 
-	/* Configuration payload (cp.c) */
-	struct ike2_cp cp;
+	/* Configuration payload (cp.c): NULL until one leases or brings something */
+	struct ike2_cp *cp;
 };
 
 /* Outcome of handling a message: keep the SA or destroy it after check-in. */
@@ -585,6 +588,11 @@ void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct i
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg);
 /* Drops the pending child (releases its SPI). */
 void ike2_child_abandon(struct ike2_sa *sa);
+/* Gives a child copies of exactly these selectors (replacing any it had). */
+int ike2_child_set_ts(struct ike2_child *c, const struct cg_ts *local, size_t n_local,
+		      const struct cg_ts *remote, size_t n_remote);
+/* Frees a child object and its selectors (nothing in the kernel). */
+void ike2_child_free(struct ike2_child *c);
 /* Removes a child from the kernel and frees it (publishes CHILD_DOWN). */
 void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c);
 struct ike2_child *ike2_child_by_spi_out(struct ike2_sa *sa, uint32_t spi);

@@ -65,23 +65,24 @@ static void sa_free(void *data)
 	cg_chunk_free(&sa->resp);
 	for (c = sa->children; c; c = next) {
 		next = c->next;
-		free(c);
+		ike2_child_free(c);
 	}
 	if (sa->ke_ctx)
 		sa->ke->destroy(sa->ke_ctx);
-	if (sa->rekey.ke_ctx)
-		sa->rekey.ke->destroy(sa->rekey.ke_ctx);
-	cg_chunk_free(&sa->rekey.nonce);
-	cg_chunk_free(&sa->rekey.nonce_r);
-	cg_chunk_free(&sa->rekey.collided_nonce);
-	if (sa->encr) {
-		sa->encr->destroy(sa->encr_out);
-		sa->encr->destroy(sa->encr_in);
+	if (sa->rekey) {
+		if (sa->rekey->ke_ctx)
+			sa->rekey->ke->destroy(sa->rekey->ke_ctx);
+		cg_chunk_free(&sa->rekey->nonce);
+		cg_chunk_free(&sa->rekey->nonce_r);
+		cg_chunk_free(&sa->rekey->collided_nonce);
+		free(sa->rekey);
 	}
-	if (sa->integ) {
-		sa->integ->destroy(sa->integ_out);
-		sa->integ->destroy(sa->integ_in);
-	}
+	free(sa->pending);
+	free(sa->cp);
+	cg_chunk_clear(&sa->sk_e_out);
+	cg_chunk_clear(&sa->sk_e_in);
+	cg_chunk_clear(&sa->sk_a_out);
+	cg_chunk_clear(&sa->sk_a_in);
 	cg_chunk_clear(&sa->sk_d);
 	cg_chunk_clear(&sa->sk_pi);
 	cg_chunk_clear(&sa->sk_pr);
@@ -302,7 +303,7 @@ void ike2_sa_run_pending(struct ike2_sa *sa)
 	if (sa->pending_ike_delete) {
 		sa->pending_ike_delete = false;
 		ike2_info_delete_ike(sa);
-	} else if (sa->n_pending_rekeys && !sa->rekey.active) {
+	} else if (sa->n_pending_rekeys && !sa->rekey) {
 		uint32_t spi = sa->pending_rekeys[0];
 
 		sa->n_pending_rekeys--;

@@ -45,20 +45,22 @@ static int concat(struct cg_chunk *out, const struct cg_chunk *parts, size_t n)
 	return 0;
 }
 
-static int sk_contexts(struct ike2_sa *sa, const uint8_t *ai, const uint8_t *ar,
-		       const uint8_t *ei, const uint8_t *er)
+/* Keeps SK_a and SK_e by direction; sk.c keys its contexts from them. */
+static int sk_keep(struct ike2_sa *sa, const uint8_t *ai, const uint8_t *ar,
+		   const uint8_t *ei, const uint8_t *er)
 {
 	const uint8_t *e_out = sa->initiator ? ei : er, *e_in = sa->initiator ? er : ei;
 	const uint8_t *a_out = sa->initiator ? ai : ar, *a_in = sa->initiator ? ar : ai;
+	size_t e = sa->encr->key_size, a = sa->integ ? sa->integ->key_size : 0;
 	int err;
 
-	err = sa->encr->create(sa->encr, e_out, &sa->encr_out);
+	err = cg_chunk_dup(&sa->sk_e_out, CG_CHUNK(e_out, e));
 	if (!err)
-		err = sa->encr->create(sa->encr, e_in, &sa->encr_in);
-	if (!err && sa->integ)
-		err = sa->integ->create(sa->integ, a_out, &sa->integ_out);
-	if (!err && sa->integ)
-		err = sa->integ->create(sa->integ, a_in, &sa->integ_in);
+		err = cg_chunk_dup(&sa->sk_e_in, CG_CHUNK(e_in, e));
+	if (!err && a)
+		err = cg_chunk_dup(&sa->sk_a_out, CG_CHUNK(a_out, a));
+	if (!err && a)
+		err = cg_chunk_dup(&sa->sk_a_in, CG_CHUNK(a_in, a));
 	return err;
 }
 
@@ -87,7 +89,7 @@ static int keys_expand(struct ike2_sa *sa, struct cg_chunk skeyseed)
 	if (!err)
 		err = cg_chunk_dup(&sa->sk_pr, CG_CHUNK(p + 2 * d + 2 * a + 2 * e, d));
 	if (!err)
-		err = sk_contexts(sa, p + d, p + d + a, p + d + 2 * a, p + d + 2 * a + e);
+		err = sk_keep(sa, p + d, p + d + a, p + d + 2 * a, p + d + 2 * a + e);
 out:
 	cg_chunk_clear(&km);
 	cg_chunk_clear(&seed);

@@ -96,7 +96,7 @@ static void rekey_job(void *arg)
 	sa = cg_sa_data(entry);
 	sa->rekey_timer = 0;
 	if (sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed && !sa->ike_rekey.active) {
-		if (sa->req.active || sa->rekey.active)
+		if (sa->req.active || sa->rekey)
 			arm_in(sa, REKEY_BUSY_RETRY_MS);
 		else if (ike2_rekey_ike_start(sa))
 			arm_in(sa, REKEY_FAILED_RETRY_MS);
@@ -294,7 +294,7 @@ int ike2_rekey_ike_start(struct ike2_sa *sa)
 		return -ENOENT;
 	if (r->active)
 		return 0;
-	if (sa->req.active || sa->rekey.active)
+	if (sa->req.active || sa->rekey)
 		return -EBUSY;
 	memset(r, 0, sizeof(*r));
 	r->active = true;
@@ -568,7 +568,7 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 void ike2_rekey_child_collision(struct ike2_sa *sa, uint32_t new_spi_in, struct cg_chunk ni,
 				struct cg_chunk nr)
 {
-	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_rekey *r = sa->rekey;
 
 	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CHILD_SA %s rekey collision", r->name);
 	r->collided_spi_in = new_spi_in;
@@ -578,9 +578,9 @@ void ike2_rekey_child_collision(struct ike2_sa *sa, uint32_t new_spi_in, struct 
 
 bool ike2_rekey_child_lost(struct ike2_sa *sa)
 {
-	struct ike2_rekey *r = &sa->rekey;
+	struct ike2_rekey *r = sa->rekey;
 
-	if (!r->collided_spi_in || !r->nonce_r.len || !r->collided_nonce.len ||
+	if (!r || !r->collided_spi_in || !r->nonce_r.len || !r->collided_nonce.len ||
 	    !ike2_child_by_spi_in(sa, r->collided_spi_in))
 		return false;
 	return ike2_nonce_cmp(nonce_min(r->nonce, r->nonce_r), r->collided_nonce) < 0;

@@ -29,6 +29,32 @@ static int sk_iv(struct ike2_sa *sa, uint8_t *iv)
 	return 0;
 }
 
+/* Cipher contexts for one message; they are wiped by sk_ctx_done. */
+struct sk_ctx {
+	void *encr, *integ;
+};
+
+static int sk_ctx_open(struct ike2_sa *sa, struct cg_chunk sk_e, struct cg_chunk sk_a,
+		       struct sk_ctx *ctx)
+{
+	int err;
+
+	*ctx = (struct sk_ctx){ 0 };
+	err = sa->encr->create(sa->encr, sk_e.ptr, &ctx->encr);
+	if (!err && sa->integ)
+		err = sa->integ->create(sa->integ, sk_a.ptr, &ctx->integ);
+	return err;
+}
+
+static void sk_ctx_done(struct ike2_sa *sa, struct sk_ctx *ctx)
+{
+	if (ctx->encr)
+		sa->encr->destroy(ctx->encr);
+	if (ctx->integ)
+		sa->integ->destroy(ctx->integ);
+	*ctx = (struct sk_ctx){ 0 };
+}
+
 int ike2_sk_seal(struct ike2_sa *sa, const struct ike2_hdr *h, struct ike2_w *inner,
 		 struct cg_chunk *out)
 {
@@ -37,6 +63,7 @@ int ike2_sk_seal(struct ike2_sa *sa, const struct ike2_hdr *h, struct ike2_w *in
 	size_t pad = block - (inner->len + 1) % block;
 	size_t plain_len, sk_start, ct_start;
 	struct ike2_hdr hh = *h;
+	struct sk_ctx ctx;
 	struct ike2_w w;
 	uint8_t *ct;
 	int err;
@@ -69,16 +96,17 @@ int ike2_sk_seal(struct ike2_sa *sa, const struct ike2_hdr *h, struct ike2_w *in
 	if (err)
 		goto err_free;
 	ct = w.buf + ct_start;
-	if (sa->integ) {
-		err = sa->encr->encrypt(sa->encr_out, ct - iv_len, NULL, 0, ct, plain_len, NULL);
+	err = sk_ctx_open(sa, sa->sk_e_out, sa->sk_a_out, &ctx);
+	if (!err && sa->integ) {
+		err = sa->encr->encrypt(ctx.encr, ct - iv_len, NULL, 0, ct, plain_len, NULL);
 		if (!err)
-			err = sa->integ->sign(sa->integ_out, w.buf, ct_start + plain_len,
-					      ct + plain_len);
-	} else {
+			err = sa->integ->sign(ctx.integ, w.buf, ct_start + plain_len, ct + plain_len);
+	} else if (!err) {
 		/* AEAD: the header through the SK payload header is authenticated. */
-		err = sa->encr->encrypt(sa->encr_out, ct - iv_len, w.buf, sk_start + 4, ct,
-					plain_len, ct + plain_len);
+		err = sa->encr->encrypt(ctx.encr, ct - iv_len, w.buf, sk_start + 4, ct, plain_len,
+					ct + plain_len);
 	}
+	sk_ctx_done(sa, &ctx);
 	if (err)
 		goto err_free;
 	*out = CG_CHUNK(w.buf, w.len);
@@ -94,11 +122,12 @@ int ike2_sk_open(struct ike2_sa *sa, struct ike2_msg *msg)
 	const struct ike2_pl *sk = ike2_chain_find(&msg->outer, IKE2_PL_SK);
 	size_t iv_len, icv = icv_size(sa), ct_len, block, inner_len;
 	const uint8_t *raw = msg->pkt->data;
+	struct sk_ctx ctx = { 0 };
 	size_t aad_len, pad;
 	uint8_t *plain;
 	int err;
 
-	if (!sa->encr_in)
+	if (!sa->sk_e_in.len)
 		return -ENOKEY;
 	if (!sk)
 		return -ENOMSG;
@@ -114,6 +143,9 @@ int ike2_sk_open(struct ike2_sa *sa, struct ike2_msg *msg)
 	if (!plain)
 		return -ENOMEM;
 	memcpy(plain, sk->body + iv_len, ct_len);
+	err = sk_ctx_open(sa, sa->sk_e_in, sa->sk_a_in, &ctx);
+	if (err)
+		goto err_free;
 	if (sa->integ) {
 		uint8_t mac[64];
 
@@ -121,18 +153,19 @@ int ike2_sk_open(struct ike2_sa *sa, struct ike2_msg *msg)
 			err = -EINVAL;
 			goto err_free;
 		}
-		err = sa->integ->sign(sa->integ_in, raw, msg->pkt->len - icv, mac);
+		err = sa->integ->sign(ctx.integ, raw, msg->pkt->len - icv, mac);
 		if (err)
 			goto err_free;
 		if (!cg_chunk_equal_ct(CG_CHUNK(mac, icv), CG_CHUNK(raw + msg->pkt->len - icv, icv))) {
 			err = -EBADMSG;
 			goto err_free;
 		}
-		err = sa->encr->decrypt(sa->encr_in, sk->body, NULL, 0, plain, ct_len, NULL);
+		err = sa->encr->decrypt(ctx.encr, sk->body, NULL, 0, plain, ct_len, NULL);
 	} else {
-		err = sa->encr->decrypt(sa->encr_in, sk->body, raw, aad_len, plain, ct_len,
+		err = sa->encr->decrypt(ctx.encr, sk->body, raw, aad_len, plain, ct_len,
 					sk->body + iv_len + ct_len);
 	}
+	sk_ctx_done(sa, &ctx);
 	if (err) {
 		err = -EBADMSG;
 		goto err_free;
@@ -152,6 +185,7 @@ int ike2_sk_open(struct ike2_sa *sa, struct ike2_msg *msg)
 	return 0;
 
 err_free:
+	sk_ctx_done(sa, &ctx);
 	free(plain);
 	return err;
 }
