@@ -16,57 +16,11 @@
 set -eu
 
 BUILD=${1:?usage: ike2_charon_certs.sh BUILD_DIR}
-CHARON=${CHARON:-/usr/lib/ipsec/charon}
-NS_C=cg-certs-cygnet
-NS_S=cg-certs-charon
-DIR=$(mktemp -d /tmp/cg-certs.XXXXXX)
-FAILED=0
-
-log() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILED=1; }
-
-# Stops both daemons and waits until they are gone: the next pair needs
-# their ports, sockets and charon's pid file.
-stop_daemons() {
-	for f in "$DIR/cygnetd.pid" "$DIR/charon.pid"; do
-		[ -f "$f" ] || continue
-		pid=$(cat "$f")
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -9 "$pid" 2>/dev/null || true
-		rm -f "$f"
-	done
-	rm -f "$DIR/charon.vici" "$DIR/cygnetd.ctl"
-}
-
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	stop_daemons
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-netns_setup() {
-	ip netns add "$NS_C"
-	ip netns add "$NS_S"
-	ip link add cgc-c type veth peer name cgc-s
-	ip link set cgc-c netns "$NS_C"
-	ip link set cgc-s netns "$NS_S"
-	for spec in "$NS_C cgc-c 1 2" "$NS_S cgc-s 2 1"; do
-		# shellcheck disable=SC2086
-		set -- $spec
-		ip -n "$1" link set lo up
-		ip -n "$1" link set "$2" up
-		ip -n "$1" addr add "2001:db8::$3/64" dev "$2" nodad
-		ip -n "$1" addr add "2001:db8:$3::1/64" dev lo nodad
-		ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4" src "2001:db8:$3::1"
-	done
-}
+# Each set shows its own logs when it fails.
+LOGS_AT_EXIT=no
+# shellcheck source=tests/interop/lib.sh
+. "$(dirname "$0")/lib.sh"
+interop_init certs
 
 # --- certificates ----------------------------------------------------------
 
@@ -188,30 +142,7 @@ YAML
 	cp "$DIR/charon.example.pem" "$SW/x509/"
 	cp "$DIR/$3.pem" "$SW/x509ca/"
 	cp "$DIR/charon.example.key" "$SW/private/"
-	cat >"$DIR/strongswan.conf" <<CONF
-charon {
-	load_modular = yes
-	install_routes = no
-	install_virtual_ip = no
-	retransmit_tries = 2
-	$4
-	filelog {
-		charon {
-			path = $DIR/charon.log
-			flush_line = yes
-			default = 1
-			ike = 2
-			cfg = 2
-		}
-	}
-	plugins {
-		include /etc/strongswan.d/charon/*.conf
-		vici {
-			socket = unix://$DIR/charon.vici
-		}
-	}
-}
-CONF
+	write_strongswan_conf no 2 "$4"
 	cat >"$SW/swanctl.conf" <<CONF
 connections {
 	cg {
@@ -242,52 +173,11 @@ connections {
 CONF
 }
 
-cgctl() { "$BUILD/bin/cygnetctl" -s "$DIR/cygnetd.ctl" "$@"; }
+# swanctl with charon's credentials in $DIR/swanctl.
 sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" SWANCTL_DIR="$DIR/swanctl" \
 	swanctl "$@" --uri "unix://$DIR/charon.vici" 2>>"$DIR/swanctl.err"; }
 
-start_daemons() {
-	: >"$DIR/charon.log"
-	ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" \
-		>"$DIR/charon.out" 2>&1 &
-	echo $! >"$DIR/charon.pid"
-	ip netns exec "$NS_C" "$BUILD/bin/cygnetd" -F -c "$DIR/cygnet.yaml" \
-		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
-		>"$DIR/cygnetd.log" 2>&1 &
-	echo $! >"$DIR/cygnetd.pid"
-	for _ in $(seq 100); do
-		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
-		sleep 0.1
-	done
-	sw --load-all >"$DIR/swanctl-load.out" 2>&1 || { fail "swanctl --load-all"; cat "$DIR/swanctl-load.out"; }
-}
-
-show_logs() {
-	echo "---- cygnetd log"; cat "$DIR/cygnetd.log" 2>/dev/null
-	echo "---- charon log"; cat "$DIR/charon.log" 2>/dev/null
-}
-
 # --- cases -----------------------------------------------------------------
-
-esp_packets() {
-	ip -n "$1" -s xfrm state | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
-		split($2, a, "("); n += a[1] } END { print n + 0 }'
-}
-
-ping_through() {
-	before_c=$(esp_packets "$NS_C")
-	before_s=$(esp_packets "$NS_S")
-	if ! ip netns exec "$1" ping -6 -c 3 -i 0.3 -W 2 -I "$2" "$3" >"$DIR/ping.out"; then
-		fail "ping $2 -> $3"; cat "$DIR/ping.out"; return
-	fi
-	after_c=$(esp_packets "$NS_C")
-	after_s=$(esp_packets "$NS_S")
-	echo "   ESP packets: cygnet $before_c -> $after_c, charon $before_s -> $after_s"
-	[ "$after_c" -ge $((before_c + 6)) ] || fail "cygnet's ESP counters did not rise"
-	[ "$after_s" -ge $((before_s + 6)) ] || fail "charon's ESP counters did not rise"
-}
-
-sa_count() { ip -n "$1" xfrm state | grep -c "^src" || true; }
 
 # expect_logs CYGNET_PATTERN CHARON_PATTERN: how each side verified the other.
 expect_logs() {
@@ -305,9 +195,9 @@ run_tunnel() {
 	sw --list-sas | grep -q "INSTALLED" || fail "charon has no installed CHILD_SA"
 	cgctl list-sas | grep -q "INSTALLED" || fail "cygnet has no installed CHILD_SA"
 	if [ "$1" = cygnet ]; then
-		ping_through "$NS_C" 2001:db8:1::1 2001:db8:2::1
+		ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
 	else
-		ping_through "$NS_S" 2001:db8:2::1 2001:db8:1::1
+		ping_through "$NS_S" 6 2001:db8:2::1 2001:db8:1::1
 	fi
 	cgctl terminate --ike sw >/dev/null || fail "cygnetctl terminate --ike"
 	sleep 1
@@ -369,10 +259,8 @@ case_wrong_ca() {
 	[ "$before" = 0 ] || FAILED=1
 }
 
-for m in esp6 xfrm6_tunnel seqiv echainiv gcm ghash-generic aes drbg jitterentropy_rng; do
-	modprobe "$m" 2>/dev/null || true
-done
-netns_setup
+load_modules
+netns_setup cgc src
 run_set ecdsa ecdsa cygnet.example charon.example "" \
 	"charon.example' with ECDSA-SHA256 (AUTH method 14)" \
 	"authentication of 'cygnet.example' with ECDSA_WITH_SHA256_DER successful"
@@ -384,9 +272,4 @@ run_set classic ecdsa cygnet.example charon.example "signature_authentication = 
 	"charon.example' with ECDSA-SHA256 (raw) (AUTH method 9)" \
 	"authentication of 'cygnet.example' with ECDSA-256 signature successful"
 case_wrong_ca
-if [ "$FAILED" = 0 ]; then
-	log "certificate interop with charon: all cases passed"
-else
-	log "certificate interop with charon: FAILED"
-fi
-exit "$FAILED"
+finish "certificate interop with charon"

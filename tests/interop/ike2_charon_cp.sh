@@ -14,50 +14,17 @@
 set -eu
 
 BUILD=${1:?usage: ike2_charon_cp.sh BUILD_DIR}
-CHARON=${CHARON:-/usr/lib/ipsec/charon}
-NS_C=cg-cp-cygnet
-NS_S=cg-cp-charon
-DIR=$(mktemp -d /tmp/cg-cp.XXXXXX)
-FAILED=0
 PSK="virtual addresses 0123456789"
 PSK_RW="roadwarrior secret 9876543210"
-
-log() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILED=1; }
-
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	[ -f "$DIR/cygnetd.pid" ] && kill "$(cat "$DIR/cygnetd.pid")" 2>/dev/null
-	[ -f "$DIR/charon.pid" ] && kill "$(cat "$DIR/charon.pid")" 2>/dev/null
-	sleep 1
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
-	if [ "$FAILED" != 0 ]; then
-		echo "---- cygnetd log"; cat "$DIR/cygnetd.log" 2>/dev/null
-		echo "---- charon log"; cat "$DIR/charon.log" 2>/dev/null
-	fi
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
+# shellcheck source=tests/interop/lib.sh
+. "$(dirname "$0")/lib.sh"
+interop_init cp
 
 # cygnet 2001:db8::1 (behind it 2001:db8:1::1), charon 2001:db8::2 (behind it
 # 2001:db8:2::1 and 10.2.0.1). The pools are routed towards the peer that
 # hands them out, as a gateway's network would.
-netns_setup() {
-	ip netns add "$NS_C"
-	ip netns add "$NS_S"
-	ip link add cgp-c type veth peer name cgp-s
-	ip link set cgp-c netns "$NS_C"
-	ip link set cgp-s netns "$NS_S"
-	for spec in "$NS_C cgp-c 1 2" "$NS_S cgp-s 2 1"; do
-		# shellcheck disable=SC2086
-		set -- $spec
-		ip -n "$1" link set lo up
-		ip -n "$1" link set "$2" up
-		ip -n "$1" addr add "2001:db8::$3/64" dev "$2" nodad
-		ip -n "$1" addr add "2001:db8:$3::1/64" dev lo nodad
-		ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4"
-	done
+netns_setup_cp() {
+	netns_setup cgp
 	ip -n "$NS_S" addr add 10.2.0.1/16 dev lo
 	ip -n "$NS_C" route add 10.2.0.0/16 dev cgp-c
 	ip -n "$NS_S" route add 10.3.0.0/24 dev cgp-s
@@ -103,28 +70,7 @@ secrets:
   - { type: psk, ids: [cygnet.example, charon.example], secret: "$PSK" }
   - { type: psk, ids: [cygnet.example, roadwarrior.example], secret: "$PSK_RW" }
 YAML
-	cat >"$DIR/strongswan.conf" <<CONF
-charon {
-	load_modular = yes
-	install_routes = no
-	install_virtual_ip = yes
-	retransmit_tries = 3
-	filelog {
-		charon {
-			path = $DIR/charon.log
-			default = 1
-			ike = 2
-			cfg = 2
-		}
-	}
-	plugins {
-		include /etc/strongswan.d/charon/*.conf
-		vici {
-			socket = unix://$DIR/charon.vici
-		}
-	}
-}
-CONF
+	write_strongswan_conf yes 3
 	cat >"$DIR/swanctl.conf" <<CONF
 connections {
 	gw {
@@ -194,44 +140,6 @@ secrets {
 CONF
 }
 
-cgctl() { "$BUILD/bin/cygnetctl" -s "$DIR/cygnetd.ctl" "$@"; }
-sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" \
-	swanctl "$@" --uri "unix://$DIR/charon.vici"; }
-
-start_daemons() {
-	ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" \
-		>"$DIR/charon.out" 2>&1 &
-	echo $! >"$DIR/charon.pid"
-	ip netns exec "$NS_C" "$BUILD/bin/cygnetd" -F -c "$DIR/cygnet.yaml" \
-		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
-		>"$DIR/cygnetd.log" 2>&1 &
-	echo $! >"$DIR/cygnetd.pid"
-	for _ in $(seq 100); do
-		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
-		sleep 0.1
-	done
-	sw --load-all --file "$DIR/swanctl.conf" >/dev/null 2>&1 || fail "swanctl --load-all"
-}
-
-esp_packets() {
-	ip -n "$1" -s xfrm state | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
-		split($2, a, "("); n += a[1] } END { print n + 0 }'
-}
-
-# ping_through NS FAMILY SRC DST: three echoes; ESP counters rise on both sides.
-ping_through() {
-	before_c=$(esp_packets "$NS_C")
-	before_s=$(esp_packets "$NS_S")
-	if ! ip netns exec "$1" ping "-$2" -c 3 -i 0.3 -W 2 -I "$3" "$4" >"$DIR/ping.out"; then
-		fail "ping $3 -> $4"; cat "$DIR/ping.out"; return
-	fi
-	after_c=$(esp_packets "$NS_C")
-	after_s=$(esp_packets "$NS_S")
-	echo "   ping $3 -> $4: ESP packets cygnet $before_c -> $after_c, charon $before_s -> $after_s"
-	[ "$after_c" -ge $((before_c + 6)) ] || fail "cygnet's ESP counters did not rise ($3 -> $4)"
-	[ "$after_s" -ge $((before_s + 6)) ] || fail "charon's ESP counters did not rise ($3 -> $4)"
-}
-
 has_addr() { ip -n "$1" addr show | grep -q "inet6\? $2/"; }
 
 case_charon_assigns() {
@@ -259,8 +167,7 @@ case_charon_assigns() {
 	sed 's/^/   /' "$DIR/pools.out"
 	grep -E -q "^pool6 .* 0 / 1 / " "$DIR/pools.out" || fail "charon's IPv6 lease is still online"
 	grep -E -q "^pool4 .* 0 / 1 / " "$DIR/pools.out" || fail "charon's IPv4 lease is still online"
-	[ "$(ip -n "$NS_C" xfrm state | grep -c "^src" || true)" = 0 ] ||
-		fail "SAs left in cygnet's kernel"
+	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
 }
 
 case_cygnet_assigns() {
@@ -283,22 +190,13 @@ case_cygnet_assigns() {
 	cgctl list-sas | grep -q "ESTABLISHED" && fail "cygnet kept the IKE SA"
 	grep -q "lease of 2001:db8:200::1 returned to pool 'rw6'" "$DIR/cygnetd.log" ||
 		fail "cygnet did not return the lease"
-	[ "$(ip -n "$NS_C" xfrm state | grep -c "^src" || true)" = 0 ] ||
-		fail "SAs left in cygnet's kernel"
+	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
 }
 
-for m in esp4 esp6 xfrm4_tunnel xfrm6_tunnel seqiv echainiv gcm ghash-generic aes drbg \
-	jitterentropy_rng; do
-	modprobe "$m" 2>/dev/null || true
-done
-netns_setup
+load_modules esp4 xfrm4_tunnel
+netns_setup_cp
 write_configs
-start_daemons
+start_daemons --file "$DIR/swanctl.conf"
 case_charon_assigns
 case_cygnet_assigns
-if [ "$FAILED" = 0 ]; then
-	log "virtual IPs with charon: all cases passed"
-else
-	log "virtual IPs with charon: FAILED"
-fi
-exit "$FAILED"
+finish "virtual IPs with charon"

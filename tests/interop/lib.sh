@@ -1,0 +1,251 @@
+# Shared by the charon interop scripts (sourced, POSIX sh): two network
+# namespaces on a veth pair, cygnetd in one and strongSwan's charon in the
+# other, the control helpers and the ESP checks. A script sets BUILD, calls
+# interop_init NAME, writes $DIR/cygnet.yaml and $DIR/strongswan.conf, then
+# start_daemons; it ends with finish DESCRIPTION.
+#
+# Layout: NS_C holds 2001:db8::1 on the link and 2001:db8:1::1 on lo, NS_S
+# holds 2001:db8::2 and 2001:db8:2::1.
+#
+# shellcheck shell=sh
+# Several functions take optional arguments: a call without any means none.
+# shellcheck disable=SC2119,SC2120
+
+log() { echo "== $*"; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+
+# interop_init NAME: namespaces cg-NAME-cygnet and cg-NAME-charon, a scratch
+# directory /tmp/cg-NAME.*, removed with both namespaces on exit.
+interop_init() {
+	CHARON=${CHARON:-/usr/lib/ipsec/charon}
+	NS_C=cg-$1-cygnet
+	NS_S=cg-$1-charon
+	DIR=$(mktemp -d "/tmp/cg-$1.XXXXXX")
+	FAILED=0
+	# A script that shows the logs of each case itself sets this to no.
+	LOGS_AT_EXIT=${LOGS_AT_EXIT:-yes}
+	trap cleanup EXIT
+}
+
+# Loads ESP and the kernel crypto it asks for on the first SA now, rather
+# than while an SA is being added (on-demand loading can take seconds).
+# Extra modules (esp4, xfrm4_tunnel) come as arguments.
+load_modules() {
+	for m in esp6 xfrm6_tunnel seqiv echainiv gcm ghash-generic aes drbg jitterentropy_rng "$@"; do
+		modprobe "$m" 2>/dev/null || true
+	done
+}
+
+# netns_setup VETH [src]: NS_C and NS_S joined by VETH-c and VETH-s, each
+# routing the other's 2001:db8:N::/64 over the link; with "src", sourced
+# from its own lo address.
+netns_setup() {
+	ip netns add "$NS_C"
+	ip netns add "$NS_S"
+	ip link add "$1-c" type veth peer name "$1-s"
+	ip link set "$1-c" netns "$NS_C"
+	ip link set "$1-s" netns "$NS_S"
+	with_src=${2:-}
+	for spec in "$NS_C $1-c 1 2" "$NS_S $1-s 2 1"; do
+		# shellcheck disable=SC2086
+		set -- $spec
+		ip -n "$1" link set lo up
+		ip -n "$1" link set "$2" up
+		ip -n "$1" addr add "2001:db8::$3/64" dev "$2" nodad
+		ip -n "$1" addr add "2001:db8:$3::1/64" dev lo nodad
+		if [ "$with_src" = src ]; then
+			ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4" src "2001:db8:$3::1"
+		else
+			ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4"
+		fi
+	done
+}
+
+# write_strongswan_conf VIRTUAL_IP RETRANSMITS [OPTIONS]: charon with its
+# log in $DIR/charon.log and vici on $DIR/charon.vici.
+write_strongswan_conf() {
+	cat >"$DIR/strongswan.conf" <<CONF
+charon {
+	load_modular = yes
+	install_routes = no
+	install_virtual_ip = $1
+	retransmit_tries = $2
+	${3:-}
+	filelog {
+		charon {
+			path = $DIR/charon.log
+			flush_line = yes
+			default = 1
+			ike = 2
+			cfg = 2
+		}
+	}
+	plugins {
+		include /etc/strongswan.d/charon/*.conf
+		vici {
+			socket = unix://$DIR/charon.vici
+		}
+	}
+}
+CONF
+}
+
+# write_psk_tunnel_configs [YAML]: connection sw (cygnet) and cg (charon),
+# PSK $PSK, a tunnel between 2001:db8:1::/64 and 2001:db8:2::/64; YAML adds
+# more of cygnet's connections.
+write_psk_tunnel_configs() {
+	cat >"$DIR/cygnet.yaml" <<YAML
+daemon:
+  plugins: [crypto-nettle, kernel-netlink, ike2]
+  log: { default: info, ike: debug }
+  control: $DIR/cygnetd.ctl
+  state_file: $DIR/cygnetd.state
+connections:
+  sw:
+    local_addrs: [2001:db8::1]
+    remote_addrs: [2001:db8::2]
+    proposals: [aes128gcm16-prfsha256-x25519, aes256-sha256-modp2048]
+    local: { auth: psk, id: cygnet.example }
+    remote: { auth: psk, id: charon.example }
+    children:
+      net:
+        mode: tunnel
+        local_ts: [2001:db8:1::/64]
+        remote_ts: [2001:db8:2::/64]
+        esp_proposals: [aes128gcm16, aes256-sha256]
+${1:+$1
+}secrets:
+  - { type: psk, ids: [cygnet.example, charon.example], secret: "$PSK" }
+YAML
+	write_strongswan_conf no 3
+	cat >"$DIR/swanctl.conf" <<CONF
+connections {
+	cg {
+		version = 2
+		local_addrs = 2001:db8::2
+		remote_addrs = 2001:db8::1
+		proposals = aes128gcm16-prfsha256-x25519
+		local {
+			auth = psk
+			id = charon.example
+		}
+		remote {
+			auth = psk
+			id = cygnet.example
+		}
+		children {
+			net {
+				mode = tunnel
+				local_ts = 2001:db8:2::/64
+				remote_ts = 2001:db8:1::/64
+				esp_proposals = aes128gcm16
+			}
+		}
+	}
+}
+secrets {
+	ike-cg {
+		id-1 = charon.example
+		id-2 = cygnet.example
+		secret = "$PSK"
+	}
+}
+CONF
+}
+
+cgctl() { "$BUILD/bin/cygnetctl" -s "$DIR/cygnetd.ctl" "$@"; }
+# swanctl COMMAND [ARGS], talking to our charon.
+sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" \
+	swanctl "$@" --uri "unix://$DIR/charon.vici"; }
+
+# start_daemons [ARGS]: charon and cygnetd, then swanctl --load-all ARGS.
+start_daemons() {
+	: >"$DIR/charon.log"
+	ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" \
+		>"$DIR/charon.out" 2>&1 &
+	echo $! >"$DIR/charon.pid"
+	ip netns exec "$NS_C" "$BUILD/bin/cygnetd" -F -c "$DIR/cygnet.yaml" \
+		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
+		>"$DIR/cygnetd.log" 2>&1 &
+	echo $! >"$DIR/cygnetd.pid"
+	for _ in $(seq 100); do
+		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
+		sleep 0.1
+	done
+	sw --load-all "$@" >"$DIR/swanctl-load.out" 2>&1 ||
+		{ fail "swanctl --load-all"; cat "$DIR/swanctl-load.out"; }
+}
+
+# Stops both daemons and waits until they are gone: a next pair needs
+# their ports, sockets and charon's pid file.
+stop_daemons() {
+	for f in "$DIR/cygnetd.pid" "$DIR/charon.pid"; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -9 "$pid" 2>/dev/null || true
+		rm -f "$f"
+	done
+	rm -f "$DIR/charon.vici" "$DIR/cygnetd.ctl"
+}
+
+show_logs() {
+	echo "---- cygnetd log"; cat "$DIR/cygnetd.log" 2>/dev/null
+	echo "---- charon log"; cat "$DIR/charon.log" 2>/dev/null
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	stop_daemons
+	ip netns del "$NS_C" 2>/dev/null
+	ip netns del "$NS_S" 2>/dev/null
+	if [ "$FAILED" != 0 ] && [ "$LOGS_AT_EXIT" = yes ]; then
+		show_logs
+	fi
+	rm -rf "$DIR"
+}
+
+# Packets counted by the kernel on the SAs of a namespace.
+esp_packets() {
+	ip -n "$1" -s xfrm state | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
+		split($2, a, "("); n += a[1] } END { print n + 0 }'
+}
+
+# ping_through NS FAMILY SRC DST: three echoes from NS; the ESP packet
+# counters must rise by the requests and replies on cygnet's side, and on
+# charon's side by ESP_MIN_CHARON (6 unless a script lowers it: an SA charon
+# retires right after a rekey may take its counts with it). With
+# LIST_SAS_COUNTS=yes, cygnet's list-sas must show the packets too.
+ping_through() {
+	before_c=$(esp_packets "$NS_C")
+	before_s=$(esp_packets "$NS_S")
+	if ! ip netns exec "$1" ping "-$2" -c 3 -i 0.3 -W 2 -I "$3" "$4" >"$DIR/ping.out"; then
+		fail "ping $3 -> $4"; cat "$DIR/ping.out"; return
+	fi
+	after_c=$(esp_packets "$NS_C")
+	after_s=$(esp_packets "$NS_S")
+	echo "   ping $3 -> $4: ESP packets cygnet $before_c -> $after_c, charon $before_s -> $after_s"
+	[ "$after_c" -ge $((before_c + 6)) ] || fail "cygnet's ESP counters did not rise ($3 -> $4)"
+	[ "$after_s" -ge $((before_s + ${ESP_MIN_CHARON:-6})) ] ||
+		fail "charon's ESP counters did not rise ($3 -> $4)"
+	[ "${LIST_SAS_COUNTS:-no}" = yes ] || return 0
+	cgctl list-sas | grep -E -q "packets-in: [3-9]" || fail "cygnet's list-sas shows no inbound packets"
+	cgctl list-sas | grep -E -q "packets-out: [3-9]" || fail "cygnet's list-sas shows no outbound packets"
+}
+
+# SAs in the kernel of a namespace.
+sa_count() { ip -n "$1" xfrm state | grep -c "^src" || true; }
+
+# finish DESCRIPTION: the verdict, and the exit status.
+finish() {
+	if [ "$FAILED" = 0 ]; then
+		log "$1: all cases passed"
+	else
+		log "$1: FAILED"
+	fi
+	exit "$FAILED"
+}
