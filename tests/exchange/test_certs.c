@@ -77,6 +77,49 @@ struct pki {
 };
 
 static struct pki pki;
+
+/* Everything a test makes with the fixture, freed by stop() so LeakSanitizer stays quiet. */
+enum owned_kind { OWN_KEY, OWN_CRT, OWN_CRL, OWN_STR };
+static struct {
+	enum owned_kind kind[128];
+	void *ptr[128];
+	size_t n;
+} owned;
+
+static void *own(enum owned_kind kind, void *ptr)
+{
+	cr_assert_lt(owned.n, 128);
+	owned.kind[owned.n] = kind;
+	owned.ptr[owned.n++] = ptr;
+	return ptr;
+}
+
+#define own_key(k) ((gnutls_x509_privkey_t)own(OWN_KEY, (k)))
+#define own_crt(c) ((gnutls_x509_crt_t)own(OWN_CRT, (c)))
+#define own_crl(c) ((gnutls_x509_crl_t)own(OWN_CRL, (c)))
+#define own_str(s) ((char *)own(OWN_STR, (s)))
+
+static void free_owned(void)
+{
+	for (size_t i = 0; i < owned.n; i++) {
+		switch (owned.kind[i]) {
+		case OWN_KEY:
+			gnutls_x509_privkey_deinit(owned.ptr[i]);
+			break;
+		case OWN_CRT:
+			gnutls_x509_crt_deinit(owned.ptr[i]);
+			break;
+		case OWN_CRL:
+			gnutls_x509_crl_deinit(owned.ptr[i]);
+			break;
+		case OWN_STR:
+			free(owned.ptr[i]);
+			break;
+		}
+	}
+	owned.n = 0;
+	memset(&pki, 0, sizeof(pki));
+}
 static struct ex_net net;
 static struct tl_logcap cap[2];
 static uint32_t ike_up[2];
@@ -95,21 +138,21 @@ static void make_end(int side, enum pf_key_kind kind, time_t not_before, time_t 
 
 	snprintf(dn, sizeof(dn), "CN=%s,O=cygnet,C=CH", side_name[side]);
 	snprintf(dns, sizeof(dns), "%s.example", side_name[side]);
-	pki.key[side] = pf_key(kind);
-	pki.crt[side] = pf_cert(&o, pki.key[side], pki.ca, pki.ca_key);
+	pki.key[side] = own_key(pf_key(kind));
+	pki.crt[side] = own_crt(pf_cert(&o, pki.key[side], pki.ca, pki.ca_key));
 	snprintf(file, sizeof(file), "%s.pem", side_name[side]);
-	pki.cert_path[side] = pf_write_cert(file, pki.crt[side], GNUTLS_X509_FMT_PEM);
+	pki.cert_path[side] = own_str(pf_write_cert(file, pki.crt[side], GNUTLS_X509_FMT_PEM));
 	snprintf(file, sizeof(file), "%s.key", side_name[side]);
-	pki.key_path[side] = pf_write_key(file, pki.key[side], GNUTLS_X509_FMT_PEM, true);
+	pki.key_path[side] = own_str(pf_write_key(file, pki.key[side], GNUTLS_X509_FMT_PEM, true));
 }
 
 static void make_pki(enum pf_key_kind left, enum pf_key_kind right)
 {
 	struct pf_cert_opts ca = { .dn = "CN=cygnet test CA,O=cygnet,C=CH", .ca = true, .serial = 1 };
 
-	pki.ca_key = pf_key(PF_P256);
-	pki.ca = pf_cert(&ca, pki.ca_key, NULL, NULL);
-	pki.ca_path = pf_write_cert("ca.pem", pki.ca, GNUTLS_X509_FMT_PEM);
+	pki.ca_key = own_key(pf_key(PF_P256));
+	pki.ca = own_crt(pf_cert(&ca, pki.ca_key, NULL, NULL));
+	pki.ca_path = own_str(pf_write_cert("ca.pem", pki.ca, GNUTLS_X509_FMT_PEM));
 	make_end(EX_LEFT, left, 0, 0);
 	make_end(EX_RIGHT, right, 0, 0);
 }
@@ -156,6 +199,7 @@ static void stop(void)
 		tl_logcap_stop(&cap[i]);
 	}
 	ex_stop(&net);
+	free_owned();
 	pf_cleanup();
 }
 
@@ -306,11 +350,11 @@ Test(certs, unknown_ca_is_refused)
 	struct cert_conf l, r;
 
 	make_pki(PF_P256, PF_P256);
-	key = pf_key(PF_P256);
+	key = own_key(pf_key(PF_P256));
 	l = conf(EX_LEFT);
 	r = conf(EX_RIGHT);
-	r.cacert = pf_write_cert("other.pem", pf_cert(&other, key, NULL, NULL),
-				 GNUTLS_X509_FMT_PEM);
+	r.cacert = own_str(pf_write_cert("other.pem", own_crt(pf_cert(&other, key, NULL, NULL)),
+					 GNUTLS_X509_FMT_PEM));
 	start(&l, &r);
 	initiate(EX_LEFT);
 	assert_refused(EX_LEFT, "no trusted CA issued the certificate");
@@ -326,8 +370,9 @@ Test(certs, initiator_refuses_a_responder_from_an_unknown_ca)
 	make_pki(PF_P256, PF_P256);
 	l = conf(EX_LEFT);
 	r = conf(EX_RIGHT);
-	l.cacert = pf_write_cert("other.pem", pf_cert(&other, pf_key(PF_P256), NULL, NULL),
-				 GNUTLS_X509_FMT_PEM);
+	l.cacert = own_str(pf_write_cert("other.pem",
+					 own_crt(pf_cert(&other, own_key(pf_key(PF_P256)), NULL, NULL)),
+					 GNUTLS_X509_FMT_PEM));
 	start(&l, &r);
 	initiate(EX_LEFT);
 	cr_assert_eq(ike_up[EX_LEFT], 0);
@@ -374,8 +419,9 @@ Test(certs, revoked_certificate)
 	make_pki(PF_P256, PF_P256);
 	l = conf(EX_LEFT);
 	r = conf(EX_RIGHT);
-	r.crl = pf_write_crl("ca.crl", pf_crl(pki.ca, pki.ca_key, &pki.crt[EX_LEFT], 1),
-			     GNUTLS_X509_FMT_PEM);
+	r.crl = own_str(pf_write_crl("ca.crl",
+				     own_crl(pf_crl(pki.ca, pki.ca_key, &pki.crt[EX_LEFT], 1)),
+				     GNUTLS_X509_FMT_PEM));
 	start(&l, &r);
 	initiate(EX_LEFT);
 	assert_refused(EX_LEFT, "certificate revoked");
@@ -388,8 +434,9 @@ Test(certs, crl_without_our_peer_still_accepts)
 	make_pki(PF_P256, PF_P256);
 	l = conf(EX_LEFT);
 	r = conf(EX_RIGHT);
-	r.crl = pf_write_crl("ca.crl", pf_crl(pki.ca, pki.ca_key, &pki.crt[EX_RIGHT], 1),
-			     GNUTLS_X509_FMT_PEM);
+	r.crl = own_str(pf_write_crl("ca.crl",
+				     own_crl(pf_crl(pki.ca, pki.ca_key, &pki.crt[EX_RIGHT], 1)),
+				     GNUTLS_X509_FMT_PEM));
 	start(&l, &r);
 	initiate(EX_LEFT);
 	assert_established();

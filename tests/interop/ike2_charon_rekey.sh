@@ -75,6 +75,13 @@ case_ike_rekeys() {
 	spi_after=$(cgctl list-sas | awk '/spi-in:/ { print $2 }')
 	[ -n "$spi_after" ] && [ "$spi_after" != "$spi_before" ] ||
 		fail "cygnet's CHILD_SA was not rekeyed ($spi_before -> $spi_after)"
+	# The old SAs go once the rekey's delete is through; count on the new pair only.
+	for _ in $(seq 20); do
+		[ "$(sa_count "$NS_C")" = 2 ] && [ "$(sa_count "$NS_S")" = 2 ] && break
+		sleep 0.5
+	done
+	[ "$(sa_count "$NS_C")" = 2 ] && [ "$(sa_count "$NS_S")" = 2 ] ||
+		fail "the replaced CHILD_SA stayed in a kernel ($(sa_count "$NS_C") and $(sa_count "$NS_S") SAs)"
 	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
 	log "cygnet deletes the IKE SA"
 	cgctl terminate --ike sw >/dev/null || fail "cygnetctl terminate --ike"
