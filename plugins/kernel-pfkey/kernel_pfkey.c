@@ -100,6 +100,38 @@ static int pfk_get_spi(struct cg_kernel *k, const struct cg_addr *src, const str
 	return err;
 }
 
+/* Bits of salt or nonce the kernel takes at the end of the encryption key. */
+static unsigned encr_salt_bits(uint16_t encr)
+{
+	switch (encr) {
+	case CG_ENCR_AES_CTR:
+	case CG_ENCR_AES_GCM_8:
+	case CG_ENCR_AES_GCM_12:
+	case CG_ENCR_AES_GCM_16:
+		return 32;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The encryption key (salt included) has the length the algorithm and its
+ * key length need: af_key would take any length the cipher accepts.
+ */
+static bool encr_key_fits(const struct cg_kernel_sa *sa)
+{
+	size_t bits = sa->encr_key.len * 8;
+	unsigned salt = encr_salt_bits(sa->encr_alg);
+
+	if (sa->id.proto != IPPROTO_ESP)
+		return true;
+	if (sa->encr_alg == CG_ENCR_NULL)
+		return bits == 0;
+	if (bits <= salt)
+		return false;
+	return !sa->encr_keylen || bits == (size_t)sa->encr_keylen + salt;
+}
+
 /* Checks what PF_KEY can express and finds the algorithm IDs; logs refusals. */
 static int sa_check(struct pfk *pfk, const struct cg_kernel_sa *sa, uint8_t *auth,
 		    uint8_t *encrypt)
@@ -122,6 +154,9 @@ static int sa_check(struct pfk *pfk, const struct cg_kernel_sa *sa, uint8_t *aut
 	} else if (sa->id.proto == IPPROTO_AH ? (sa->encr_alg && sa->encr_alg != CG_ENCR_NULL)
 					      : pfk_encr_alg(sa->encr_alg, encrypt)) {
 		why = "PF_KEY has no ID for this encryption algorithm";
+	} else if (!encr_key_fits(sa)) {
+		why = "encryption key length does not match the algorithm";
+		err = -EINVAL;
 	} else if ((sa->encap_sport || sa->encap_dport) && sa->id.proto != IPPROTO_ESP) {
 		why = "UDP encapsulation is for ESP only";
 		err = -EINVAL;

@@ -19,6 +19,61 @@ const char *kt_backend(void)
 	return b && *b ? b : "kernel-netlink";
 }
 
+const struct kt_caps *kt_caps(void)
+{
+	static const struct kt_caps all = {
+		.aead = true,
+		.esn = true,
+		.sha256_128 = true,
+		.port_ranges = true,
+		.icmp_code_0 = true,
+		.sa_selector = true,
+		.transport_tmpl_addrs = true,
+		.acquire_packet_in_tunnel = true,
+	};
+	static const struct kt_caps pfkey = { 0 };
+
+	return strcmp(kt_backend(), "kernel-pfkey") ? &all : &pfkey;
+}
+
+size_t kt_integ_key_len(uint16_t integ)
+{
+	switch (integ) {
+	case CG_INTEG_HMAC_MD5_96:
+	case CG_INTEG_AES_XCBC_96:
+		return 16;
+	case CG_INTEG_HMAC_SHA1_96:
+		return 20;
+	case CG_INTEG_HMAC_SHA2_256_128:
+		return 32;
+	case CG_INTEG_HMAC_SHA2_384_192:
+		return 48;
+	case CG_INTEG_HMAC_SHA2_512_256:
+		return 64;
+	default:
+		return 0;
+	}
+}
+
+struct cg_kernel_sa kt_sa(const char *src, const char *dst, uint32_t spi,
+			  enum cg_ipsec_mode mode, uint32_t reqid)
+{
+	static const uint8_t encr_key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const uint8_t integ_key[64] = { 0x42, 0x43, 0x44, 0x45 };
+
+	return (struct cg_kernel_sa){
+		.id = { .src = kt_addr(src), .dst = kt_addr(dst), .spi = spi, .proto = IPPROTO_ESP },
+		.mode = mode,
+		.reqid = reqid,
+		.encr_alg = KT_ENCR,
+		.encr_keylen = 128,
+		.encr_key = CG_CHUNK(encr_key, sizeof(encr_key)),
+		.integ_alg = KT_INTEG,
+		.integ_key = CG_CHUNK(integ_key, kt_integ_key_len(KT_INTEG)),
+		.replay_window = 32,
+	};
+}
+
 static char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;
@@ -318,11 +373,10 @@ static uint32_t dir_tag(const char *from, const char *to)
 
 void kt_child_fill(struct kt_child *c, const char *local, const char *remote,
 		   const char *local_ts, const char *remote_ts, enum cg_ipsec_mode mode,
-		   uint16_t encr, uint32_t reqid)
+		   uint16_t encr, uint16_t integ, uint32_t reqid)
 {
 	uint32_t in = dir_tag(remote, local), out = dir_tag(local, remote);
-	bool aead = encr == CG_ENCR_AES_GCM_16 || encr == CG_ENCR_CHACHA20_POLY1305;
-	size_t klen = encr == CG_ENCR_AES_CBC ? 16 : 36;
+	size_t klen = encr == CG_ENCR_AES_CBC ? 16 : 36, ilen = kt_integ_key_len(integ);
 
 	memset(c, 0, sizeof(*c));
 	c->local_ts = kt_ts(local_ts);
@@ -343,9 +397,9 @@ void kt_child_fill(struct kt_child *c, const char *local, const char *remote,
 		.encr_keylen = encr == CG_ENCR_AES_CBC ? 128 : 256,
 		.encr_key_in = CG_CHUNK(c->key_in, klen),
 		.encr_key_out = CG_CHUNK(c->key_out, klen),
-		.integ_alg = aead ? CG_INTEG_NONE : CG_INTEG_HMAC_SHA2_256_128,
-		.integ_key_in = aead ? CG_CHUNK_EMPTY : CG_CHUNK(c->ikey_in, 32),
-		.integ_key_out = aead ? CG_CHUNK_EMPTY : CG_CHUNK(c->ikey_out, 32),
+		.integ_alg = integ,
+		.integ_key_in = ilen ? CG_CHUNK(c->ikey_in, ilen) : CG_CHUNK_EMPTY,
+		.integ_key_out = ilen ? CG_CHUNK(c->ikey_out, ilen) : CG_CHUNK_EMPTY,
 		.replay_window = 32,
 		.local_ts = &c->local_ts,
 		.n_local_ts = 1,

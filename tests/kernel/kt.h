@@ -20,6 +20,36 @@ void kt_teardown(void);
 
 /* The backend under test. */
 const char *kt_backend(void);
+
+/*
+ * What the backend under test can express. kernel-netlink holds all of it;
+ * PF_KEY as Linux af_key implements it holds none (docs/pfkey.md), and a
+ * case that needs one of these expects that backend to refuse it with
+ * -EOPNOTSUPP rather than skipping it.
+ */
+struct kt_caps {
+	bool aead;        /* AES-GCM, ChaCha20-Poly1305 */
+	bool esn;         /* extended sequence numbers */
+	bool sha256_128;  /* HMAC-SHA2-256 with RFC 4868's 128-bit ICV */
+	bool port_ranges; /* port ranges other than one port or any */
+	bool icmp_code_0; /* ICMP code 0 told apart from "any code" */
+	bool sa_selector; /* an SA selector of its own (transport_proxy) */
+	bool transport_tmpl_addrs; /* endpoints in a transport-mode template */
+	bool acquire_packet_in_tunnel; /* a tunnel-mode acquire names the packet's hosts */
+};
+const struct kt_caps *kt_caps(void);
+
+/*
+ * The algorithms for cases whose point is not the algorithm: AES-CBC with
+ * HMAC-SHA2-512-256, which every backend installs.
+ */
+#define KT_ENCR CG_ENCR_AES_CBC
+#define KT_INTEG CG_INTEG_HMAC_SHA2_512_256
+/* An SA with KT_ENCR (128-bit key) and KT_INTEG, replay window 32. */
+struct cg_kernel_sa kt_sa(const char *src, const char *dst, uint32_t spi,
+			  enum cg_ipsec_mode mode, uint32_t reqid);
+/* Integrity key bytes of an HMAC/XCBC algorithm (0 for none). */
+size_t kt_integ_key_len(uint16_t integ);
 /* A core with the backend under test; extra_yaml is appended to the config (may be NULL). */
 struct cg_core *kt_core(const char *extra_yaml);
 /* The same with a journal at state_file (cleanup-after-crash tests). */
@@ -77,15 +107,15 @@ struct kt_child {
 	struct cg_child_install ci;
 	struct cg_ts local_ts, remote_ts;
 	uint8_t key_in[36], key_out[36];
-	uint8_t ikey_in[32], ikey_out[32];
+	uint8_t ikey_in[64], ikey_out[64];
 };
 /*
  * Fills a child from local to remote. Keys and SPIs depend on the direction
  * only, so the peer's mirror image (kt_child_fill with the roles swapped)
- * matches. encr is a CG_ENCR_* (with CG_INTEG_HMAC_SHA2_256_128 when not AEAD).
+ * matches. encr is a CG_ENCR_*, integ a CG_INTEG_* (CG_INTEG_NONE with an AEAD).
  */
 void kt_child_fill(struct kt_child *c, const char *local, const char *remote,
 		   const char *local_ts, const char *remote_ts, enum cg_ipsec_mode mode,
-		   uint16_t encr, uint32_t reqid);
+		   uint16_t encr, uint16_t integ, uint32_t reqid);
 
 #endif

@@ -50,9 +50,9 @@ static int install_ours(struct cg_core *core, struct kt_child *c, struct kt_chil
 	int err;
 
 	kt_child_fill(c, "2001:db8::1", "2001:db8::2", "2001:db8:1::/64", "2001:db8:2::/64",
-		      CG_MODE_TUNNEL, CG_ENCR_AES_GCM_16, 61);
+		      CG_MODE_TUNNEL, KT_ENCR, KT_INTEG, 61);
 	kt_child_fill(trap, "2001:db8::1", "2001:db8::3", "2001:db8:1::/64", "2001:db8:3::/64",
-		      CG_MODE_TUNNEL, CG_ENCR_AES_GCM_16, 62);
+		      CG_MODE_TUNNEL, KT_ENCR, KT_INTEG, 62);
 	err = cg_child_install(core, &c->ci);
 	if (!err)
 		err = cg_child_trap(core, &trap->ci);

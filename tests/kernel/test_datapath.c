@@ -34,10 +34,23 @@ static int natt_socket(void)
 
 struct esp_case {
 	enum cg_ipsec_mode mode;
-	uint16_t encr;
+	uint16_t encr, integ;
 	bool esn;
 	bool natt;
+	bool supported; /* false: the backend must refuse the child with -EOPNOTSUPP */
 };
+
+/* A child the backend cannot express is refused whole: nothing stays in the kernel. */
+static void assert_child_refused(struct cg_core *core, struct kt_child *c)
+{
+	char *left;
+
+	cr_assert_eq(cg_child_install(core, &c->ci), -EOPNOTSUPP,
+		     "%s installed a child it cannot express", kt_backend());
+	left = kt_sh_out("ip xfrm state; ip xfrm policy");
+	cr_assert_str_eq(left, "", "a refused child left kernel state:\n%s", left);
+	free(left);
+}
 
 static void esp_ping(const struct esp_case *t)
 {
@@ -71,14 +84,21 @@ static void esp_ping(const struct esp_case *t)
 		fd_b = natt_socket();
 	kt_leave(&peer);
 
-	kt_child_fill(&ca, A_ADDR, B_ADDR, lts, rts, t->mode, t->encr, 1);
-	kt_child_fill(&cb, B_ADDR, A_ADDR, rts, lts, t->mode, t->encr, 1);
+	kt_child_fill(&ca, A_ADDR, B_ADDR, lts, rts, t->mode, t->encr, t->integ, 1);
+	kt_child_fill(&cb, B_ADDR, A_ADDR, rts, lts, t->mode, t->encr, t->integ, 1);
 	ca.ci.esn = cb.ci.esn = t->esn;
 	if (t->esn)
 		ca.ci.replay_window = cb.ci.replay_window = 128;
 	if (t->natt) {
 		ca.ci.encap_local_port = cb.ci.encap_local_port = 4500;
 		ca.ci.encap_remote_port = cb.ci.encap_remote_port = 4500;
+	}
+	if (!t->supported) {
+		assert_child_refused(a, &ca);
+		cg_core_destroy(b);
+		cg_core_destroy(a);
+		kt_peer_free(&peer);
+		return;
 	}
 	cr_assert_eq(cg_child_install(a, &ca.ci), 0);
 	cr_assert_eq(cg_child_install(b, &cb.ci), 0);
@@ -113,24 +133,39 @@ static void esp_ping(const struct esp_case *t)
 
 KT_TEST(esp_ping_tunnel_aes_gcm)
 {
-	esp_ping(&(struct esp_case){ .mode = CG_MODE_TUNNEL, .encr = CG_ENCR_AES_GCM_16 });
+	esp_ping(&(struct esp_case){ .mode = CG_MODE_TUNNEL, .encr = CG_ENCR_AES_GCM_16,
+				     .supported = kt_caps()->aead });
 }
 
 KT_TEST(esp_ping_transport_chacha20)
 {
-	esp_ping(&(struct esp_case){ .mode = CG_MODE_TRANSPORT, .encr = CG_ENCR_CHACHA20_POLY1305 });
+	esp_ping(&(struct esp_case){ .mode = CG_MODE_TRANSPORT, .encr = CG_ENCR_CHACHA20_POLY1305,
+				     .supported = kt_caps()->aead });
 }
 
 KT_TEST(esp_ping_transport_cbc_sha256_esn)
 {
 	esp_ping(&(struct esp_case){ .mode = CG_MODE_TRANSPORT, .encr = CG_ENCR_AES_CBC,
-				     .esn = true });
+				     .integ = CG_INTEG_HMAC_SHA2_256_128, .esn = true,
+				     .supported = kt_caps()->esn && kt_caps()->sha256_128 });
+}
+
+KT_TEST(esp_ping_tunnel_cbc_sha512)
+{
+	esp_ping(&(struct esp_case){ .mode = CG_MODE_TUNNEL, .encr = KT_ENCR, .integ = KT_INTEG,
+				     .supported = true });
+}
+
+KT_TEST(esp_ping_transport_cbc_sha384)
+{
+	esp_ping(&(struct esp_case){ .mode = CG_MODE_TRANSPORT, .encr = CG_ENCR_AES_CBC,
+				     .integ = CG_INTEG_HMAC_SHA2_384_192, .supported = true });
 }
 
 KT_TEST(esp_ping_tunnel_udp_encap)
 {
-	esp_ping(&(struct esp_case){ .mode = CG_MODE_TUNNEL, .encr = CG_ENCR_AES_GCM_16,
-				     .natt = true });
+	esp_ping(&(struct esp_case){ .mode = CG_MODE_TUNNEL, .encr = KT_ENCR, .integ = KT_INTEG,
+				     .natt = true, .supported = true });
 }
 
 struct icmp_pol {

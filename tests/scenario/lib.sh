@@ -56,7 +56,8 @@ sc_start() {
   local pid=$!
   SC_PIDS+=("$pid")
   echo "$pid" >"$SC_TMP/$ns.pid"
-  for _ in $(seq 50); do
+  # Up to 20 s: under software emulation (the kernel lab) a start can take seconds.
+  for _ in $(seq 200); do
     [ -S "$SC_TMP/$ns.ctl" ] && return 0
     kill -0 "$pid" 2>/dev/null || { sc_fail "cygnetd in $ns exited"; return 1; }
     sleep 0.1

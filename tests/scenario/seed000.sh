@@ -5,17 +5,32 @@
 # two hosts find each other again within the IKE retransmit timeout and
 # ping passes through ESP; `seed000.sh --without-ndhole` is the negative
 # control and passes only when the hosts stay cut off, which proves the
-# scenario can fail.
+# scenario can fail. `--backend kernel-pfkey` runs both over PF_KEY (ESP
+# proposals af_key can install: AES-CBC with HMAC-SHA2-384).
 . "$(dirname "$0")/lib.sh"
 sc_require
 
 ndhole=true
-[ "${1:-}" = "--without-ndhole" ] && ndhole=false
+backend=kernel-netlink
+esp=aes128gcm16
+while [ $# -gt 0 ]; do
+  case $1 in
+  --without-ndhole) ndhole=false ;;
+  --backend) backend=${2:?--backend needs a name}; shift ;;
+  *) echo "usage: seed000.sh [--without-ndhole] [--backend kernel-netlink|kernel-pfkey]"; exit 1 ;;
+  esac
+  shift
+done
+if [ "$backend" = kernel-pfkey ]; then
+  esp=aes256-sha384
+  modprobe af_key 2>/dev/null
+  [ -e /proc/net/pfkey ] || { echo "af_key is not loaded and cannot be (modprobe af_key)"; exit 1; }
+fi
 
 config() { # config NAME LOCAL REMOTE ID PEER
   cat >"$SC_TMP/$1.yaml" <<YAML
 daemon:
-  plugins: [crypto-nettle, kernel-netlink, ndhole, ike2]
+  plugins: [crypto-nettle, $backend, ndhole, ike2]
   control: $SC_TMP/$1.ctl
   state_file: $SC_TMP/$1.journal
   log: { default: info }
@@ -34,7 +49,7 @@ connections:
         mode: transport
         local_ts: [dynamic]
         remote_ts: [dynamic]
-        esp_proposals: [aes128gcm16]
+        esp_proposals: [$esp]
         start_action: trap
 secrets:
   - { type: psk, ids: [$4, $5], secret: "seed000 shared secret" }
@@ -47,6 +62,8 @@ config cg-b 2001:db8:1::2 2001:db8:1::1 sun moon
 # The hosts knew each other before IPsec came up, as in the report.
 ip netns exec cg-a ping -6 -c1 -W2 2001:db8:1::2 >/dev/null || sc_fail "no plain connectivity"
 sc_start cg-a "$SC_TMP/cg-a.yaml" && sc_start cg-b "$SC_TMP/cg-b.yaml" || exit 1
+for _ in $(seq 50); do grep -q "started: .* kernel $backend" "$SC_TMP/cg-a.log" && break; sleep 0.1; done
+grep -q "started: .* kernel $backend" "$SC_TMP/cg-a.log" || sc_fail "cygnetd does not run on $backend"
 
 if sc_ping_until cg-a 2001:db8:1::2 20 && [ "$(sc_esp_packets cg-a)" -gt 0 ]; then
   sc_pass "tunnel up on the first packet (trap), ping through ESP"
