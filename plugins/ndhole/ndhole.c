@@ -52,12 +52,16 @@ static void hole_label(const struct nd_hole *hole, char *buf, size_t len)
 		 name ? " (" : "", name ? name : "", name ? ")" : "");
 }
 
-static void remove_hole(struct ndhole *nd, const struct nd_hole *hole, size_t n_dirs)
+/* Removes the directions of a hole that cygnetd installed; another daemon's stay. */
+static void remove_hole(struct ndhole *nd, struct nd_hole *hole)
 {
-	for (size_t d = 0; d < n_dirs; d++) {
+	for (size_t d = 0; d < N_DIRS; d++) {
 		struct cg_kernel_policy pol;
 		int err;
 
+		if (!(hole->ours & 1u << dirs[d]))
+			continue;
+		hole->ours &= (uint8_t)~(1u << dirs[d]);
 		nd_hole_policy(hole, dirs[d], &pol);
 		err = cg_kernel_del_policy(nd->core, &pol.id);
 		if (err && err != -ENOENT) {
@@ -71,7 +75,7 @@ static void remove_hole(struct ndhole *nd, const struct nd_hole *hole, size_t n_
 }
 
 /* Installs the three policies of a hole; on failure none of them stays. */
-static int install_hole(struct ndhole *nd, const struct nd_hole *hole)
+static int install_hole(struct ndhole *nd, struct nd_hole *hole)
 {
 	char label[64];
 
@@ -93,9 +97,10 @@ static int install_hole(struct ndhole *nd, const struct nd_hole *hole)
 			cg_log(nd->core, CG_LOG_ND, CG_LVL_ERROR,
 			       "cannot install the %s bypass for %s: %s", cg_dir_name(dirs[d]),
 			       label, strerror(-err));
-			remove_hole(nd, hole, d);
+			remove_hole(nd, hole);
 			return err;
 		}
+		hole->ours |= (uint8_t)(1u << dirs[d]);
 	}
 	cg_log(nd->core, CG_LOG_ND, CG_LVL_DEBUG, "hole for %s in, out and fwd", label);
 	return 0;
@@ -108,7 +113,7 @@ static int install_all(struct ndhole *nd)
 
 		if (err) {
 			while (i--)
-				remove_hole(nd, &nd->cfg.holes[i], N_DIRS);
+				remove_hole(nd, &nd->cfg.holes[i]);
 			return err;
 		}
 	}
@@ -118,7 +123,7 @@ static int install_all(struct ndhole *nd)
 static void remove_all(struct ndhole *nd)
 {
 	for (size_t i = 0; i < nd->cfg.n_holes; i++)
-		remove_hole(nd, &nd->cfg.holes[i], N_DIRS);
+		remove_hole(nd, &nd->cfg.holes[i]);
 }
 
 /* Puts back every policy of every hole that is no longer in the kernel. */
@@ -126,7 +131,7 @@ static void verify(struct ndhole *nd)
 {
 	pthread_mutex_lock(&nd->lock);
 	for (size_t i = 0; nd->installed && i < nd->cfg.n_holes; i++) {
-		const struct nd_hole *hole = &nd->cfg.holes[i];
+		struct nd_hole *hole = &nd->cfg.holes[i];
 
 		for (size_t d = 0; d < N_DIRS; d++) {
 			struct cg_kernel_policy_stats stats;
@@ -147,6 +152,7 @@ static void verify(struct ndhole *nd)
 				       "be put back: %s", cg_dir_name(dirs[d]), label, strerror(-err));
 				continue;
 			}
+			hole->ours |= (uint8_t)(1u << dirs[d]);
 			nd->reinstalls++;
 			cg_log(nd->core, CG_LOG_ND, CG_LVL_WARN,
 			       "the %s bypass for %s was removed from the kernel: put back",
@@ -195,12 +201,17 @@ static int read_config(struct cg_core *core, struct nd_cfg *cfg)
 	return ok ? 0 : -EINVAL;
 }
 
-static bool has_hole(const struct nd_cfg *cfg, const struct nd_hole *hole)
+static struct nd_hole *find_hole(struct nd_cfg *cfg, const struct nd_hole *hole)
 {
 	for (size_t i = 0; i < cfg->n_holes; i++)
 		if (cfg->holes[i].proto == hole->proto && cfg->holes[i].type == hole->type)
-			return true;
-	return false;
+			return &cfg->holes[i];
+	return NULL;
+}
+
+static bool has_hole(struct nd_cfg *cfg, const struct nd_hole *hole)
+{
+	return find_hole(cfg, hole) != NULL;
 }
 
 static int nd_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs)
@@ -238,11 +249,16 @@ static int nd_reload(void *state, struct cg_core *core)
 		/* Keep the holes in force; take back the new ones added so far. */
 		for (size_t i = 0; i < cfg->n_holes; i++)
 			if (!has_hole(&nd->cfg, &cfg->holes[i]))
-				remove_hole(nd, &cfg->holes[i], N_DIRS);
+				remove_hole(nd, &cfg->holes[i]);
 	} else {
-		for (size_t i = 0; i < nd->cfg.n_holes; i++)
-			if (!has_hole(cfg, &nd->cfg.holes[i]))
-				remove_hole(nd, &nd->cfg.holes[i], N_DIRS);
+		for (size_t i = 0; i < nd->cfg.n_holes; i++) {
+			struct nd_hole *kept = find_hole(cfg, &nd->cfg.holes[i]);
+
+			if (kept)
+				kept->ours = nd->cfg.holes[i].ours;
+			else
+				remove_hole(nd, &nd->cfg.holes[i]);
+		}
 		cg_timer_cancel(core, nd->check_timer);
 		nd->cfg = *cfg;
 		nd->installed = true;
