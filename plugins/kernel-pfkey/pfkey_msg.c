@@ -444,6 +444,18 @@ static void put_ext_hdr(uint8_t *p, size_t size, uint16_t type)
 	memcpy(p, &ext, sizeof(ext));
 }
 
+/* Appends a fixed-size extension (ext starts with its struct sadb_ext); NULL on overflow. */
+static uint8_t *put_fixed_ext(struct pfk_buf *b, const void *ext, size_t size, uint16_t type)
+{
+	uint8_t *p = buf_put(b, size);
+
+	if (!p)
+		return NULL;
+	memcpy(p, ext, size);
+	put_ext_hdr(p, size, type);
+	return p;
+}
+
 int pfk_buf_finish(struct pfk_buf *b)
 {
 	uint16_t words = (uint16_t)(b->len / WORD);
@@ -470,23 +482,15 @@ void pfk_put_sa(struct pfk_buf *b, uint32_t spi, uint8_t replay, uint8_t auth, u
 		.sadb_sa_auth = auth,
 		.sadb_sa_encrypt = encrypt,
 	};
-	uint8_t *p = buf_put(b, sizeof(sa));
 
-	if (!p)
-		return;
-	memcpy(p, &sa, sizeof(sa));
-	put_ext_hdr(p, sizeof(sa), SADB_EXT_SA);
+	put_fixed_ext(b, &sa, sizeof(sa), SADB_EXT_SA);
 }
 
 void pfk_put_sa2(struct pfk_buf *b, uint8_t mode, uint32_t reqid)
 {
 	struct sadb_x_sa2 sa2 = { .sadb_x_sa2_mode = mode, .sadb_x_sa2_reqid = reqid };
-	uint8_t *p = buf_put(b, sizeof(sa2));
 
-	if (!p)
-		return;
-	memcpy(p, &sa2, sizeof(sa2));
-	put_ext_hdr(p, sizeof(sa2), SADB_X_EXT_SA2);
+	put_fixed_ext(b, &sa2, sizeof(sa2), SADB_X_EXT_SA2);
 }
 
 /* Writes addr as a sockaddr at p (room for sockaddr_len bytes is the caller's). */
@@ -554,45 +558,30 @@ void pfk_put_lifetime(struct pfk_buf *b, uint16_t type, uint32_t packets, uint64
 		.sadb_lifetime_addtime = addtime,
 		.sadb_lifetime_usetime = usetime,
 	};
-	uint8_t *p = buf_put(b, sizeof(lt));
 
-	if (!p)
-		return;
-	memcpy(p, &lt, sizeof(lt));
-	put_ext_hdr(p, sizeof(lt), type);
+	put_fixed_ext(b, &lt, sizeof(lt), type);
 }
 
 void pfk_put_spirange(struct pfk_buf *b, uint32_t min, uint32_t max)
 {
 	struct sadb_spirange r = { .sadb_spirange_min = min, .sadb_spirange_max = max };
-	uint8_t *p = buf_put(b, sizeof(r));
 
-	if (!p)
-		return;
-	memcpy(p, &r, sizeof(r));
-	put_ext_hdr(p, sizeof(r), SADB_EXT_SPIRANGE);
+	put_fixed_ext(b, &r, sizeof(r), SADB_EXT_SPIRANGE);
 }
 
 void pfk_put_natt_port(struct pfk_buf *b, uint16_t type, uint16_t port)
 {
 	struct sadb_x_nat_t_port ext = { .sadb_x_nat_t_port_port = htons(port) };
-	uint8_t *p = buf_put(b, sizeof(ext));
 
-	if (!p)
-		return;
-	memcpy(p, &ext, sizeof(ext));
-	put_ext_hdr(p, sizeof(ext), type);
+	put_fixed_ext(b, &ext, sizeof(ext), type);
 }
 
 void pfk_put_natt(struct pfk_buf *b, uint8_t type, uint16_t sport, uint16_t dport)
 {
 	struct sadb_x_nat_t_type t = { .sadb_x_nat_t_type_type = type };
-	uint8_t *p = buf_put(b, sizeof(t));
 
-	if (!p)
+	if (!put_fixed_ext(b, &t, sizeof(t), SADB_X_EXT_NAT_T_TYPE))
 		return;
-	memcpy(p, &t, sizeof(t));
-	put_ext_hdr(p, sizeof(t), SADB_X_EXT_NAT_T_TYPE);
 	pfk_put_natt_port(b, SADB_X_EXT_NAT_T_SPORT, sport);
 	pfk_put_natt_port(b, SADB_X_EXT_NAT_T_DPORT, dport);
 }
@@ -629,13 +618,10 @@ void pfk_put_policy(struct pfk_buf *b, uint16_t type, uint8_t dir, uint32_t id, 
 		.sadb_x_policy_id = id,
 		.sadb_x_policy_priority = priority,
 	};
-	uint8_t *p = buf_put(b, sizeof(pol));
+	uint8_t *p = put_fixed_ext(b, &pol, sizeof(pol), SADB_X_EXT_POLICY);
 
-	if (!p)
-		return;
-	memcpy(p, &pol, sizeof(pol));
-	put_ext_hdr(p, sizeof(pol), SADB_X_EXT_POLICY);
-	b->policy_at = (size_t)(p - (uint8_t *)b->words);
+	if (p)
+		b->policy_at = (size_t)(p - (uint8_t *)b->words);
 }
 
 void pfk_put_request(struct pfk_buf *b, const struct pfk_request *rq)
