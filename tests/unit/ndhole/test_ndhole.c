@@ -220,3 +220,19 @@ Test(ndhole, bad_values_are_config_errors_with_their_line)
 	cr_assert(errs_have("test.yaml:5:8: unknown mh type 'hotti' (did you mean 'hoti'?)"));
 	cr_assert(errs_have("test.yaml:6:3: unknown key 'icmp6'"));
 }
+
+Test(ndhole, starts_before_the_ike_plugin_whatever_the_list_order)
+{
+	struct cg_core *core = tl_core_new("nd", "daemon:\n  plugins: [kernel-memory, crypto-nettle, ike2, ndhole]\n",
+					   NULL, &errs, NULL);
+	const char *name;
+
+	for (size_t i = 0; !core && i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.lines[i]);
+	cr_assert_not_null(core);
+	cr_assert(cg_core_plugin_at(core, 2, &name, NULL));
+	cr_assert_str_eq(name, "ndhole", "the holes must exist before IKE installs policies");
+	cr_assert(cg_core_plugin_at(core, 3, &name, NULL));
+	cr_assert_str_eq(name, "ike2");
+	cg_core_destroy(core);
+}
