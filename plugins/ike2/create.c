@@ -142,6 +142,11 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		v = ike2_rekey_ike_respond(sa, msg, props, n_props, ni);
 		goto out;
 	}
+	if (sa->ike_rekey.active) {
+		/* Ours goes first; the peer tries again on the new IKE SA (2.25). */
+		v = create_refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "the IKE SA is being rekeyed");
+		goto out;
+	}
 	if (!tsi_pl || !tsr_pl || ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
 	    ike2_ts_parse(tsr_pl, tsr, IKE2_MAX_TS, &n_tsr)) {
 		v = create_refuse(sa, msg, IKE2_N_INVALID_SYNTAX, 0, "TSi or TSr malformed");
@@ -454,6 +459,8 @@ enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ik
 	if (error || !old) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "rekeying CHILD_SA %s failed: %s", r->name,
 			    error ? ike2_notify_name(error) : "the child is gone");
+		if (old && error == IKE2_N_TEMPORARY_FAILURE)
+			ike2_rekey_child_later(sa, r->reqid, r->old_spi_in);
 		ike2_create_abandon(sa);
 		ike2_sa_run_pending(sa);
 		return IKE2_KEEP;

@@ -660,6 +660,8 @@ void ike2_rekey_ike_abandon(struct ike2_sa *sa);
 void ike2_rekey_child_collision(struct ike2_sa *sa, uint32_t new_spi_in, struct cg_chunk ni,
 				struct cg_chunk nr);
 bool ike2_rekey_child_lost(struct ike2_sa *sa);
+/* After TEMPORARY_FAILURE: rekeys the child again after a short random delay. */
+void ike2_rekey_child_later(struct ike2_sa *sa, uint32_t reqid, uint32_t spi_in);
 /* Lowest nonce of an exchange; compares two of them (memcmp order, shorter first). */
 int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b);
 /* The `rekey` control command. */

@@ -9,6 +9,14 @@
  * exchanges complete; the one whose lowest nonce is the lowest of all four
  * lost, and the end that started it deletes what it made. Both ends see
  * the same four nonces, so both reach the same verdict.
+ *
+ * A child rekey crossing an IKE SA rekey (2.25): while one of them is out,
+ * the other kind is refused with TEMPORARY_FAILURE, and the refused end
+ * tries again after a short random delay, so one goes first and the other
+ * follows on whatever IKE SA then carries the child.
+ *
+ * A replaced SA waits for the rekey initiator's delete; when none comes
+ * within REKEY_RETIRE_MS, the end still holding it deletes it itself.
  */
 #include <endian.h>
 #include <errno.h>
@@ -22,6 +30,7 @@
 #define REKEY_MAX_RESTARTS 1
 #define REKEY_BUSY_RETRY_MS 2000u     /* another request is out: try again soon */
 #define REKEY_FAILED_RETRY_MS 60000u  /* the peer refused: try again later */
+#define REKEY_RETIRE_MS 30000u        /* a replaced SA nobody deleted goes after this */
 
 struct rekey_timer {
 	struct ike2 *p;
@@ -57,6 +66,15 @@ static int new_nonce(struct ike2_sa *sa, struct cg_chunk *nonce)
  */
 
 static void rekey_job(void *arg);
+
+/* After TEMPORARY_FAILURE: 1 to 3 s, random so both ends do not meet again. */
+static uint64_t busy_delay(struct ike2_sa *sa)
+{
+	uint32_t r = 0;
+
+	cg_random(sa->core, &r, sizeof(r));
+	return REKEY_BUSY_RETRY_MS / 2 + r % REKEY_BUSY_RETRY_MS;
+}
 
 static void arm_in(struct ike2_sa *sa, uint64_t ms)
 {
@@ -95,7 +113,12 @@ static void rekey_job(void *arg)
 		return;
 	sa = cg_sa_data(entry);
 	sa->rekey_timer = 0;
-	if (sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed && !sa->ike_rekey.active) {
+	if (sa->state == IKE2_ST_ESTABLISHED && sa->rekeyed && !sa->req.delete_ike) {
+		/* The rekey timer of a replaced SA retires it. */
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO,
+			    "the peer never deleted this replaced IKE SA: deleting it");
+		ike2_info_delete_ike(sa);
+	} else if (sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed && !sa->ike_rekey.active) {
 		if (sa->req.active || sa->rekey)
 			arm_in(sa, REKEY_BUSY_RETRY_MS);
 		else if (ike2_rekey_ike_start(sa))
@@ -191,6 +214,19 @@ static int successor_keys(struct ike2_sa *sa, const struct ike2_sa *old,
 	return err;
 }
 
+/* Child rekeys and deletes still queued on old are sa's to do now. */
+static void move_pending(struct ike2_sa *old, struct ike2_sa *sa)
+{
+	for (size_t i = 0; i < old->n_pending_rekeys; i++)
+		if (sa->n_pending_rekeys < CG_ARRAY_SIZE(sa->pending_rekeys))
+			sa->pending_rekeys[sa->n_pending_rekeys++] = old->pending_rekeys[i];
+	for (size_t i = 0; i < old->n_pending_child_deletes; i++)
+		if (sa->n_pending_child_deletes < CG_ARRAY_SIZE(sa->pending_child_deletes))
+			sa->pending_child_deletes[sa->n_pending_child_deletes++] =
+				old->pending_child_deletes[i];
+	old->n_pending_rekeys = old->n_pending_child_deletes = 0;
+}
+
 /* The children move from old to sa, which takes over from here on. */
 static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 {
@@ -212,9 +248,11 @@ static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 	old->children = NULL;
 	/* Virtual IPs and their pool leases belong to the IKE SA: keep them. */
 	ike2_cp_move(old, sa);
+	move_pending(old, sa);
 	old->rekeyed = true;
 	sa->rekeyed = false;
 	stop_timers(old);
+	arm_in(old, REKEY_RETIRE_MS);
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA rekeyed, replacing %016llx_i %016llx_r",
 		    (unsigned long long)old->spi_i, (unsigned long long)old->spi_r);
 	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", sa->name);
@@ -230,6 +268,7 @@ static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 	ike2_rekey_arm(sa);
 	ike2_sa_arm_dpd(sa);
 	ike2_nat_arm_keepalive(sa);
+	ike2_sa_run_pending(sa);
 }
 
 /*
@@ -408,6 +447,7 @@ static void resolve_collision(struct ike2_sa *sa, struct ike2_sa *nsa)
 	}
 	sa->rekeyed = true;
 	stop_timers(sa);
+	arm_in(sa, REKEY_RETIRE_MS);
 }
 
 enum ike2_verdict ike2_rekey_ike_response(struct ike2_sa *sa, const struct ike2_msg *msg)
@@ -426,7 +466,8 @@ enum ike2_verdict ike2_rekey_ike_response(struct ike2_sa *sa, const struct ike2_
 				    ike2_notify_name(error));
 		ike2_rekey_ike_abandon(sa);
 		if (!sa->rekeyed)
-			arm_in(sa, REKEY_FAILED_RETRY_MS);
+			arm_in(sa, error == IKE2_N_TEMPORARY_FAILURE ? busy_delay(sa)
+								     : REKEY_FAILED_RETRY_MS);
 		ike2_sa_run_pending(sa);
 		return IKE2_KEEP;
 	}
@@ -511,6 +552,12 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	uint16_t group;
 	int err;
 
+	if (sa->req.delete_ike)
+		return refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "the IKE SA is being deleted");
+	if (sa->rekey || (sa->req.active && sa->req.exchange == IKE2_EXCH_CREATE_CHILD_SA &&
+			  !sa->ike_rekey.active))
+		return refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0,
+			      "a CHILD_SA exchange of ours is under way");
 	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
 	n_theirs = ike_theirs(props, n_props, theirs, nums, spis);
 	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx) ||
@@ -574,6 +621,40 @@ void ike2_rekey_child_collision(struct ike2_sa *sa, uint32_t new_spi_in, struct 
 	r->collided_spi_in = new_spi_in;
 	cg_chunk_free(&r->collided_nonce);
 	cg_chunk_dup(&r->collided_nonce, nonce_min(ni, nr));
+}
+
+struct child_retry {
+	struct ike2 *p;
+	uint32_t reqid;
+	uint32_t spi_in;
+};
+
+/* Looks the child up by reqid: an IKE rekey meanwhile may have moved it. */
+static void child_retry_job(void *arg)
+{
+	struct child_retry *t = arg;
+	struct cg_sa *entry = cg_sa_checkout_by_reqid(t->p->core, t->reqid);
+
+	if (!entry)
+		return;
+	if (cg_sa_version(entry) == 2) {
+		struct ike2_sa *sa = cg_sa_data(entry);
+
+		if (!sa->rekeyed && ike2_child_by_spi_in(sa, t->spi_in))
+			ike2_create_rekey_child(sa, t->spi_in);
+	}
+	cg_sa_checkin(t->p->core, entry);
+}
+
+void ike2_rekey_child_later(struct ike2_sa *sa, uint32_t reqid, uint32_t spi_in)
+{
+	struct child_retry *t = malloc(sizeof(*t));
+	cg_timer_id id;
+
+	if (!t)
+		return;
+	*t = (struct child_retry){ .p = sa->plugin, .reqid = reqid, .spi_in = spi_in };
+	cg_timer_add(sa->core, busy_delay(sa), child_retry_job, t, free, &id);
 }
 
 bool ike2_rekey_child_lost(struct ike2_sa *sa)
