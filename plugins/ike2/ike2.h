@@ -127,10 +127,14 @@ enum {
 #define IKE2_MAX_PAYLOADS 48
 #define IKE2_MAX_PROPOSALS 16
 #define IKE2_MAX_TS 16
-/* Reassembly limits per message (RFC 7383 2.6), and how long a half-done set is kept. */
+/*
+ * Reassembly limits per message (RFC 7383 2.6), and how long a half-done
+ * set is kept: less than a half-open SA lives, so that a later
+ * retransmission of the peer's still finds the SA.
+ */
 #define IKE2_FRAG_MAX 64u
 #define IKE2_FRAG_MAX_BYTES 65536u
-#define IKE2_FRAG_TIMEOUT_MS 30000u
+#define IKE2_FRAG_TIMEOUT_MS 20000u
 
 /*
  * msg.c: the codec.

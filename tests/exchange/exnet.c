@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,4 +245,89 @@ bool ex_has_notify(const struct ex_pkt *p, uint16_t type, uint8_t *data, size_t 
 		off += plen;
 	}
 	return false;
+}
+
+/* The Internet checksum of the UDP pseudo header and datagram (RFC 768, RFC 8200 8.1). */
+static uint16_t udp_checksum(const struct ex_pkt *p, const uint8_t *udp, size_t udp_len)
+{
+	size_t alen = p->src.family == AF_INET ? 4 : 16;
+	uint32_t sum = 17 + (uint32_t)udp_len;
+
+	for (size_t i = 0; i < alen; i += 2)
+		sum += (uint32_t)(p->src.u.bytes[i] << 8 | p->src.u.bytes[i + 1]) +
+		       (uint32_t)(p->dst.u.bytes[i] << 8 | p->dst.u.bytes[i + 1]);
+	for (size_t i = 0; i < udp_len; i += 2)
+		sum += (uint32_t)(udp[i] << 8 | (i + 1 < udp_len ? udp[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	return sum ? (uint16_t)sum : 0xffff;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+int ex_write_pcap(const struct ex_net *net, const char *path)
+{
+	/* pcap 2.4, microseconds, snap length 65535, LINKTYPE_RAW (101). */
+	static const uint32_t global[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 101 };
+	FILE *f = fopen(path, "wb");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	fwrite(global, sizeof(global), 1, f);
+	for (size_t i = 0; i < net->n_log && !err; i++) {
+		const struct ex_pkt *p = &net->log[i];
+		bool v4 = p->src.family == AF_INET;
+		size_t ip_len = v4 ? 20 : 40, udp_len = 8 + p->len, total = ip_len + udp_len;
+		uint32_t rec[4] = {
+			(uint32_t)(net->sent_at[i] / 1000), (uint32_t)(net->sent_at[i] % 1000 * 1000),
+			(uint32_t)total, (uint32_t)total,
+		};
+		uint8_t *pkt = calloc(1, total), *udp;
+
+		if (!pkt || udp_len > 65535 || p->src.family != p->dst.family) {
+			free(pkt);
+			err = -EINVAL;
+			break;
+		}
+		if (v4) {
+			uint32_t sum = 0;
+
+			pkt[0] = 0x45;
+			put16(pkt + 2, (uint16_t)total);
+			pkt[8] = 64;
+			pkt[9] = 17;
+			memcpy(pkt + 12, p->src.u.bytes, 4);
+			memcpy(pkt + 16, p->dst.u.bytes, 4);
+			for (size_t k = 0; k < 20; k += 2)
+				sum += (uint32_t)(pkt[k] << 8 | pkt[k + 1]);
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			put16(pkt + 10, (uint16_t)~sum);
+		} else {
+			pkt[0] = 0x60;
+			put16(pkt + 4, (uint16_t)udp_len);
+			pkt[6] = 17;
+			pkt[7] = 64;
+			memcpy(pkt + 8, p->src.u.bytes, 16);
+			memcpy(pkt + 24, p->dst.u.bytes, 16);
+		}
+		udp = pkt + ip_len;
+		put16(udp, p->src.port);
+		put16(udp + 2, p->dst.port);
+		put16(udp + 4, (uint16_t)udp_len);
+		memcpy(udp + 8, p->data, p->len);
+		put16(udp + 6, udp_checksum(p, udp, udp_len));
+		fwrite(rec, sizeof(rec), 1, f);
+		fwrite(pkt, total, 1, f);
+		free(pkt);
+	}
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
 }
