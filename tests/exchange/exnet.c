@@ -247,21 +247,31 @@ bool ex_has_notify(const struct ex_pkt *p, uint16_t type, uint8_t *data, size_t 
 	return false;
 }
 
-/* The Internet checksum of the UDP pseudo header and datagram (RFC 768, RFC 8200 8.1). */
-static uint16_t udp_checksum(const struct ex_pkt *p, const uint8_t *udp, size_t udp_len)
+/* One's complement sum of 16-bit words (an odd last byte padded with 0), not folded. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	size_t alen = p->src.family == AF_INET ? 4 : 16;
-	uint32_t sum = 17 + (uint32_t)udp_len;
+	for (size_t i = 0; i < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | (i + 1 < len ? p[i + 1] : 0));
+	return sum;
+}
 
-	for (size_t i = 0; i < alen; i += 2)
-		sum += (uint32_t)(p->src.u.bytes[i] << 8 | p->src.u.bytes[i + 1]) +
-		       (uint32_t)(p->dst.u.bytes[i] << 8 | p->dst.u.bytes[i + 1]);
-	for (size_t i = 0; i < udp_len; i += 2)
-		sum += (uint32_t)(udp[i] << 8 | (i + 1 < udp_len ? udp[i + 1] : 0));
+static uint16_t csum_fold(uint32_t sum)
+{
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	return sum ? (uint16_t)sum : 0xffff;
+	return (uint16_t)~sum;
+}
+
+/* The checksum of the IPv6 pseudo header and the UDP datagram (RFC 8200 8.1). */
+static uint16_t udp_checksum(const struct ex_pkt *p, const uint8_t *udp, size_t udp_len)
+{
+	uint32_t sum = 17 + (uint32_t)udp_len;
+	uint16_t c;
+
+	sum = csum_add(sum, p->src.u.bytes, 16);
+	sum = csum_add(sum, p->dst.u.bytes, 16);
+	c = csum_fold(csum_add(sum, udp, udp_len));
+	return c ? c : 0xffff; /* 0 means none, which IPv6 does not allow */
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -282,41 +292,25 @@ int ex_write_pcap(const struct ex_net *net, const char *path)
 	fwrite(global, sizeof(global), 1, f);
 	for (size_t i = 0; i < net->n_log && !err; i++) {
 		const struct ex_pkt *p = &net->log[i];
-		bool v4 = p->src.family == AF_INET;
-		size_t ip_len = v4 ? 20 : 40, udp_len = 8 + p->len, total = ip_len + udp_len;
+		size_t ip_len = 40, udp_len = 8 + p->len, total = ip_len + udp_len;
 		uint32_t rec[4] = {
 			(uint32_t)(net->sent_at[i] / 1000), (uint32_t)(net->sent_at[i] % 1000 * 1000),
 			(uint32_t)total, (uint32_t)total,
 		};
 		uint8_t *pkt = calloc(1, total), *udp;
 
-		if (!pkt || udp_len > 65535 || p->src.family != p->dst.family) {
+		if (!pkt || udp_len > 65535 || p->src.family != AF_INET6 ||
+		    p->dst.family != AF_INET6) {
 			free(pkt);
 			err = -EINVAL;
 			break;
 		}
-		if (v4) {
-			uint32_t sum = 0;
-
-			pkt[0] = 0x45;
-			put16(pkt + 2, (uint16_t)total);
-			pkt[8] = 64;
-			pkt[9] = 17;
-			memcpy(pkt + 12, p->src.u.bytes, 4);
-			memcpy(pkt + 16, p->dst.u.bytes, 4);
-			for (size_t k = 0; k < 20; k += 2)
-				sum += (uint32_t)(pkt[k] << 8 | pkt[k + 1]);
-			while (sum >> 16)
-				sum = (sum & 0xffff) + (sum >> 16);
-			put16(pkt + 10, (uint16_t)~sum);
-		} else {
-			pkt[0] = 0x60;
-			put16(pkt + 4, (uint16_t)udp_len);
-			pkt[6] = 17;
-			pkt[7] = 64;
-			memcpy(pkt + 8, p->src.u.bytes, 16);
-			memcpy(pkt + 24, p->dst.u.bytes, 16);
-		}
+		pkt[0] = 0x60;
+		put16(pkt + 4, (uint16_t)udp_len);
+		pkt[6] = 17;
+		pkt[7] = 64;
+		memcpy(pkt + 8, p->src.u.bytes, 16);
+		memcpy(pkt + 24, p->dst.u.bytes, 16);
 		udp = pkt + ip_len;
 		put16(udp, p->src.port);
 		put16(udp + 2, p->dst.port);

@@ -70,9 +70,9 @@ size_t ex_count(const struct ex_net *net, int side, uint8_t exchange, bool respo
 void ex_inject(struct ex_net *net, int from, const uint8_t *data, size_t len);
 
 /*
- * Writes every logged message to path as a pcap file (raw IP: IPv6 or IPv4
- * and UDP headers around each message, the send times from the virtual
- * clocks); -errno on failure.
+ * Writes every logged message to path as a pcap file (raw IP: IPv6 and UDP
+ * headers around each message, the send times from the virtual clocks);
+ * -errno on failure, -EINVAL for a message that is not over IPv6.
  */
 int ex_write_pcap(const struct ex_net *net, const char *path);
 

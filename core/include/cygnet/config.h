@@ -194,7 +194,7 @@ enum cg_fragmentation {
 	CG_FRAG_YES = 0, /* announce, fragment when needed */
 	CG_FRAG_NO,
 	CG_FRAG_ACCEPT,  /* announce, never fragment ourselves */
-	CG_FRAG_FORCE,   /* fragment IKE_AUTH even before the peer announced it */
+	CG_FRAG_FORCE,   /* fragment even when the peer did not announce support */
 };
 
 /* The smallest `fragment_size` accepted (IPv4's minimum reassembly size is 576). */
