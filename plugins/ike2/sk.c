@@ -183,8 +183,16 @@ int ike2_sk_seal(struct ike2_sa *sa, const struct ike2_hdr *h, struct ike2_w *in
 
 	if (inner->failed)
 		return -ENOMEM;
-	if (limit && inner->len && sk_size(sa, inner->len, false) > limit)
-		return sk_seal_fragments(sa, h, inner, limit, out);
+	if (limit && inner->len && sk_size(sa, inner->len, false) > limit) {
+		int err = sk_seal_fragments(sa, h, inner, limit, out);
+
+		/* More fragments than a receiver keeps: whole, and IP fragments it. */
+		if (err != -EMSGSIZE)
+			return err;
+		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_WARN,
+			    "a %zu-byte message needs more than %u fragments: sent whole",
+			    sk_size(sa, inner->len, false), IKE2_FRAG_MAX);
+	}
 	return sk_seal_one(sa, h, inner->first, 0, 0, inner->buf, inner->len, out);
 }
 
