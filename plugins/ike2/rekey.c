@@ -162,6 +162,7 @@ static struct ike2_sa *successor_new(struct ike2_sa *old, bool initiator, uint64
 	sa->remote = old->remote;
 	sa->nat_local = old->nat_local;
 	sa->nat_remote = old->nat_remote;
+	sa->frag_peer = old->frag_peer; /* negotiated once for the IKE SA and its successors */
 	sa->spi_i = spi_i;
 	sa->spi_r = spi_r;
 	if (cg_id_dup(&old->id_local, &sa->id_local) || cg_id_dup(&old->id_remote, &sa->id_remote))

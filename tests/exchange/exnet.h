@@ -69,6 +69,13 @@ size_t ex_count(const struct ex_net *net, int side, uint8_t exchange, bool respo
 /* Injects raw bytes as if sent by side. */
 void ex_inject(struct ex_net *net, int from, const uint8_t *data, size_t len);
 
+/*
+ * Writes every logged message to path as a pcap file (raw IP: IPv6 and UDP
+ * headers around each message, the send times from the virtual clocks);
+ * -errno on failure, -EINVAL for a message that is not over IPv6.
+ */
+int ex_write_pcap(const struct ex_net *net, const char *path);
+
 /* Wire helpers; messages to or from port 4500 start after the non-ESP marker. */
 size_t ex_marker_len(const struct ex_pkt *p);
 uint8_t ex_exchange(const struct ex_pkt *p);
