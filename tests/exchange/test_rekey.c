@@ -493,3 +493,27 @@ Test(rekey, child_rekey_queued_behind_ike_rekey_runs_on_the_new_sa)
 	assert_one_pair();
 	assert_ike_spis(ev[EX_LEFT].spi_i, ev[EX_LEFT].spi_r);
 }
+
+Test(rekey, rekey_child_by_command)
+{
+	uint32_t old_in;
+	char *reply;
+
+	start(&(struct ex_conf){ 0 }, &(struct ex_conf){ 0 });
+	initiate();
+	old_in = ev[EX_LEFT].spi_in;
+	reply = ex_ctl(&net, EX_RIGHT, "rekey --child nosuch");
+	cr_assert_null(strstr(reply, "ok"), "%s", reply);
+	cr_assert_not_null(strstr(reply, "no installed CHILD_SA matched"), "%s", reply);
+	free(reply);
+	cr_assert_eq(ex_count(&net, EX_RIGHT, EXCH_CREATE_CHILD_SA, false), 0);
+	ctl_ok(EX_RIGHT, "rekey --child net");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].child_rekeyed, 1, "side %d: child not rekeyed", i);
+		cr_assert_eq(ev[i].ike_rekeyed, 0, "side %d: the IKE SA was rekeyed", i);
+	}
+	cr_assert_eq(ex_count(&net, EX_RIGHT, EXCH_CREATE_CHILD_SA, false), 1);
+	cr_assert_neq(ev[EX_LEFT].spi_in, old_in);
+	cr_assert_eq(ev[EX_LEFT].spi_in, ev[EX_RIGHT].spi_out);
+	assert_one_pair();
+}
