@@ -154,9 +154,10 @@ CONF
 }
 
 cgctl() { "$BUILD/bin/cygnetctl" -s "$DIR/cygnetd.ctl" "$@"; }
-# swanctl COMMAND [ARGS], talking to our charon.
+# swanctl COMMAND [ARGS], talking to our charon; SWANCTL_DIR, when set, holds
+# its swanctl.conf and credentials.
 sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" \
-	swanctl "$@" --uri "unix://$DIR/charon.vici"; }
+	${SWANCTL_DIR:+SWANCTL_DIR="$SWANCTL_DIR"} swanctl "$@" --uri "unix://$DIR/charon.vici"; }
 
 # start_daemons [ARGS]: charon and cygnetd, then swanctl --load-all ARGS.
 start_daemons() {
