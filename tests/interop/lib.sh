@@ -225,7 +225,7 @@ ping_through() {
 	before_c=$(esp_packets "$NS_C")
 	before_s=$(esp_packets "$NS_S")
 	if ! ip netns exec "$1" ping "-$2" -c 3 -i 0.3 -W 2 -I "$3" "$4" >"$DIR/ping.out"; then
-		fail "ping $3 -> $4"; cat "$DIR/ping.out"; return
+		fail "ping $3 -> $4"; cat "$DIR/ping.out"; show_xfrm; return
 	fi
 	after_c=$(esp_packets "$NS_C")
 	after_s=$(esp_packets "$NS_S")
@@ -236,6 +236,15 @@ ping_through() {
 	[ "${LIST_SAS_COUNTS:-no}" = yes ] || return 0
 	cgctl list-sas | grep -E -q "packets-in: [3-9]" || fail "cygnet's list-sas shows no inbound packets"
 	cgctl list-sas | grep -E -q "packets-out: [3-9]" || fail "cygnet's list-sas shows no outbound packets"
+}
+
+# Both kernels' SAs (with counters, without keys) and policies, after a failure.
+show_xfrm() {
+	for ns in "$NS_C" "$NS_S"; do
+		echo "---- xfrm state and policy in $ns"
+		ip -n "$ns" -s xfrm state | grep -Ev '^[[:space:]]*(aead|enc|auth|auth-trunc) '
+		ip -n "$ns" xfrm policy
+	done
 }
 
 # SAs in the kernel of a namespace.
