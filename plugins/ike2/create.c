@@ -211,7 +211,7 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
 					&c->spi_in);
 	if (!err)
-		err = ike2_child_install(sa, c, shared, ni, nr);
+		err = ike2_child_install(sa, c, false, shared, ni, nr);
 	if (err) {
 		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, strerror(-err));
 		goto out;
@@ -421,7 +421,7 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	c->reqid = r->reqid;
 	c->spi_in = r->spi_in;
 	c->spi_out = (uint32_t)prop.spi;
-	err = ike2_child_install(sa, c, shared, r->nonce, nr);
+	err = ike2_child_install(sa, c, true, shared, r->nonce, nr);
 	if (!err) {
 		r->nonce_r = nr;
 		nr = CG_CHUNK_EMPTY;

@@ -656,9 +656,13 @@ const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_
 /* Algorithms, lifetimes and options of a child from the chosen proposal and its config. */
 void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
 		      const struct cg_child_cfg *cc);
-/* Derives keys from ([shared |] ni | nr) and installs the child in the kernel. */
-int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, struct cg_chunk shared,
-		       struct cg_chunk ni, struct cg_chunk nr);
+/*
+ * Derives keys from ([shared |] ni | nr) and installs the child in the
+ * kernel. initiator: we started the exchange that makes the child, which
+ * decides the order of its keys (2.17), whatever our role in the IKE SA.
+ */
+int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
+		       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr);
 void ike2_child_publish(struct ike2_sa *sa, const struct ike2_child *c, enum cg_event_type t);
 void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c);
 /* Intersections of their selectors with ours, widest kept; the count. */

@@ -673,11 +673,23 @@ bool ike2_rekey_child_lost(struct ike2_sa *sa)
  */
 
 struct rekey_hits {
-	const char *name;
-	long id;
-	uint32_t ids[64];
+	const char *name;             /* IKE SA (connection) or child name */
+	long id;                      /* IKE SA or child unique id */
+	bool child;
+	struct {
+		uint32_t ike_id;
+		uint32_t spi_in;          /* 0: the IKE SA itself */
+	} hits[64];
 	size_t n;
 };
+
+static void rekey_hit(struct rekey_hits *h, struct cg_sa *entry, uint32_t spi_in)
+{
+	if (h->n < CG_ARRAY_SIZE(h->hits)) {
+		h->hits[h->n].ike_id = cg_sa_unique_id(entry);
+		h->hits[h->n++].spi_in = spi_in;
+	}
+}
 
 static void rekey_collect(void *ctx, struct cg_sa *entry)
 {
@@ -686,10 +698,16 @@ static void rekey_collect(void *ctx, struct cg_sa *entry)
 
 	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed)
 		return;
-	if ((h->name && !strcmp(sa->name, h->name)) ||
-	    (h->id > 0 && cg_sa_unique_id(entry) == (uint32_t)h->id))
-		if (h->n < CG_ARRAY_SIZE(h->ids))
-			h->ids[h->n++] = cg_sa_unique_id(entry);
+	if (!h->child) {
+		if ((h->name && !strcmp(sa->name, h->name)) ||
+		    (h->id > 0 && cg_sa_unique_id(entry) == (uint32_t)h->id))
+			rekey_hit(h, entry, 0);
+		return;
+	}
+	for (const struct ike2_child *c = sa->children; c; c = c->next)
+		if ((h->name && !strcmp(c->name, h->name)) ||
+		    (h->id > 0 && c->unique_id == (uint32_t)h->id))
+			rekey_hit(h, entry, c->spi_in);
 }
 
 static const char *arg_after(int argc, char **argv, const char *key)
@@ -700,41 +718,63 @@ static const char *arg_after(int argc, char **argv, const char *key)
 	return NULL;
 }
 
+/* Starts one rekey from the list; 0 when it started or waits its turn. */
+static int rekey_one(struct ike2_sa *sa, uint32_t spi_in, struct cg_out *out)
+{
+	const struct ike2_child *c = spi_in ? ike2_child_by_spi_in(sa, spi_in) : NULL;
+	int err;
+
+	if (spi_in) {
+		if (!c)
+			return -ENOENT;
+		err = ike2_create_rekey_child(sa, spi_in);
+		if (!err)
+			cg_out_strf(out, NULL, "CHILD_SA %s{%u}", c->name, c->unique_id);
+		return err;
+	}
+	err = ike2_rekey_ike_start(sa);
+	if (err == -EBUSY) {
+		arm_in(sa, REKEY_BUSY_RETRY_MS / 4);
+		err = 0;
+	}
+	if (!err)
+		cg_out_strf(out, NULL, "IKE SA %s[%u]", sa->name, cg_sa_unique_id(sa->entry));
+	return err;
+}
+
 int ike2_ctl_rekey(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
 {
 	struct ike2 *p = ctx;
-	const char *id = arg_after(argc, argv, "--ike-id");
-	struct rekey_hits h = { .name = arg_after(argc, argv, "--ike"), .id = id ? atol(id) : 0 };
+	const char *ike_id = arg_after(argc, argv, "--ike-id");
+	const char *child_id = arg_after(argc, argv, "--child-id");
+	const char *child = arg_after(argc, argv, "--child");
+	struct rekey_hits h = { .name = arg_after(argc, argv, "--ike"),
+				.id = ike_id ? atol(ike_id) : 0 };
 	size_t started = 0;
 
+	if (child || child_id) {
+		h = (struct rekey_hits){ .name = child, .id = child_id ? atol(child_id) : 0,
+					 .child = true };
+	}
 	if (!h.name && h.id <= 0) {
-		cg_out_error(out, "usage: rekey --ike NAME | --ike-id N");
+		cg_out_error(out, "usage: rekey --ike NAME | --ike-id N | --child NAME | --child-id N");
 		return -EINVAL;
 	}
 	cg_sa_foreach(core, 2, rekey_collect, &h);
 	cg_out_arr_begin(out, "rekeying");
 	for (size_t i = 0; i < h.n; i++) {
-		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, h.ids[i]);
-		struct ike2_sa *sa;
-		int err;
+		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, h.hits[i].ike_id);
 
 		if (!entry)
 			continue;
-		sa = cg_sa_data(entry);
-		err = ike2_rekey_ike_start(sa);
-		if (err == -EBUSY) {
-			arm_in(sa, REKEY_BUSY_RETRY_MS / 4);
-			err = 0;
-		}
-		if (!err) {
-			cg_out_strf(out, NULL, "IKE SA %s[%u]", sa->name, h.ids[i]);
+		if (!rekey_one(cg_sa_data(entry), h.hits[i].spi_in, out))
 			started++;
-		}
 		cg_sa_checkin(p->core, entry);
 	}
 	cg_out_arr_end(out);
 	if (!started) {
-		cg_out_error(out, "no established IKE SA matched");
+		cg_out_error(out, h.child ? "no installed CHILD_SA matched"
+					  : "no established IKE SA matched");
 		return -ENOENT;
 	}
 	return 0;

@@ -177,6 +177,61 @@ size_t ex_ctl_count(struct ex_net *net, int side, const char *line, const char *
 	return n;
 }
 
+struct kmem_sa {
+	char spi[9], dir[4], check[9];
+};
+
+/* The SAs of one side's in-memory kernel, from kmem-dump. */
+static size_t kmem_sas(struct ex_net *net, int side, struct kmem_sa *sas, size_t max)
+{
+	char *dump = tl_ctl(net->core[side], "kmem-dump");
+	const char *end = strstr(dump, "policies:");
+	size_t n = 0;
+
+	for (const char *p = strstr(dump, "  - src:"); p && (!end || p < end) && n < max;
+	     p = strstr(p + 1, "  - src:")) {
+		const char *spi = strstr(p, "spi: "), *dir = strstr(p, "direction: ");
+		const char *check = strstr(p, "key_check: ");
+
+		if (!spi || !dir || !check)
+			break;
+		sas[n] = (struct kmem_sa){ 0 };
+		sscanf(spi, "spi: %8s", sas[n].spi);
+		sscanf(dir, "direction: %3s", sas[n].dir);
+		sscanf(check, "key_check: %8s", sas[n].check);
+		n++;
+	}
+	free(dump);
+	return n;
+}
+
+size_t ex_assert_keys_match(struct ex_net *net)
+{
+	struct kmem_sa sas[2][32];
+	size_t n[2], pairs = 0;
+
+	for (int s = 0; s < 2; s++)
+		n[s] = kmem_sas(net, s, sas[s], 32);
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < n[s]; i++) {
+			const struct kmem_sa *out = &sas[s][i];
+
+			if (strcmp(out->dir, "out"))
+				continue;
+			for (size_t j = 0; j < n[!s]; j++) {
+				const struct kmem_sa *in = &sas[!s][j];
+
+				if (strcmp(in->dir, "in") || strcmp(in->spi, out->spi))
+					continue;
+				cr_assert_str_eq(out->check, in->check,
+						 "SA %s: side %d sends with other keys than side %d receives with",
+						 out->spi, s, !s);
+				pairs++;
+			}
+		}
+	return pairs;
+}
+
 size_t ex_marker_len(const struct ex_pkt *p)
 {
 	bool nat_t = p->src.port == 4500 || p->dst.port == 4500;

@@ -122,6 +122,7 @@ static void assert_one_pair(void)
 		cr_assert_eq(count(i, "list-sas", "INSTALLED"), 1, "side %d: children", i);
 		cr_assert_eq(count(i, "kmem-dump", "direction"), 2, "side %d: kernel SAs", i);
 	}
+	cr_assert_eq(ex_assert_keys_match(&net), 2, "the SAs do not pair up");
 }
 
 /* Both ends run the IKE SA with these SPIs. */
@@ -492,4 +493,54 @@ Test(rekey, child_rekey_queued_behind_ike_rekey_runs_on_the_new_sa)
 	cr_assert_eq(ev[EX_LEFT].spi_in, ev[EX_RIGHT].spi_out);
 	assert_one_pair();
 	assert_ike_spis(ev[EX_LEFT].spi_i, ev[EX_LEFT].spi_r);
+}
+
+Test(rekey, rekey_child_by_command)
+{
+	uint32_t old_in;
+	char *reply;
+
+	start(&(struct ex_conf){ 0 }, &(struct ex_conf){ 0 });
+	initiate();
+	old_in = ev[EX_LEFT].spi_in;
+	reply = ex_ctl(&net, EX_RIGHT, "rekey --child nosuch");
+	cr_assert_null(strstr(reply, "ok"), "%s", reply);
+	cr_assert_not_null(strstr(reply, "no installed CHILD_SA matched"), "%s", reply);
+	free(reply);
+	cr_assert_eq(ex_count(&net, EX_RIGHT, EXCH_CREATE_CHILD_SA, false), 0);
+	ctl_ok(EX_RIGHT, "rekey --child net");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].child_rekeyed, 1, "side %d: child not rekeyed", i);
+		cr_assert_eq(ev[i].ike_rekeyed, 0, "side %d: the IKE SA was rekeyed", i);
+	}
+	cr_assert_eq(ex_count(&net, EX_RIGHT, EXCH_CREATE_CHILD_SA, false), 1);
+	cr_assert_neq(ev[EX_LEFT].spi_in, old_in);
+	cr_assert_eq(ev[EX_LEFT].spi_in, ev[EX_RIGHT].spi_out);
+	assert_one_pair();
+}
+
+/*
+ * Keys of a child are taken in the order of the exchange that made it
+ * (2.17), whichever end holds which role in the IKE SA: children rekeyed
+ * by either end, before and after the IKE SA's responder rekeyed the IKE
+ * SA, keep keys that agree on both ends. (That the order is the exchange's
+ * and not the IKE SA's shows only against another implementation: the
+ * charon interop test rekeys a child from the responder of an IKE SA.)
+ */
+Test(rekey, child_keys_follow_the_exchange_roles)
+{
+	start(&(struct ex_conf){ 0 }, &(struct ex_conf){ 0 });
+	initiate();
+	assert_one_pair();
+	ctl_ok(EX_RIGHT, "rekey --child net");
+	assert_one_pair();
+	ctl_ok(EX_LEFT, "rekey --child net");
+	assert_one_pair();
+	ctl_ok(EX_RIGHT, "rekey --ike net");
+	ctl_ok(EX_LEFT, "rekey --child net");
+	assert_one_pair();
+	ctl_ok(EX_RIGHT, "rekey --child net");
+	assert_one_pair();
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(ev[i].child_rekeyed, 4, "side %d", i);
 }

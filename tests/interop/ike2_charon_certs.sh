@@ -23,6 +23,8 @@ LOGS_AT_EXIT=no
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
 interop_init certs
+# charon's swanctl.conf and credentials
+SWANCTL_DIR=$DIR/swanctl
 
 # --- certificates ----------------------------------------------------------
 
@@ -175,9 +177,6 @@ connections {
 CONF
 }
 
-# swanctl with charon's credentials in $DIR/swanctl.
-sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" SWANCTL_DIR="$DIR/swanctl" \
-	swanctl "$@" --uri "unix://$DIR/charon.vici" 2>>"$DIR/swanctl.err"; }
 
 # --- cases -----------------------------------------------------------------
 
