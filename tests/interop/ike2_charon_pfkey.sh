@@ -145,7 +145,7 @@ CONF
 # start_pfkey_daemons: both daemons, cygnetd on the kernel-pfkey backend.
 start_pfkey_daemons() {
 	start_daemons
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		grep -q "started: .* kernel kernel-pfkey" "$DIR/cygnetd.log" && break
 		sleep 0.1
 	done

@@ -169,7 +169,8 @@ start_daemons() {
 		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
 		>"$DIR/cygnetd.log" 2>&1 &
 	echo $! >"$DIR/cygnetd.pid"
-	for _ in $(seq 100); do
+	# A first start in a loaded emulated machine can take many seconds.
+	for _ in $(seq 300); do
 		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
 		sleep 0.1
 	done
