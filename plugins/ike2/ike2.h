@@ -373,6 +373,7 @@ struct ike2_request {
 	unsigned tries;               /* retransmissions done */
 	cg_timer_id timer;
 	bool delete_ike;              /* this request deletes the IKE SA */
+	bool liveness;                /* an empty INFORMATIONAL (DPD) */
 };
 
 /* One IPv4 and one IPv6 virtual IP per IKE SA. */

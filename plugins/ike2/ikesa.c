@@ -369,7 +369,8 @@ static void dpd_job(void *arg)
 		if (!wait && !sa->req.active) {
 			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "sending a liveness check");
 			ike2_w_init(&w);
-			ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w);
+			if (!ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w))
+				sa->req.liveness = true;
 			ike2_w_free(&w);
 		}
 		dpd_arm(sa, wait ? wait : sa->conn->dpd_delay * 1000);

@@ -77,6 +77,9 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "peer refused our authentication");
 		delete_ike = true;
 	}
+	if (!msg->pl.n)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "answering the peer's liveness check %u",
+			    msg->h.mid);
 	ike2_w_init(&w);
 	if (!delete_ike && n_spis)
 		ike2_w_delete(&w, CG_PROTO_ESP, spis, n_spis);
@@ -97,6 +100,8 @@ enum ike2_verdict ike2_info_response(struct ike2_sa *sa, const struct ike2_msg *
 {
 	bool delete_ike = sa->req.delete_ike;
 
+	if (sa->req.liveness)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "liveness check %u answered", sa->req.mid);
 	ike2_sa_request_done(sa);
 	if (delete_ike) {
 		ike2_sa_down(sa);

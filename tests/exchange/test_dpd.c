@@ -131,6 +131,8 @@ Test(dpd, check_sent_when_idle)
 	ex_advance(&net, 1000, 1000);
 	cr_assert_eq(ex_count(&net, EX_LEFT, 37, false), 1);
 	cr_assert_eq(ex_count(&net, EX_RIGHT, 37, true), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_RIGHT], "answering the peer's liveness check 2"), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "liveness check 2 answered"), 1);
 	ex_advance(&net, 60000, 1000);
 	cr_assert_eq(ex_count(&net, EX_LEFT, 37, false), 3);
 	cr_assert(established(EX_LEFT));
