@@ -343,28 +343,25 @@ Test(dpd, keyingtries_retry_then_establish)
 	cr_assert(established(EX_RIGHT));
 }
 
-Test(dpd, keyingtries_no_retry_on_no_proposal_chosen)
+/* keyingtries: 3 against a peer that answers with an error: one attempt only. */
+static void no_retry_after_error(const struct ex_conf *r, uint8_t failing_exchange)
 {
 	struct ex_conf l = { .conn_extra = "    keyingtries: 3\n" };
-	struct ex_conf r = { .proposals = "aes256-sha384-modp3072" };
 
-	start(&l, NULL, &r, NULL);
+	start(&l, NULL, r, NULL);
 	free(ex_ctl(&net, EX_LEFT, "initiate --child net"));
 	ex_advance(&net, 400000, 1000);
 	cr_assert_eq(init_attempts(EX_LEFT), 1);
-	cr_assert_eq(ex_count(&net, EX_LEFT, 34, false), 1);
+	cr_assert_eq(ex_count(&net, EX_LEFT, failing_exchange, false), 1);
 	cr_assert_eq(cg_sa_count(net.core[EX_LEFT]), 0);
+}
+
+Test(dpd, keyingtries_no_retry_on_no_proposal_chosen)
+{
+	no_retry_after_error(&(struct ex_conf){ .proposals = "aes256-sha384-modp3072" }, 34);
 }
 
 Test(dpd, keyingtries_no_retry_on_authentication_failed)
 {
-	struct ex_conf l = { .conn_extra = "    keyingtries: 3\n" };
-	struct ex_conf r = { .psk = "another secret" };
-
-	start(&l, NULL, &r, NULL);
-	free(ex_ctl(&net, EX_LEFT, "initiate --child net"));
-	ex_advance(&net, 400000, 1000);
-	cr_assert_eq(init_attempts(EX_LEFT), 1);
-	cr_assert_eq(ex_count(&net, EX_LEFT, 35, false), 1);
-	cr_assert_eq(cg_sa_count(net.core[EX_LEFT]), 0);
+	no_retry_after_error(&(struct ex_conf){ .psk = "another secret" }, 35);
 }
