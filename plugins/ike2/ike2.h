@@ -21,6 +21,7 @@
  *   cp.c      configuration payload: virtual IPs from pools
  *   frag.c    IKE message fragmentation (RFC 7383): when to split, reassembly
  *   ctl.c     control commands
+ *   dpd.c     liveness checks, dpd_action, close_action, keyingtries
  */
 #ifndef IKE2_H
 #define IKE2_H
@@ -123,6 +124,8 @@ enum {
 #define IKE2_RETRANSMIT_TRIES 5u
 /* A responder's half-open SA dies after this long. */
 #define IKE2_HALF_OPEN_TIMEOUT_MS 30000u
+/* keyingtries: the pause before the next attempt at establishing. */
+#define IKE2_RETRY_DELAY_MS 2000u
 #define IKE2_NONCE_LEN 32
 #define IKE2_MAX_PAYLOADS 48
 #define IKE2_MAX_PROPOSALS 16
@@ -312,6 +315,8 @@ struct ike2_child {
 	uint32_t replay_window;
 	struct cg_lifetime lifetime;
 	int64_t installed_at;         /* unix time */
+	/* Inbound SA counters at the last liveness decision (dpd.c). */
+	uint64_t seen_packets_in, seen_bytes_in, seen_use_in;
 };
 
 /* A child the initiator negotiates with IKE_AUTH (or an acquire asked for). */
@@ -368,6 +373,7 @@ struct ike2_request {
 	unsigned tries;               /* retransmissions done */
 	cg_timer_id timer;
 	bool delete_ike;              /* this request deletes the IKE SA */
+	bool liveness;                /* an empty INFORMATIONAL (DPD) */
 };
 
 /* One IPv4 and one IPv6 virtual IP per IKE SA. */
@@ -454,6 +460,8 @@ struct ike2_sa {
 	cg_timer_id half_open_timer;
 	bool down;                    /* ike2_sa_down ran */
 	cg_timer_id dpd_timer;
+	uint64_t last_peer_ms;        /* cg_now_ms of the last authentic message or ESP seen */
+	unsigned keyingtry;           /* initiator: which attempt at establishing this is */
 
 	/* IKE SA rekeying (rekey.c) */
 	struct ike2_ike_rekey ike_rekey;
@@ -598,6 +606,9 @@ uint16_t ike2_esp_default_keylen(uint16_t alg);
 int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel);
 int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 		  const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
+/* The same as attempt number attempt (keyingtries; 1 is the first). */
+int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_name,
+		      const struct cg_kernel_acquire *acq, uint32_t trap_reqid, unsigned attempt);
 void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg);
 enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *msg);
 
@@ -804,6 +815,21 @@ uint32_t ike2_next_child_id(struct ike2 *p);
 void ike2_trap_done(struct ike2 *p, uint32_t reqid);
 /* The reqid of the trap policies installed for conn/child, 0 when none. */
 uint32_t ike2_trap_reqid(struct ike2 *p, const char *conn, const char *child);
+/* Installs trap policies for a child config (start_action, close_action, dpd_action: trap). */
+int ike2_trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
+		      const struct cg_child_cfg *cc);
+
+/* dpd.c */
+/* 0: a liveness check is due; else ms until one may be (inbound IKE or ESP seen lately). */
+uint64_t ike2_dpd_wait(struct ike2_sa *sa);
+/* Tears the SA down, then applies its children's dpd_action (dpd) or close_action. */
+void ike2_sa_down_action(struct ike2_sa *sa, bool dpd);
+/* Another child of the same name and reqid exists: c was rekeyed. */
+bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c);
+/* The peer deleted the child name: its close_action. */
+void ike2_child_closed(struct ike2_sa *sa, const char *name);
+/* Initiator: establishing timed out; schedules the next attempt when keyingtries allows. */
+bool ike2_retry_establish(struct ike2_sa *sa);
 
 /* ctl.c */
 int ike2_ctl_register(struct ike2 *p);

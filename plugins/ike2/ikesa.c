@@ -125,6 +125,7 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 	sa->state = initiator ? IKE2_ST_INIT_SENT : IKE2_ST_INIT_DONE;
 	sa->local = *local;
 	sa->remote = *remote;
+	sa->last_peer_ms = cg_now_ms(p->core);
 	for (int attempt = 0; attempt < 8 && err == -EEXIST; attempt++) {
 		err = cg_random(p->core, &spi, sizeof(spi));
 		if (err)
@@ -245,7 +246,13 @@ static void retransmit_job(void *arg)
 			    "giving up after %u retransmits of %s request %u", sa->req.tries,
 			    ike2_exchange_name(sa->req.exchange), sa->req.mid);
 		sa->req.timer = 0;
-		ike2_sa_down(sa);
+		if (sa->state == IKE2_ST_ESTABLISHED) {
+			/* The peer is dead: its children get their dpd_action. */
+			ike2_sa_down_action(sa, true);
+		} else {
+			ike2_retry_establish(sa);
+			ike2_sa_down(sa);
+		}
 		cg_sa_checkin_destroy(t->p->core, entry);
 		return;
 	}
@@ -341,31 +348,42 @@ void ike2_sa_run_pending(struct ike2_sa *sa)
 	}
 }
 
+static void dpd_arm(struct ike2_sa *sa, uint64_t delay_ms);
+
 static void dpd_job(void *arg)
 {
 	struct sa_timer *t = arg;
 	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
 	struct ike2_sa *sa;
 	struct ike2_w w;
+	uint64_t wait;
 
 	if (!entry)
 		return;
 	sa = cg_sa_data(entry);
 	sa->dpd_timer = 0;
 	if (sa->state == IKE2_ST_ESTABLISHED) {
+		/* Nothing to check while the peer was heard from within dpd_delay. */
+		wait = ike2_dpd_wait(sa);
 		/* An empty INFORMATIONAL; an unanswered one ends the SA like any request. */
-		if (!sa->req.active) {
+		if (!wait && !sa->req.active) {
 			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "sending a liveness check");
 			ike2_w_init(&w);
-			ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w);
+			if (!ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w))
+				sa->req.liveness = true;
 			ike2_w_free(&w);
 		}
-		ike2_sa_arm_dpd(sa);
+		dpd_arm(sa, wait ? wait : sa->conn->dpd_delay * 1000);
 	}
 	cg_sa_checkin(t->p->core, entry);
 }
 
 void ike2_sa_arm_dpd(struct ike2_sa *sa)
+{
+	dpd_arm(sa, sa->conn->dpd_delay * 1000);
+}
+
+static void dpd_arm(struct ike2_sa *sa, uint64_t delay_ms)
 {
 	struct sa_timer *t;
 
@@ -375,7 +393,7 @@ void ike2_sa_arm_dpd(struct ike2_sa *sa)
 	if (!t)
 		return;
 	*t = (struct sa_timer){ .p = sa->plugin, .spi = ike2_sa_local_spi(sa) };
-	if (cg_timer_add(sa->core, sa->conn->dpd_delay * 1000, dpd_job, t, free, &sa->dpd_timer))
+	if (cg_timer_add(sa->core, delay_ms, dpd_job, t, free, &sa->dpd_timer))
 		sa->dpd_timer = 0;
 }
 

@@ -4,6 +4,7 @@
  * both directions, and empty requests (liveness checks).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,8 @@ static size_t delete_children(struct ike2_sa *sa, const struct ike2_delete *d, u
 		const uint8_t *p = d->spis + 4 * i;
 		uint32_t spi = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 		struct ike2_child *c = ike2_child_by_spi_out(sa, spi);
+		char name[CG_NAME_MAX];
+		bool closed;
 
 		if (!c) {
 			ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_DEBUG, "DELETE for unknown SPI %08x", spi);
@@ -37,8 +40,13 @@ static size_t delete_children(struct ike2_sa *sa, const struct ike2_delete *d, u
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "peer deletes CHILD_SA %s{%u}", c->name,
 			    c->unique_id);
 		spis[n++] = c->spi_in;
+		/* A child the peer replaced by rekeying is not closed. */
+		closed = !ike2_child_replaced(sa, c);
+		snprintf(name, sizeof(name), "%s", c->name);
 		child_unlink(sa, c);
 		ike2_child_destroy(sa, c);
+		if (closed)
+			ike2_child_closed(sa, name);
 	}
 	return n;
 }
@@ -46,7 +54,7 @@ static size_t delete_children(struct ike2_sa *sa, const struct ike2_delete *d, u
 enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	uint32_t spis[DELETE_MAX];
-	bool delete_ike = false;
+	bool delete_ike = false, closed = false;
 	size_t n_spis = 0;
 	struct ike2_w w;
 
@@ -60,7 +68,7 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 			continue;
 		}
 		if (d.proto == CG_PROTO_IKE)
-			delete_ike = true;
+			delete_ike = closed = true;
 		else if ((d.proto == CG_PROTO_ESP || d.proto == CG_PROTO_AH) && d.spi_size == 4)
 			n_spis += delete_children(sa, &d, spis + n_spis);
 	}
@@ -69,6 +77,9 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "peer refused our authentication");
 		delete_ike = true;
 	}
+	if (!msg->pl.n)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "answering the peer's liveness check %u",
+			    msg->h.mid);
 	ike2_w_init(&w);
 	if (!delete_ike && n_spis)
 		ike2_w_delete(&w, CG_PROTO_ESP, spis, n_spis);
@@ -76,7 +87,10 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 	ike2_w_free(&w);
 	if (delete_ike) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "peer deletes the IKE SA");
-		ike2_sa_down(sa);
+		if (closed)
+			ike2_sa_down_action(sa, false);
+		else
+			ike2_sa_down(sa);
 		return IKE2_DESTROY;
 	}
 	return IKE2_KEEP;
@@ -86,6 +100,8 @@ enum ike2_verdict ike2_info_response(struct ike2_sa *sa, const struct ike2_msg *
 {
 	bool delete_ike = sa->req.delete_ike;
 
+	if (sa->req.liveness)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "liveness check %u answered", sa->req.mid);
 	ike2_sa_request_done(sa);
 	if (delete_ike) {
 		ike2_sa_down(sa);

@@ -4,6 +4,7 @@
  * initiator's restarts on INVALID_KE_PAYLOAD and COOKIE (1.2, 2.6).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,12 +145,19 @@ out:
 int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 		  const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
 {
+	return ike2_initiate_try(p, conn_name, child_name, acq, trap_reqid, 1);
+}
+
+int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_name,
+		      const struct cg_kernel_acquire *acq, uint32_t trap_reqid, unsigned attempt)
+{
 	struct cg_config *cfg = cg_core_config(p->core);
 	const struct cg_conn_cfg *conn = cfg ? cg_config_conn(cfg, conn_name) : NULL;
 	const struct cg_child_cfg *cc = NULL;
 	struct cg_proposal props[1];
 	struct cg_addr local, remote;
 	struct ike2_sa *sa;
+	char tries[16] = "unlimited";
 	bool first;
 	int err;
 
@@ -183,6 +191,7 @@ int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 	if (err)
 		return err;
 	sa->initial_contact = first;
+	sa->keyingtry = attempt;
 	sa->ke_group = cg_proposal_ke(&props[0]);
 	if (cc)
 		err = ike2_child_prepare(sa, cc, acq, trap_reqid);
@@ -194,9 +203,11 @@ int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 		cg_sa_checkin_destroy(p->core, sa->entry);
 		return err;
 	}
-	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "initiating IKE SA to %s%s%s",
+	if (conn->keyingtries)
+		snprintf(tries, sizeof(tries), "%u", conn->keyingtries);
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "initiating IKE SA to %s%s%s (attempt %u of %s)",
 		    cg_addr_str(&remote, (char[CG_ADDR_STRLEN]){ 0 }, CG_ADDR_STRLEN),
-		    cc ? " with child " : "", cc ? cc->name : "");
+		    cc ? " with child " : "", cc ? cc->name : "", attempt, tries);
 	cg_sa_checkin(p->core, sa->entry);
 	return 0;
 }

@@ -75,6 +75,7 @@ static enum ike2_verdict dispatch_request(struct ike2_sa *sa, struct ike2_msg *m
 	}
 	sa->mid_peer++;
 	ike2_nat_update(sa, msg);
+	sa->last_peer_ms = cg_now_ms(sa->core);
 	if (err) {
 		respond_notify(sa, msg, IKE2_N_INVALID_SYNTAX, NULL, 0);
 		return sa->state == IKE2_ST_ESTABLISHED ? IKE2_KEEP : IKE2_DESTROY;
@@ -126,6 +127,7 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 		return IKE2_KEEP;
 	}
 	ike2_nat_update(sa, msg);
+	sa->last_peer_ms = cg_now_ms(sa->core);
 	switch (msg->h.exchange) {
 	case IKE2_EXCH_AUTH:
 		return ike2_auth_response(sa, msg);
@@ -247,8 +249,8 @@ uint32_t ike2_trap_reqid(struct ike2 *p, const char *conn, const char *child)
 	return reqid;
 }
 
-static int trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
-			const struct cg_child_cfg *cc)
+int ike2_trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
+		      const struct cg_child_cfg *cc)
 {
 	struct ike2_trap *t = calloc(1, sizeof(*t));
 	struct cg_addr local, remote;
@@ -282,8 +284,10 @@ static int trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
 		goto err_free;
 	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "%s/%s: trap policies installed (reqid %u)",
 	       conn->name, cc->name, t->ci.reqid);
+	pthread_mutex_lock(&p->lock);
 	t->next = p->traps;
 	p->traps = t;
+	pthread_mutex_unlock(&p->lock);
 	return 0;
 
 err_free:
@@ -397,7 +401,7 @@ static void start_actions(struct ike2 *p)
 			struct start_job *job;
 
 			if (cc->start_action == CG_START_TRAP) {
-				trap_install(p, conn, cc);
+				ike2_trap_install(p, conn, cc);
 				continue;
 			}
 			if (cc->start_action != CG_START_START)

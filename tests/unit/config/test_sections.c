@@ -478,6 +478,9 @@ Test(sections, wrong_connection_values)
 	ct_assert_load_error("pools: { v6pool: { addrs: 10.0.0.0/8 } }\n"
 			     "connections:\n  c:\n    pools: [v6poll]\n" PSK,
 			     "test.yaml:4:13: unknown pool 'v6poll' (did you mean 'v6pool'?)");
+	ct_assert_load_error("connections:\n  c:\n    keyingtries: -1\n" PSK,
+			     "test.yaml:3:18: 'keyingtries' must be a number from 0 to 4294967295, "
+			     "not '-1'");
 	ct_assert_load_error("connections:\n  c:\n    fragmentation: maybe\n" PSK,
 			     "test.yaml:3:20: 'fragmentation' must be yes, no, accept or force, not "
 			     "'maybe'");
@@ -509,6 +512,13 @@ Test(sections, wrong_child_values)
 			     "      n: { start_action: trapp }\n",
 			     "test.yaml:6:26: 'start_action' must be none, start or trap, not 'trapp' "
 			     "(did you mean 'trap'?)");
+	ct_assert_load_error("connections:\n  c:\n" PSK "    children:\n"
+			     "      n: { dpd_action: hold }\n",
+			     "test.yaml:6:24: 'dpd_action' must be none, clear, trap, start or restart, "
+			     "not 'hold'");
+	ct_assert_load_error("connections:\n  c:\n" PSK "    children:\n"
+			     "      n: { close_action: [trap] }\n",
+			     "test.yaml:6:26: 'close_action' must be a single value, not a list");
 	ct_assert_load_error("connections:\n  c:\n" PSK "    children:\n"
 			     "      n: { rekey_time: 1h, life_time: 1h }\n",
 			     "test.yaml:6:39: 'life_time' (3600) must be more than 'rekey_time' (3600)");
