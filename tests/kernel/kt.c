@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/udp.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -234,6 +235,25 @@ void kt_send_udp(const char *dst, uint16_t port)
 	close(fd);
 }
 
+int kt_natt_socket(struct cg_core *core, sa_family_t family)
+{
+	struct cg_addr any = cg_addr_any(family);
+	struct sockaddr_storage ss;
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0), type = UDP_ENCAP_ESPINUDP;
+	socklen_t len;
+
+	any.port = 4500;
+	len = cg_addr_to_sockaddr(&any, &ss);
+	cr_assert(fd >= 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&ss, len), 0, "bind to port 4500: %s",
+		     strerror(errno));
+	cr_assert_eq(setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)), 0);
+	if (core)
+		cr_assert_eq(cg_kernel_bypass_socket(core, fd, family), 0,
+			     "%s cannot exempt a socket from policies", kt_backend());
+	return fd;
+}
+
 void kt_dummy(const char *local, const char *remote_net)
 {
 	cr_assert_eq(kt_sh("ip link add d0 type dummy && ip link set d0 up && "
@@ -243,9 +263,14 @@ void kt_dummy(const char *local, const char *remote_net)
 
 void kt_peer_new(struct kt_peer *p)
 {
+	kt_peer_new_named(p, "");
+}
+
+void kt_peer_new_named(struct kt_peer *p, const char *suffix)
+{
 	char path[64];
 
-	snprintf(p->name, sizeof(p->name), "cgk%d", (int)getpid());
+	snprintf(p->name, sizeof(p->name), "cgk%d%s", (int)getpid(), suffix);
 	cr_assert_eq(kt_sh("ip netns add %s", p->name), 0, "cannot add namespace %s", p->name);
 	snprintf(path, sizeof(path), "/run/netns/%s", p->name);
 	p->fd = open(path, O_RDONLY | O_CLOEXEC);

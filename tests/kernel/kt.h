@@ -65,6 +65,14 @@ struct cg_ts kt_ts(const char *s);
 
 /* Sends one UDP datagram to dst:port from this namespace (errors ignored: it may be trapped). */
 void kt_send_udp(const char *dst, uint16_t port);
+/*
+ * A UDP socket on port 4500 of family (any address) that hands ESP-in-UDP
+ * (NAT-T) packets to XFRM; close it when done. With a core, the socket is
+ * exempt from policies as the daemon's IKE sockets are (cg_kernel_bypass_socket):
+ * the kernel checks the policies on the outer UDP packet before decapsulating it,
+ * so a policy covering the two hosts themselves would drop it otherwise.
+ */
+int kt_natt_socket(struct cg_core *core, sa_family_t family);
 /* A dummy interface d0 with address local/64 and a route to remote_net through it. */
 void kt_dummy(const char *local, const char *remote_net);
 
@@ -75,6 +83,8 @@ struct kt_peer {
 	int self_fd;  /* the test's own namespace */
 };
 void kt_peer_new(struct kt_peer *p);
+/* Another one, named cgk<pid><suffix>, for tests with more than two hosts. */
+void kt_peer_new_named(struct kt_peer *p, const char *suffix);
 void kt_peer_free(struct kt_peer *p);
 /* Switches this thread into the peer's namespace and back. */
 void kt_enter(struct kt_peer *p);

@@ -5,7 +5,6 @@
  * checked with real echo and neighbour discovery packets.
  */
 #include <errno.h>
-#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,6 @@
 
 #define A_ADDR "2001:db8:1::1"
 #define B_ADDR "2001:db8:1::2"
-
-/* A UDP socket that hands ESP-in-UDP (NAT-T) packets on port 4500 to XFRM. */
-static int natt_socket(void)
-{
-	struct cg_addr any = cg_addr_any(AF_INET6);
-	struct sockaddr_storage ss;
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), type = UDP_ENCAP_ESPINUDP;
-	socklen_t len;
-
-	any.port = 4500;
-	len = cg_addr_to_sockaddr(&any, &ss);
-	cr_assert(fd >= 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&ss, len), 0);
-	cr_assert_eq(setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)), 0);
-	return fd;
-}
 
 struct esp_case {
 	enum cg_ipsec_mode mode;
@@ -77,11 +60,11 @@ static void esp_ping(const struct esp_case *t)
 	}
 	a = kt_core(NULL);
 	if (t->natt)
-		fd_a = natt_socket();
+		fd_a = kt_natt_socket(NULL, AF_INET6);
 	kt_enter(&peer);
 	b = kt_core(NULL);
 	if (t->natt)
-		fd_b = natt_socket();
+		fd_b = kt_natt_socket(NULL, AF_INET6);
 	kt_leave(&peer);
 
 	kt_child_fill(&ca, A_ADDR, B_ADDR, lts, rts, t->mode, t->encr, t->integ, 1);
