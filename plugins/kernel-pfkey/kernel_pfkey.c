@@ -211,11 +211,13 @@ static int sa_request(struct cg_kernel *k, uint8_t type, const struct cg_kernel_
 	if (err) {
 		/* af_key looks encryption IDs up among plain ciphers only: no AEADs. */
 		bool no_alg = err == -ENOSYS;
+		/* EEXIST on add and ENOENT on update are the caller's to handle. */
+		bool expected = err == (type == SADB_ADD ? -EEXIST : -ENOENT);
 
 		if (no_alg)
 			err = -EOPNOTSUPP;
 		sa_label(&sa->id, label, sizeof(label));
-		cg_log(pfk->core, CG_LOG_KNL, err == -EEXIST ? CG_LVL_DEBUG : CG_LVL_ERROR,
+		cg_log(pfk->core, CG_LOG_KNL, expected ? CG_LVL_DEBUG : CG_LVL_ERROR,
 		       "%s %s failed: %s%s", type == SADB_ADD ? "adding" : "updating", label,
 		       strerror(-err),
 		       no_alg ? " (af_key lacks this algorithm; AEADs such as AES-GCM need "
