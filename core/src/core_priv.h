@@ -124,28 +124,6 @@ void cg_ctl_fini(struct cg_core *core);
 int cg_pools_init(struct cg_core *core);
 void cg_pools_fini(struct cg_core *core);
 
-/*
- * A hash map from non-zero 64-bit keys to pointers (open addressing).
- * Not thread-safe: callers hold their own lock.
- */
-struct cg_hmap {
-	uint64_t *keys;  /* 0 = empty, UINT64_MAX = deleted */
-	void **vals;
-	size_t cap;      /* power of two */
-	size_t used;     /* live entries */
-	size_t filled;   /* live + deleted */
-};
-
-void cg_hmap_init(struct cg_hmap *m);
-void cg_hmap_free(struct cg_hmap *m);
-/* Inserts or replaces; 0 or -ENOMEM. key must not be 0 or UINT64_MAX. */
-int cg_hmap_put(struct cg_hmap *m, uint64_t key, void *val);
-void *cg_hmap_get(const struct cg_hmap *m, uint64_t key);
-/* Removes and returns the value, NULL when absent. */
-void *cg_hmap_del(struct cg_hmap *m, uint64_t key);
-/* A well-mixed 64-bit hash of bytes (never 0 or UINT64_MAX). */
-uint64_t cg_hash64(const void *data, size_t len, uint64_t seed);
-
 /* Shared helpers (util.c). */
 /* strdup that returns NULL only on allocation failure, and accepts NULL. */
 char *cg_strdup(const char *s);
