@@ -212,6 +212,7 @@ static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 	old->children = NULL;
 	/* Virtual IPs and their pool leases belong to the IKE SA: keep them. */
 	ike2_cp_move(old, sa);
+	ike2_contact_replace(old, sa);
 	old->rekeyed = true;
 	sa->rekeyed = false;
 	stop_timers(old);
