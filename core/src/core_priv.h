@@ -21,8 +21,13 @@ struct cg_credmgr;  /* cred.c */
 struct cg_samgr;    /* sa.c */
 struct cg_sockets;  /* socket.c */
 struct cg_rtnl;     /* net.c */
-struct cg_ctl;      /* control.c */
+struct cg_ctl;      /* dns.c: servers handed to the resolver; fini takes back what is left. */
+int cg_dns_init(struct cg_core *core);
+void cg_dns_fini(struct cg_core *core);
+
+/* control.c */
 struct cg_pools;    /* pool.c */
+struct cg_dns;      /* dns.c */
 
 struct cg_core {
 	char name[32];
@@ -42,6 +47,7 @@ struct cg_core {
 	struct cg_rtnl *rtnl;
 	struct cg_ctl *ctl;
 	struct cg_pools *pools;
+	struct cg_dns *dns;
 	atomic_bool stopping;
 	int64_t started_at;
 };
