@@ -257,6 +257,7 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, struct cg_chunk
 	c->installed = true;
 	c->installed_at = time(NULL);
 	cg_sa_add_reqid(sa->entry, c->reqid);
+	ike2_cp_routes(sa, c, true);
 	return 0;
 }
 
@@ -581,6 +582,7 @@ void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c)
 	int err;
 
 	if (c->installed) {
+		ike2_cp_routes(sa, c, false);
 		child_fill_install(sa, c, &ci);
 		err = cg_child_uninstall(sa->core, &ci);
 		if (err)

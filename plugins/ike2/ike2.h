@@ -303,6 +303,9 @@ struct ike2_child {
 	uint32_t replay_window;
 	struct cg_lifetime lifetime;
 	int64_t installed_at;         /* unix time */
+	uint16_t routed;              /* cp.c: bit i, remote_ts[i] has a route from a virtual IP */
+	uint16_t excluded;            /* bit i, that route made us exclude route_peer */
+	struct cg_addr route_peer;    /* the peer's address kept out of the routes */
 };
 
 /* A child the initiator negotiates with IKE_AUTH (or an acquire asked for). */
@@ -385,6 +388,7 @@ struct ike2_cp {
 	size_t n_vips;
 	struct cg_addr dns[4];        /* initiator: DNS servers received */
 	size_t n_dns;
+	uint8_t dns_held;             /* bit i: dns[i] is with the resolver */
 	struct cg_ts subnets[8];      /* initiator: INTERNAL_IP4/6_SUBNET received */
 	size_t n_subnets;
 };
@@ -753,6 +757,11 @@ size_t ike2_cp_ts_resolve(const struct ike2_sa *sa, bool local, const struct cg_
 void ike2_cp_move(struct ike2_sa *from, struct ike2_sa *to);
 /* Removes the addresses we installed and returns the leases (IKE SA down). */
 void ike2_cp_release(struct ike2_sa *sa);
+/*
+ * Initiator with virtual IPs, tunnel mode: routes to the child's remote
+ * selectors from the virtual IP (up), or removes them (down).
+ */
+void ike2_cp_routes(struct ike2_sa *sa, struct ike2_child *c, bool up);
 /* list-sas: local-vips or remote-vips, dns, subnets. */
 void ike2_cp_describe(const struct ike2_sa *sa, struct cg_out *out);
 
