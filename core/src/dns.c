@@ -182,6 +182,13 @@ static int choose_target(struct cg_core *core, struct cg_dns *d)
 	return err;
 }
 
+static void target_forget(struct cg_dns *d)
+{
+	free(d->resolvconf);
+	free(d->file);
+	d->resolvconf = d->file = NULL;
+}
+
 static int dns_apply(struct cg_core *core, struct cg_dns *d)
 {
 	int err = d->resolvconf ? resolvconf_run(d) : file_write(d);
@@ -190,12 +197,9 @@ static int dns_apply(struct cg_core *core, struct cg_dns *d)
 		cg_log(core, CG_LOG_DMN, CG_LVL_WARN, "updating DNS servers in %s%s failed: %s",
 		       d->resolvconf ? d->resolvconf : d->file,
 		       d->resolvconf ? " (resolvconf)" : "", strerror(-err));
-	if (!d->n) {
+	if (!d->n)
 		/* Nothing of ours is left out there: the next server reads the config again. */
-		free(d->resolvconf);
-		free(d->file);
-		d->resolvconf = d->file = NULL;
-	}
+		target_forget(d);
 	return err;
 }
 
@@ -256,12 +260,8 @@ CG_EXPORT int cg_dns_add(struct cg_core *core, const struct cg_addr *server)
 	err = dns_apply(core, d);
 	if (err) {
 		/* Not held: the caller will not give it back. */
-		d->n--;
-		if (!d->n) {
-			free(d->resolvconf);
-			free(d->file);
-			d->resolvconf = d->file = NULL;
-		}
+		if (!--d->n)
+			target_forget(d);
 	} else {
 		cg_log(core, CG_LOG_DMN, CG_LVL_INFO, "DNS server %s added to %s",
 		       cg_addr_str(&a, text, sizeof(text)), d->resolvconf ? d->resolvconf : d->file);
@@ -307,8 +307,7 @@ void cg_dns_fini(struct cg_core *core)
 		dns_apply(core, d);
 	}
 	free(d->v);
-	free(d->resolvconf);
-	free(d->file);
+	target_forget(d);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 	core->dns = NULL;
