@@ -56,6 +56,10 @@ static const char left_yaml[] =
 	"        remote_ts: [\"2001:db8:2::/64\"]\n"
 	"        esp_proposals: [aes128gcm16-x25519]\n"
 	"      d3: { local_ts: [\"2001:db8:9::/64\"], remote_ts: [\"2001:db8:2::/64\"] }\n"
+	"      d4:\n"
+	"        local_ts: [\"2001:db8:1:d4::/64\"]\n"
+	"        remote_ts: [\"2001:db8:2::/64\"]\n"
+	"        start_action: trap\n"
 	"secrets:\n"
 	"  - { type: psk, ids: [peer-a, gw], secret: \"" PSK "\" }\n"
 	"  - { type: psk, ids: [peer-b, gw], secret: \"" PSK "\" }\n"
@@ -264,4 +268,22 @@ Test(peers, initiate_with_ike_opens_a_new_ike_sa)
 	ctl_ok(EX_LEFT, "initiate --ike two --child d2");
 	cr_assert_eq(ex_count(&net, EX_LEFT, EXCH_SA_INIT, false), 2);
 	cr_assert_eq(ex_count(&net, EX_LEFT, EXCH_CREATE_CHILD_SA, false), 0);
+}
+
+Test(peers, acquire_for_a_trapped_child_uses_the_established_ike_sa)
+{
+	char *reply;
+
+	start();
+	ctl_ok(EX_LEFT, "initiate --child d1");
+	reply = ex_ctl(&net, EX_LEFT, "kmem-packet out 2001:db8:1:d4::5 2001:db8:2::9");
+	cr_assert(strstr(reply, "acquire"), "%s", reply);
+	free(reply);
+	ex_run(&net);
+	cr_assert_eq(ex_count(&net, EX_LEFT, EXCH_SA_INIT, false), 1);
+	cr_assert_eq(ex_count(&net, EX_LEFT, EXCH_CREATE_CHILD_SA, false), 1);
+	cr_assert_eq(count(EX_LEFT, "list-sas", "INSTALLED"), 2);
+	reply = ex_ctl(&net, EX_LEFT, "kmem-packet out 2001:db8:1:d4::5 2001:db8:2::9");
+	cr_assert(strstr(reply, "protect"), "%s", reply);
+	free(reply);
 }
