@@ -20,7 +20,7 @@ static const char *const conn_keys[] = {
 	"version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals",
 	"local", "remote", "vips", "pools", "dpd_delay", "dpd_timeout", "rekey_time",
 	"reauth_time", "over_time", "rand_time", "keyingtries", "encap", "send_certreq",
-	"fragmentation", "unique", "children", NULL,
+	"fragmentation", "fragment_size", "unique", "children", NULL,
 };
 
 static const char *const local_keys[] = { "auth", "id", "certs", "key", "send_cert", NULL };
@@ -555,7 +555,7 @@ static bool read_conn_times(struct cfg_ctx *ctx, const struct cg_cfg_node *node,
 static bool read_conn(struct cfg_ctx *ctx, const char *name, const struct cg_cfg_node *node,
 		      struct cg_conn_cfg *c)
 {
-	uint64_t version = 0;
+	uint64_t version = 0, fragment_size = 0;
 	int frag = CG_FRAG_YES, unique = CG_UNIQUE_NO;
 	char where[160];
 	bool ok;
@@ -588,10 +588,13 @@ static bool read_conn(struct cfg_ctx *ctx, const char *name, const struct cg_cfg
 	ok &= cfg_ok(ctx, cg_cfg_get_bool(node, "encap", &c->encap, ctx->errs));
 	ok &= cfg_ok(ctx, cg_cfg_get_bool(node, "send_certreq", &c->send_certreq, ctx->errs));
 	ok &= cfg_get_word(ctx, node, "fragmentation", frag_words, &frag);
+	ok &= cfg_ok(ctx, cg_cfg_get_uint(node, "fragment_size", CG_FRAGMENT_SIZE_MIN, 65535,
+					  &fragment_size, ctx->errs));
 	ok &= cfg_get_word(ctx, node, "unique", unique_words, &unique);
 	ok &= read_children(ctx, node, c);
 	c->version = (uint8_t)version;
 	c->fragmentation = (enum cg_fragmentation)frag;
+	c->fragment_size = (uint16_t)fragment_size;
 	c->unique = (enum cg_unique)unique;
 	return ok;
 }

@@ -221,8 +221,8 @@ void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
  * Derives the child's keys and installs it. Policies that already exist
  * (trap policies of the same reqid) carry the SAs as they are.
  */
-int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, struct cg_chunk shared,
-		       struct cg_chunk ni, struct cg_chunk nr)
+int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
+		       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr)
 {
 	size_t ek = ike2_esp_encr_keysize(c->encr_alg, c->encr_keylen);
 	size_t ak = ike2_esp_integ_keysize(c->integ_alg);
@@ -239,10 +239,10 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, struct cg_chunk
 		return err;
 	c->own_policies = true;
 	child_fill_install(sa, c, &ci);
-	ci.encr_key_out = CG_CHUNK(sa->initiator ? ei : er, ek);
-	ci.integ_key_out = CG_CHUNK(sa->initiator ? ai : ar, ak);
-	ci.encr_key_in = CG_CHUNK(sa->initiator ? er : ei, ek);
-	ci.integ_key_in = CG_CHUNK(sa->initiator ? ar : ai, ak);
+	ci.encr_key_out = CG_CHUNK(initiator ? ei : er, ek);
+	ci.integ_key_out = CG_CHUNK(initiator ? ai : ar, ak);
+	ci.encr_key_in = CG_CHUNK(initiator ? er : ei, ek);
+	ci.integ_key_in = CG_CHUNK(initiator ? ar : ai, ak);
 	err = cg_child_install(sa->core, &ci);
 	if (err == -EEXIST) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_DEBUG,
@@ -431,7 +431,7 @@ void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct i
 	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
 				&c->spi_in);
 	if (!err)
-		err = ike2_child_install(sa, c, CG_CHUNK_EMPTY, sa->ni, sa->nr);
+		err = ike2_child_install(sa, c, false, CG_CHUNK_EMPTY, sa->ni, sa->nr);
 	if (err) {
 		child_refuse(sa, w, IKE2_N_NO_PROPOSAL_CHOSEN, strerror(-err));
 		goto err_free;
@@ -530,7 +530,7 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
 	c->reqid = pc->reqid;
 	c->spi_in = pc->spi_in;
 	c->spi_out = (uint32_t)prop.spi;
-	err = ike2_child_install(sa, c, shared, ni, nr);
+	err = ike2_child_install(sa, c, true, shared, ni, nr);
 	if (err) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "installing CHILD_SA %s failed: %s",
 			    c->name, strerror(-err));

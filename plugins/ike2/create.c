@@ -142,6 +142,11 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		v = ike2_rekey_ike_respond(sa, msg, props, n_props, ni);
 		goto out;
 	}
+	if (sa->ike_rekey.active) {
+		/* Ours goes first; the peer tries again on the new IKE SA (2.25). */
+		v = create_refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "the IKE SA is being rekeyed");
+		goto out;
+	}
 	if (!tsi_pl || !tsr_pl || ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
 	    ike2_ts_parse(tsr_pl, tsr, IKE2_MAX_TS, &n_tsr)) {
 		v = create_refuse(sa, msg, IKE2_N_INVALID_SYNTAX, 0, "TSi or TSr malformed");
@@ -206,7 +211,7 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
 					&c->spi_in);
 	if (!err)
-		err = ike2_child_install(sa, c, shared, ni, nr);
+		err = ike2_child_install(sa, c, false, shared, ni, nr);
 	if (err) {
 		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, strerror(-err));
 		goto out;
@@ -416,7 +421,7 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	c->reqid = r->reqid;
 	c->spi_in = r->spi_in;
 	c->spi_out = (uint32_t)prop.spi;
-	err = ike2_child_install(sa, c, shared, r->nonce, nr);
+	err = ike2_child_install(sa, c, true, shared, r->nonce, nr);
 	if (!err) {
 		r->nonce_r = nr;
 		nr = CG_CHUNK_EMPTY;
@@ -454,6 +459,8 @@ enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ik
 	if (error || !old) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "rekeying CHILD_SA %s failed: %s", r->name,
 			    error ? ike2_notify_name(error) : "the child is gone");
+		if (old && error == IKE2_N_TEMPORARY_FAILURE)
+			ike2_rekey_child_later(sa, r->reqid, r->old_spi_in);
 		ike2_create_abandon(sa);
 		ike2_sa_run_pending(sa);
 		return IKE2_KEEP;

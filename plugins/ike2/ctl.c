@@ -303,7 +303,7 @@ static const struct {
 	  ctl_initiate },
 	{ "terminate", "terminate --ike NAME | --ike-id N | --child NAME | --child-id N",
 	  ctl_terminate },
-	{ "rekey", "rekey --ike NAME | --ike-id N: rekey an IKE SA", ike2_ctl_rekey },
+	{ "rekey", "rekey --ike NAME | --ike-id N | --child NAME | --child-id N", ike2_ctl_rekey },
 };
 
 int ike2_ctl_register(struct ike2 *p)

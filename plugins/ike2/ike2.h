@@ -19,6 +19,7 @@
  *   cookie.c  the responder's COOKIE (2.6)
  *   contact.c INITIAL_CONTACT and the unique policy
  *   cp.c      configuration payload: virtual IPs from pools
+ *   frag.c    IKE message fragmentation (RFC 7383): when to split, reassembly
  *   ctl.c     control commands
  */
 #ifndef IKE2_H
@@ -126,6 +127,14 @@ enum {
 #define IKE2_MAX_PAYLOADS 48
 #define IKE2_MAX_PROPOSALS 16
 #define IKE2_MAX_TS 16
+/*
+ * Reassembly limits per message (RFC 7383 2.6), and how long a half-done
+ * set is kept: less than a half-open SA lives, so that a later
+ * retransmission of the peer's still finds the SA.
+ */
+#define IKE2_FRAG_MAX 64u
+#define IKE2_FRAG_MAX_BYTES 65536u
+#define IKE2_FRAG_TIMEOUT_MS 20000u
 
 /*
  * msg.c: the codec.
@@ -160,7 +169,7 @@ struct ike2_chain {
 int ike2_hdr_parse(const uint8_t *data, size_t len, struct ike2_hdr *h);
 /*
  * Walks a payload chain starting with type first over data[0..len).
- * Stops after an SK payload (it must be last). -EBADMSG on any bad length,
+ * Stops after an SK or SKF payload (it must be last). -EBADMSG on any bad length,
  * a chain that does not end exactly at len, or too many payloads.
  */
 int ike2_chain_parse(uint8_t first, const uint8_t *data, size_t len, struct ike2_chain *c);
@@ -472,6 +481,11 @@ struct ike2_sa {
 
 	/* Configuration payload (cp.c): NULL until one leases or brings something */
 	struct ike2_cp *cp;
+
+	/* Fragmentation (frag.c) */
+	bool frag_peer;               /* the peer sent IKEV2_FRAGMENTATION_SUPPORTED */
+	struct ike2_frags *frags[2];  /* reassembly of a request [0] and a response [1] */
+	uint32_t frags_gen;           /* numbers reassembly sets for their timers */
 };
 
 /* Outcome of handling a message: keep the SA or destroy it after check-in. */
@@ -483,6 +497,7 @@ enum ike2_verdict {
 /* A parsed, authenticated message. */
 struct ike2_msg {
 	struct ike2_hdr h;
+	/* pkt: the datagram; for a reassembled message, the one that completed it */
 	const struct cg_packet *pkt;
 	struct ike2_chain outer;
 	struct ike2_chain pl;         /* the payloads that count (inner ones for SK messages) */
@@ -521,6 +536,8 @@ int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data
 /* Builds and sends an encrypted request/response with the given inner payloads. */
 int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
 		    struct ike2_w *inner);
+/* Sends a message, or all the fragments of one, as kept for retransmission. */
+int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data);
 /* The request in flight got its response: stop retransmitting. */
 void ike2_sa_request_done(struct ike2_sa *sa);
 /* Runs deletes queued while a request was outstanding. */
@@ -537,11 +554,41 @@ extern const struct cg_sa_ops ike2_sa_ops;
 void ike2_sa_down(struct ike2_sa *sa);
 
 /* sk.c */
-/* Wraps inner payloads in an SK payload and completes the message in *out (allocated). */
+/*
+ * Wraps inner payloads in an SK payload and completes the message in *out
+ * (allocated). When it would be larger than ike2_frag_limit allows, *out
+ * holds SKF messages instead, one after the other (each with its length in
+ * its header): send them with ike2_sa_transmit.
+ */
 int ike2_sk_seal(struct ike2_sa *sa, const struct ike2_hdr *h, struct ike2_w *inner,
 		 struct cg_chunk *out);
-/* Verifies and decrypts the SK payload of msg; fills msg->pl with the inner chain. */
+/*
+ * Verifies and decrypts the SK payload of msg; fills msg->pl with the inner
+ * chain. An SKF payload goes to reassembly: -EAGAIN when the fragment was
+ * taken or dropped (and logged), 0 once the message is whole.
+ */
 int ike2_sk_open(struct ike2_sa *sa, struct ike2_msg *msg);
+/*
+ * Checks the ICV of pkt and decrypts what follows the IV at iv (inside pkt)
+ * up to the ICV; *plain (allocated) gets the contents without padding.
+ * -EBADMSG for a bad ICV or padding.
+ */
+int ike2_sk_decrypt(struct ike2_sa *sa, const struct cg_packet *pkt, const uint8_t *iv,
+		    uint8_t **plain, size_t *plain_len);
+
+/* frag.c */
+/* N(IKEV2_FRAGMENTATION_SUPPORTED) for IKE_SA_INIT, when the connection allows it. */
+void ike2_frag_write_supported(struct ike2_sa *sa, struct ike2_w *w);
+/* Notes the peer's IKEV2_FRAGMENTATION_SUPPORTED in its IKE_SA_INIT. */
+void ike2_frag_note_peer(struct ike2_sa *sa, const struct ike2_chain *c);
+/* Largest IKE message we send unfragmented on this SA; 0: never fragment. */
+size_t ike2_frag_limit(const struct ike2_sa *sa);
+/* The Fragment Number of an SKF message, 0 for anything else. */
+uint16_t ike2_frag_number(const struct ike2_msg *msg);
+/* Takes one fragment (the SKF payload skf of msg); see ike2_sk_open for the result. */
+int ike2_frag_open(struct ike2_sa *sa, struct ike2_msg *msg, const struct ike2_pl *skf);
+/* Drops a half-done reassembly of a request (response false) or a response. */
+void ike2_frag_discard(struct ike2_sa *sa, bool response);
 
 /* keys.c */
 /* Derives SKEYSEED and the IKE SA keys; sets up the SK contexts. */
@@ -629,9 +676,13 @@ const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_
 /* Algorithms, lifetimes and options of a child from the chosen proposal and its config. */
 void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
 		      const struct cg_child_cfg *cc);
-/* Derives keys from ([shared |] ni | nr) and installs the child in the kernel. */
-int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, struct cg_chunk shared,
-		       struct cg_chunk ni, struct cg_chunk nr);
+/*
+ * Derives keys from ([shared |] ni | nr) and installs the child in the
+ * kernel. initiator: we started the exchange that makes the child, which
+ * decides the order of its keys (2.17), whatever our role in the IKE SA.
+ */
+int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
+		       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr);
 void ike2_child_publish(struct ike2_sa *sa, const struct ike2_child *c, enum cg_event_type t);
 void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c);
 /* Intersections of their selectors with ours, widest kept; the count. */
@@ -690,6 +741,8 @@ void ike2_rekey_ike_abandon(struct ike2_sa *sa);
 void ike2_rekey_child_collision(struct ike2_sa *sa, uint32_t new_spi_in, struct cg_chunk ni,
 				struct cg_chunk nr);
 bool ike2_rekey_child_lost(struct ike2_sa *sa);
+/* After TEMPORARY_FAILURE: rekeys the child again after a short random delay. */
+void ike2_rekey_child_later(struct ike2_sa *sa, uint32_t reqid, uint32_t spi_in);
 /* Lowest nonce of an exchange; compares two of them (memcmp order, shorter first). */
 int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b);
 /* The `rekey` control command. */

@@ -62,6 +62,8 @@ static void sa_free(void *data)
 		cg_timer_cancel(sa->core, sa->keepalive_timer);
 	ike2_contact_forget(sa);
 	ike2_rekey_ike_abandon(sa);
+	ike2_frag_discard(sa, false);
+	ike2_frag_discard(sa, true);
 	cg_chunk_free(&sa->req.data);
 	cg_chunk_free(&sa->resp);
 	for (c = sa->children; c; c = next) {
@@ -175,13 +177,31 @@ void ike2_sa_hdr(const struct ike2_sa *sa, struct ike2_w *w, uint8_t exchange, b
 	ike2_w_hdr(w, &h);
 }
 
-static int sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
+/* data is one message or several fragments back to back, each with its length in its header. */
+int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
 {
-	int err = cg_ike_send(sa->core, &sa->local, &sa->remote, data.ptr, data.len);
+	size_t off = 0;
+	int err = 0;
 
-	if (err)
-		ike2_sa_log(sa, CG_LOG_NET, CG_LVL_WARN, "sending %zu bytes failed: %s", data.len,
-			    strerror(-err));
+	while (off < data.len) {
+		size_t len = data.len - off;
+
+		if (len >= CG_IKE_HEADER_LEN) {
+			uint32_t mlen = (uint32_t)data.ptr[off + 24] << 24 |
+					(uint32_t)data.ptr[off + 25] << 16 |
+					(uint32_t)data.ptr[off + 26] << 8 | data.ptr[off + 27];
+
+			if (mlen >= CG_IKE_HEADER_LEN && mlen <= len)
+				len = mlen;
+		}
+		err = cg_ike_send(sa->core, &sa->local, &sa->remote, data.ptr + off, len);
+		if (err) {
+			ike2_sa_log(sa, CG_LOG_NET, CG_LVL_WARN, "sending %zu bytes failed: %s", len,
+				    strerror(-err));
+			return err;
+		}
+		off += len;
+	}
 	return err;
 }
 
@@ -238,7 +258,7 @@ static void retransmit_job(void *arg)
 	sa->req.tries++;
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "retransmit %u of %s request %u", sa->req.tries,
 		    ike2_exchange_name(sa->req.exchange), sa->req.mid);
-	sa_transmit(sa, sa->req.data);
+	ike2_sa_transmit(sa, sa->req.data);
 	arm_retransmit(sa);
 	cg_sa_checkin(t->p->core, entry);
 }
@@ -255,7 +275,7 @@ int ike2_sa_send_request(struct ike2_sa *sa, uint8_t exchange, struct cg_chunk d
 	sa->mid_next++;
 	ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_DEBUG, "sending %s request %u (%zu bytes)",
 		    ike2_exchange_name(exchange), sa->req.mid, data.len);
-	sa_transmit(sa, data);
+	ike2_sa_transmit(sa, data);
 	arm_retransmit(sa);
 	return 0;
 }
@@ -266,6 +286,7 @@ void ike2_sa_request_done(struct ike2_sa *sa)
 		cg_timer_cancel(sa->core, sa->req.timer);
 	cg_chunk_free(&sa->req.data);
 	sa->req = (struct ike2_request){ 0 };
+	ike2_frag_discard(sa, true);
 }
 
 int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data)
@@ -276,7 +297,7 @@ int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data
 	sa->has_resp = true;
 	ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_DEBUG, "sending response %u (%zu bytes)", mid,
 		    data.len);
-	return sa_transmit(sa, data);
+	return ike2_sa_transmit(sa, data);
 }
 
 int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,

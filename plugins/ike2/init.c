@@ -121,6 +121,7 @@ static int init_send(struct ike2_sa *sa)
 	ike2_w_nonce(&w, sa->ni);
 	ike2_pubkey_write_hashes(sa, &w);
 	ike2_nat_write(sa, &w);
+	ike2_frag_write_supported(sa, &w);
 	ike2_w_finish(&w);
 	if (w.failed) {
 		ike2_w_free(&w);
@@ -291,6 +292,7 @@ static int init_answer(struct ike2_sa *sa, const struct ike2_msg *msg, uint8_t n
 	if (ike2_chain_notify(&msg->pl, IKE2_N_NAT_DETECTION_SOURCE_IP, NULL))
 		ike2_nat_write(sa, &w);
 	ike2_pubkey_write_hashes(sa, &w);
+	ike2_frag_write_supported(sa, &w);
 	ike2_pubkey_write_certreq(sa, &w);
 	ike2_w_finish(&w);
 	err = w.failed ? -ENOMEM : 0;
@@ -362,6 +364,7 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 	sa->ke_group = ke.group;
 	ike2_nat_detect(sa, msg);
 	ike2_pubkey_note_peer(sa, &msg->pl);
+	ike2_frag_note_peer(sa, &msg->pl);
 	err = ike2_sa_set_algorithms(sa, &sel);
 	if (!err)
 		err = init_answer(sa, msg, nums[idx], &ke);
@@ -474,6 +477,7 @@ enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *
 	}
 	sa->spi_r = msg->h.spi_r;
 	ike2_pubkey_note_peer(sa, &msg->pl);
+	ike2_frag_note_peer(sa, &msg->pl);
 	err = ike2_sa_set_algorithms(sa, &sel);
 	if (!err)
 		err = cg_chunk_dup(&sa->init_resp, CG_CHUNK(msg->pkt->data, msg->pkt->len));

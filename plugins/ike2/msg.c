@@ -80,8 +80,8 @@ int ike2_chain_parse(uint8_t first, const uint8_t *data, size_t len, struct ike2
 		pl->body = data + off + PL_HDR_LEN;
 		pl->len = plen - PL_HDR_LEN;
 		off += plen;
-		if (type == IKE2_PL_SK) {
-			/* The SK payload is last; its next field names the first inner payload. */
+		if (type == IKE2_PL_SK || type == IKE2_PL_SKF) {
+			/* SK or SKF is last; its next field names the first inner payload. */
 			return off == len ? 0 : -EBADMSG;
 		}
 		type = pl->next;

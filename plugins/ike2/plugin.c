@@ -48,9 +48,12 @@ static enum ike2_verdict dispatch_request(struct ike2_sa *sa, struct ike2_msg *m
 	int err;
 
 	if (sa->has_resp && msg->h.mid == sa->resp_mid && msg->h.mid + 1 == sa->mid_peer) {
+		/* Of a fragmented request, only fragment 1 asks for the response (RFC 7383 2.6.1). */
+		if (ike2_frag_number(msg) > 1)
+			return IKE2_KEEP;
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO,
 			    "request %u received again: retransmitting our response", msg->h.mid);
-		cg_ike_send(sa->core, &sa->local, &sa->remote, sa->resp.ptr, sa->resp.len);
+		ike2_sa_transmit(sa, sa->resp);
 		return IKE2_KEEP;
 	}
 	if (msg->h.mid != sa->mid_peer) {
@@ -62,6 +65,8 @@ static enum ike2_verdict dispatch_request(struct ike2_sa *sa, struct ike2_msg *m
 	if (msg->h.exchange == IKE2_EXCH_SA_INIT)
 		return IKE2_KEEP;
 	err = ike2_sk_open(sa, msg);
+	if (err == -EAGAIN)
+		return IKE2_KEEP; /* a fragment, kept or dropped */
 	if (err && err != -EPROTO) {
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO, "%s request %u dropped: %s",
 			    ike2_exchange_name(msg->h.exchange), msg->h.mid,
@@ -112,6 +117,8 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 		return ike2_init_response(sa, msg);
 	}
 	err = ike2_sk_open(sa, msg);
+	if (err == -EAGAIN)
+		return IKE2_KEEP;
 	if (err) {
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO, "%s response %u dropped: %s",
 			    ike2_exchange_name(msg->h.exchange), msg->h.mid,

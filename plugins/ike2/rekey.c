@@ -9,6 +9,14 @@
  * exchanges complete; the one whose lowest nonce is the lowest of all four
  * lost, and the end that started it deletes what it made. Both ends see
  * the same four nonces, so both reach the same verdict.
+ *
+ * A child rekey crossing an IKE SA rekey (2.25): while one of them is out,
+ * the other kind is refused with TEMPORARY_FAILURE, and the refused end
+ * tries again after a short random delay, so one goes first and the other
+ * follows on whatever IKE SA then carries the child.
+ *
+ * A replaced SA waits for the rekey initiator's delete; when none comes
+ * within REKEY_RETIRE_MS, the end still holding it deletes it itself.
  */
 #include <endian.h>
 #include <errno.h>
@@ -22,6 +30,7 @@
 #define REKEY_MAX_RESTARTS 1
 #define REKEY_BUSY_RETRY_MS 2000u     /* another request is out: try again soon */
 #define REKEY_FAILED_RETRY_MS 60000u  /* the peer refused: try again later */
+#define REKEY_RETIRE_MS 30000u        /* a replaced SA nobody deleted goes after this */
 
 struct rekey_timer {
 	struct ike2 *p;
@@ -57,6 +66,15 @@ static int new_nonce(struct ike2_sa *sa, struct cg_chunk *nonce)
  */
 
 static void rekey_job(void *arg);
+
+/* After TEMPORARY_FAILURE: 1 to 3 s, random so both ends do not meet again. */
+static uint64_t busy_delay(struct ike2_sa *sa)
+{
+	uint32_t r = 0;
+
+	cg_random(sa->core, &r, sizeof(r));
+	return REKEY_BUSY_RETRY_MS / 2 + r % REKEY_BUSY_RETRY_MS;
+}
 
 static void arm_in(struct ike2_sa *sa, uint64_t ms)
 {
@@ -95,7 +113,12 @@ static void rekey_job(void *arg)
 		return;
 	sa = cg_sa_data(entry);
 	sa->rekey_timer = 0;
-	if (sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed && !sa->ike_rekey.active) {
+	if (sa->state == IKE2_ST_ESTABLISHED && sa->rekeyed && !sa->req.delete_ike) {
+		/* The rekey timer of a replaced SA retires it. */
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO,
+			    "the peer never deleted this replaced IKE SA: deleting it");
+		ike2_info_delete_ike(sa);
+	} else if (sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed && !sa->ike_rekey.active) {
 		if (sa->req.active || sa->rekey)
 			arm_in(sa, REKEY_BUSY_RETRY_MS);
 		else if (ike2_rekey_ike_start(sa))
@@ -139,6 +162,7 @@ static struct ike2_sa *successor_new(struct ike2_sa *old, bool initiator, uint64
 	sa->remote = old->remote;
 	sa->nat_local = old->nat_local;
 	sa->nat_remote = old->nat_remote;
+	sa->frag_peer = old->frag_peer; /* negotiated once for the IKE SA and its successors */
 	sa->spi_i = spi_i;
 	sa->spi_r = spi_r;
 	if (cg_id_dup(&old->id_local, &sa->id_local) || cg_id_dup(&old->id_remote, &sa->id_remote))
@@ -191,6 +215,19 @@ static int successor_keys(struct ike2_sa *sa, const struct ike2_sa *old,
 	return err;
 }
 
+/* Child rekeys and deletes still queued on old are sa's to do now. */
+static void move_pending(struct ike2_sa *old, struct ike2_sa *sa)
+{
+	for (size_t i = 0; i < old->n_pending_rekeys; i++)
+		if (sa->n_pending_rekeys < CG_ARRAY_SIZE(sa->pending_rekeys))
+			sa->pending_rekeys[sa->n_pending_rekeys++] = old->pending_rekeys[i];
+	for (size_t i = 0; i < old->n_pending_child_deletes; i++)
+		if (sa->n_pending_child_deletes < CG_ARRAY_SIZE(sa->pending_child_deletes))
+			sa->pending_child_deletes[sa->n_pending_child_deletes++] =
+				old->pending_child_deletes[i];
+	old->n_pending_rekeys = old->n_pending_child_deletes = 0;
+}
+
 /* The children move from old to sa, which takes over from here on. */
 static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 {
@@ -212,10 +249,12 @@ static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 	old->children = NULL;
 	/* Virtual IPs and their pool leases belong to the IKE SA: keep them. */
 	ike2_cp_move(old, sa);
+	move_pending(old, sa);
 	ike2_contact_replace(old, sa);
 	old->rekeyed = true;
 	sa->rekeyed = false;
 	stop_timers(old);
+	arm_in(old, REKEY_RETIRE_MS);
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA rekeyed, replacing %016llx_i %016llx_r",
 		    (unsigned long long)old->spi_i, (unsigned long long)old->spi_r);
 	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", sa->name);
@@ -231,6 +270,7 @@ static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 	ike2_rekey_arm(sa);
 	ike2_sa_arm_dpd(sa);
 	ike2_nat_arm_keepalive(sa);
+	ike2_sa_run_pending(sa);
 }
 
 /*
@@ -409,6 +449,7 @@ static void resolve_collision(struct ike2_sa *sa, struct ike2_sa *nsa)
 	}
 	sa->rekeyed = true;
 	stop_timers(sa);
+	arm_in(sa, REKEY_RETIRE_MS);
 }
 
 enum ike2_verdict ike2_rekey_ike_response(struct ike2_sa *sa, const struct ike2_msg *msg)
@@ -427,7 +468,8 @@ enum ike2_verdict ike2_rekey_ike_response(struct ike2_sa *sa, const struct ike2_
 				    ike2_notify_name(error));
 		ike2_rekey_ike_abandon(sa);
 		if (!sa->rekeyed)
-			arm_in(sa, REKEY_FAILED_RETRY_MS);
+			arm_in(sa, error == IKE2_N_TEMPORARY_FAILURE ? busy_delay(sa)
+								     : REKEY_FAILED_RETRY_MS);
 		ike2_sa_run_pending(sa);
 		return IKE2_KEEP;
 	}
@@ -512,6 +554,12 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	uint16_t group;
 	int err;
 
+	if (sa->req.delete_ike)
+		return refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "the IKE SA is being deleted");
+	if (sa->rekey || (sa->req.active && sa->req.exchange == IKE2_EXCH_CREATE_CHILD_SA &&
+			  !sa->ike_rekey.active))
+		return refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0,
+			      "a CHILD_SA exchange of ours is under way");
 	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
 	n_theirs = ike_theirs(props, n_props, theirs, nums, spis);
 	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx) ||
@@ -577,6 +625,40 @@ void ike2_rekey_child_collision(struct ike2_sa *sa, uint32_t new_spi_in, struct 
 	cg_chunk_dup(&r->collided_nonce, nonce_min(ni, nr));
 }
 
+struct child_retry {
+	struct ike2 *p;
+	uint32_t reqid;
+	uint32_t spi_in;
+};
+
+/* Looks the child up by reqid: an IKE rekey meanwhile may have moved it. */
+static void child_retry_job(void *arg)
+{
+	struct child_retry *t = arg;
+	struct cg_sa *entry = cg_sa_checkout_by_reqid(t->p->core, t->reqid);
+
+	if (!entry)
+		return;
+	if (cg_sa_version(entry) == 2) {
+		struct ike2_sa *sa = cg_sa_data(entry);
+
+		if (!sa->rekeyed && ike2_child_by_spi_in(sa, t->spi_in))
+			ike2_create_rekey_child(sa, t->spi_in);
+	}
+	cg_sa_checkin(t->p->core, entry);
+}
+
+void ike2_rekey_child_later(struct ike2_sa *sa, uint32_t reqid, uint32_t spi_in)
+{
+	struct child_retry *t = malloc(sizeof(*t));
+	cg_timer_id id;
+
+	if (!t)
+		return;
+	*t = (struct child_retry){ .p = sa->plugin, .reqid = reqid, .spi_in = spi_in };
+	cg_timer_add(sa->core, busy_delay(sa), child_retry_job, t, free, &id);
+}
+
 bool ike2_rekey_child_lost(struct ike2_sa *sa)
 {
 	struct ike2_rekey *r = sa->rekey;
@@ -592,11 +674,23 @@ bool ike2_rekey_child_lost(struct ike2_sa *sa)
  */
 
 struct rekey_hits {
-	const char *name;
-	long id;
-	uint32_t ids[64];
+	const char *name;             /* IKE SA (connection) or child name */
+	long id;                      /* IKE SA or child unique id */
+	bool child;
+	struct {
+		uint32_t ike_id;
+		uint32_t spi_in;          /* 0: the IKE SA itself */
+	} hits[64];
 	size_t n;
 };
+
+static void rekey_hit(struct rekey_hits *h, struct cg_sa *entry, uint32_t spi_in)
+{
+	if (h->n < CG_ARRAY_SIZE(h->hits)) {
+		h->hits[h->n].ike_id = cg_sa_unique_id(entry);
+		h->hits[h->n++].spi_in = spi_in;
+	}
+}
 
 static void rekey_collect(void *ctx, struct cg_sa *entry)
 {
@@ -605,10 +699,16 @@ static void rekey_collect(void *ctx, struct cg_sa *entry)
 
 	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed)
 		return;
-	if ((h->name && !strcmp(sa->name, h->name)) ||
-	    (h->id > 0 && cg_sa_unique_id(entry) == (uint32_t)h->id))
-		if (h->n < CG_ARRAY_SIZE(h->ids))
-			h->ids[h->n++] = cg_sa_unique_id(entry);
+	if (!h->child) {
+		if ((h->name && !strcmp(sa->name, h->name)) ||
+		    (h->id > 0 && cg_sa_unique_id(entry) == (uint32_t)h->id))
+			rekey_hit(h, entry, 0);
+		return;
+	}
+	for (const struct ike2_child *c = sa->children; c; c = c->next)
+		if ((h->name && !strcmp(c->name, h->name)) ||
+		    (h->id > 0 && c->unique_id == (uint32_t)h->id))
+			rekey_hit(h, entry, c->spi_in);
 }
 
 static const char *arg_after(int argc, char **argv, const char *key)
@@ -619,41 +719,63 @@ static const char *arg_after(int argc, char **argv, const char *key)
 	return NULL;
 }
 
+/* Starts one rekey from the list; 0 when it started or waits its turn. */
+static int rekey_one(struct ike2_sa *sa, uint32_t spi_in, struct cg_out *out)
+{
+	const struct ike2_child *c = spi_in ? ike2_child_by_spi_in(sa, spi_in) : NULL;
+	int err;
+
+	if (spi_in) {
+		if (!c)
+			return -ENOENT;
+		err = ike2_create_rekey_child(sa, spi_in);
+		if (!err)
+			cg_out_strf(out, NULL, "CHILD_SA %s{%u}", c->name, c->unique_id);
+		return err;
+	}
+	err = ike2_rekey_ike_start(sa);
+	if (err == -EBUSY) {
+		arm_in(sa, REKEY_BUSY_RETRY_MS / 4);
+		err = 0;
+	}
+	if (!err)
+		cg_out_strf(out, NULL, "IKE SA %s[%u]", sa->name, cg_sa_unique_id(sa->entry));
+	return err;
+}
+
 int ike2_ctl_rekey(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
 {
 	struct ike2 *p = ctx;
-	const char *id = arg_after(argc, argv, "--ike-id");
-	struct rekey_hits h = { .name = arg_after(argc, argv, "--ike"), .id = id ? atol(id) : 0 };
+	const char *ike_id = arg_after(argc, argv, "--ike-id");
+	const char *child_id = arg_after(argc, argv, "--child-id");
+	const char *child = arg_after(argc, argv, "--child");
+	struct rekey_hits h = { .name = arg_after(argc, argv, "--ike"),
+				.id = ike_id ? atol(ike_id) : 0 };
 	size_t started = 0;
 
+	if (child || child_id) {
+		h = (struct rekey_hits){ .name = child, .id = child_id ? atol(child_id) : 0,
+					 .child = true };
+	}
 	if (!h.name && h.id <= 0) {
-		cg_out_error(out, "usage: rekey --ike NAME | --ike-id N");
+		cg_out_error(out, "usage: rekey --ike NAME | --ike-id N | --child NAME | --child-id N");
 		return -EINVAL;
 	}
 	cg_sa_foreach(core, 2, rekey_collect, &h);
 	cg_out_arr_begin(out, "rekeying");
 	for (size_t i = 0; i < h.n; i++) {
-		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, h.ids[i]);
-		struct ike2_sa *sa;
-		int err;
+		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, h.hits[i].ike_id);
 
 		if (!entry)
 			continue;
-		sa = cg_sa_data(entry);
-		err = ike2_rekey_ike_start(sa);
-		if (err == -EBUSY) {
-			arm_in(sa, REKEY_BUSY_RETRY_MS / 4);
-			err = 0;
-		}
-		if (!err) {
-			cg_out_strf(out, NULL, "IKE SA %s[%u]", sa->name, h.ids[i]);
+		if (!rekey_one(cg_sa_data(entry), h.hits[i].spi_in, out))
 			started++;
-		}
 		cg_sa_checkin(p->core, entry);
 	}
 	cg_out_arr_end(out);
 	if (!started) {
-		cg_out_error(out, "no established IKE SA matched");
+		cg_out_error(out, h.child ? "no installed CHILD_SA matched"
+					  : "no established IKE SA matched");
 		return -ENOENT;
 	}
 	return 0;

@@ -12,6 +12,21 @@
 
 #include "kmem.h"
 
+/*
+ * A short fingerprint of the keys (FNV-1a), so a test can tell that the two
+ * ends of an SA hold the same keys without the keys being shown.
+ */
+static uint32_t key_check(const struct cg_kernel_sa *sa)
+{
+	const struct cg_chunk keys[] = { sa->encr_key, sa->integ_key };
+	uint32_t h = 2166136261u;
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < keys[k].len; i++)
+			h = (h ^ keys[k].ptr[i]) * 16777619u;
+	return h;
+}
+
 static void out_ts(struct cg_out *out, const char *key, const struct cg_ts *ts)
 {
 	char buf[CG_TS_STRLEN];
@@ -45,6 +60,7 @@ static void dump_sa(struct cg_out *out, const struct kmem_sa *s)
 		cg_out_uint(out, "encr_key_bytes", sa->encr_key.len);
 		cg_out_str(out, "integ", cg_transform_name(CG_TT_INTEG, sa->integ_alg));
 		cg_out_uint(out, "integ_key_bytes", sa->integ_key.len);
+		cg_out_strf(out, "key_check", "%08x", key_check(sa));
 		cg_out_bool(out, "esn", sa->esn);
 		cg_out_uint(out, "replay_window", sa->replay_window);
 		if (sa->encap_sport || sa->encap_dport) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,61 @@ size_t ex_ctl_count(struct ex_net *net, int side, const char *line, const char *
 	return n;
 }
 
+struct kmem_sa {
+	char spi[9], dir[4], check[9];
+};
+
+/* The SAs of one side's in-memory kernel, from kmem-dump. */
+static size_t kmem_sas(struct ex_net *net, int side, struct kmem_sa *sas, size_t max)
+{
+	char *dump = tl_ctl(net->core[side], "kmem-dump");
+	const char *end = strstr(dump, "policies:");
+	size_t n = 0;
+
+	for (const char *p = strstr(dump, "  - src:"); p && (!end || p < end) && n < max;
+	     p = strstr(p + 1, "  - src:")) {
+		const char *spi = strstr(p, "spi: "), *dir = strstr(p, "direction: ");
+		const char *check = strstr(p, "key_check: ");
+
+		if (!spi || !dir || !check)
+			break;
+		sas[n] = (struct kmem_sa){ 0 };
+		sscanf(spi, "spi: %8s", sas[n].spi);
+		sscanf(dir, "direction: %3s", sas[n].dir);
+		sscanf(check, "key_check: %8s", sas[n].check);
+		n++;
+	}
+	free(dump);
+	return n;
+}
+
+size_t ex_assert_keys_match(struct ex_net *net)
+{
+	struct kmem_sa sas[2][32];
+	size_t n[2], pairs = 0;
+
+	for (int s = 0; s < 2; s++)
+		n[s] = kmem_sas(net, s, sas[s], 32);
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < n[s]; i++) {
+			const struct kmem_sa *out = &sas[s][i];
+
+			if (strcmp(out->dir, "out"))
+				continue;
+			for (size_t j = 0; j < n[!s]; j++) {
+				const struct kmem_sa *in = &sas[!s][j];
+
+				if (strcmp(in->dir, "in") || strcmp(in->spi, out->spi))
+					continue;
+				cr_assert_str_eq(out->check, in->check,
+						 "SA %s: side %d sends with other keys than side %d receives with",
+						 out->spi, s, !s);
+				pairs++;
+			}
+		}
+	return pairs;
+}
+
 size_t ex_marker_len(const struct ex_pkt *p)
 {
 	bool nat_t = p->src.port == 4500 || p->dst.port == 4500;
@@ -244,4 +300,83 @@ bool ex_has_notify(const struct ex_pkt *p, uint16_t type, uint8_t *data, size_t 
 		off += plen;
 	}
 	return false;
+}
+
+/* One's complement sum of 16-bit words (an odd last byte padded with 0), not folded. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | (i + 1 < len ? p[i + 1] : 0));
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The checksum of the IPv6 pseudo header and the UDP datagram (RFC 8200 8.1). */
+static uint16_t udp_checksum(const struct ex_pkt *p, const uint8_t *udp, size_t udp_len)
+{
+	uint32_t sum = 17 + (uint32_t)udp_len;
+	uint16_t c;
+
+	sum = csum_add(sum, p->src.u.bytes, 16);
+	sum = csum_add(sum, p->dst.u.bytes, 16);
+	c = csum_fold(csum_add(sum, udp, udp_len));
+	return c ? c : 0xffff; /* 0 means none, which IPv6 does not allow */
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+int ex_write_pcap(const struct ex_net *net, const char *path)
+{
+	/* pcap 2.4, microseconds, snap length 65535, LINKTYPE_RAW (101). */
+	static const uint32_t global[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 101 };
+	FILE *f = fopen(path, "wb");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	fwrite(global, sizeof(global), 1, f);
+	for (size_t i = 0; i < net->n_log && !err; i++) {
+		const struct ex_pkt *p = &net->log[i];
+		size_t ip_len = 40, udp_len = 8 + p->len, total = ip_len + udp_len;
+		uint32_t rec[4] = {
+			(uint32_t)(net->sent_at[i] / 1000), (uint32_t)(net->sent_at[i] % 1000 * 1000),
+			(uint32_t)total, (uint32_t)total,
+		};
+		uint8_t *pkt = calloc(1, total), *udp;
+
+		if (!pkt || udp_len > 65535 || p->src.family != AF_INET6 ||
+		    p->dst.family != AF_INET6) {
+			free(pkt);
+			err = -EINVAL;
+			break;
+		}
+		pkt[0] = 0x60;
+		put16(pkt + 4, (uint16_t)udp_len);
+		pkt[6] = 17;
+		pkt[7] = 64;
+		memcpy(pkt + 8, p->src.u.bytes, 16);
+		memcpy(pkt + 24, p->dst.u.bytes, 16);
+		udp = pkt + ip_len;
+		put16(udp, p->src.port);
+		put16(udp + 2, p->dst.port);
+		put16(udp + 4, (uint16_t)udp_len);
+		memcpy(udp + 8, p->data, p->len);
+		put16(udp + 6, udp_checksum(p, udp, udp_len));
+		fwrite(rec, sizeof(rec), 1, f);
+		fwrite(pkt, total, 1, f);
+		free(pkt);
+	}
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
 }

@@ -66,8 +66,21 @@ char *ex_ctl(struct ex_net *net, int side, const char *line);
 size_t ex_ctl_count(struct ex_net *net, int side, const char *line, const char *needle);
 /* Messages in the log sent by side with the given exchange type and response flag. */
 size_t ex_count(const struct ex_net *net, int side, uint8_t exchange, bool response);
+/*
+ * Asserts that for every outbound SA of one side, the other side's inbound
+ * SA with that SPI holds the same keys (kmem-dump's key_check); returns the
+ * number of such pairs.
+ */
+size_t ex_assert_keys_match(struct ex_net *net);
 /* Injects raw bytes as if sent by side. */
 void ex_inject(struct ex_net *net, int from, const uint8_t *data, size_t len);
+
+/*
+ * Writes every logged message to path as a pcap file (raw IP: IPv6 and UDP
+ * headers around each message, the send times from the virtual clocks);
+ * -errno on failure, -EINVAL for a message that is not over IPv6.
+ */
+int ex_write_pcap(const struct ex_net *net, const char *path);
 
 /* Wire helpers; messages to or from port 4500 start after the non-ESP marker. */
 size_t ex_marker_len(const struct ex_pkt *p);

@@ -10,6 +10,8 @@
 #   rsa      RSA-2048, DN identities; charon signs with RSA-PSS (rsa_pss)
 #   classic  ECDSA P-256 with charon's signature_authentication off: no
 #            SIGNATURE_HASH_ALGORITHMS, so both sides use AUTH method 9
+#   fragments RSA-2048 with 576-byte IKE fragments (RFC 7383) on both ends:
+#            each reassembles the other's IKE_AUTH, in both roles
 #   wrongca  charon trusts another CA: cygnet gets AUTHENTICATION_FAILED
 #
 # Usage: ike2_charon_certs.sh BUILD_DIR   (root; a kernel with ESP, e.g. the kernel lab)
@@ -21,6 +23,8 @@ LOGS_AT_EXIT=no
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
 interop_init certs
+# charon's swanctl.conf and credentials
+SWANCTL_DIR=$DIR/swanctl
 
 # --- certificates ----------------------------------------------------------
 
@@ -173,9 +177,6 @@ connections {
 CONF
 }
 
-# swanctl with charon's credentials in $DIR/swanctl.
-sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" SWANCTL_DIR="$DIR/swanctl" \
-	swanctl "$@" --uri "unix://$DIR/charon.vici" 2>>"$DIR/swanctl.err"; }
 
 # --- cases -----------------------------------------------------------------
 
@@ -259,6 +260,31 @@ case_wrong_ca() {
 	[ "$before" = 0 ] || FAILED=1
 }
 
+# IKE fragmentation (RFC 7383) both ways: RSA certificates, 576-byte fragments on both ends.
+case_fragments() {
+	before=$FAILED
+	FAILED=0
+	log "fragments: RSA certificates in 576-byte IKE fragments, cygnet initiates"
+	make_certs rsa
+	write_configs cygnet.example charon.example ca "fragment_size = 576"
+	sed -i -e 's|^    proposals: \[aes128gcm16-prfsha256-x25519\]$|&\n    fragment_size: 576|' \
+		-e 's|log: { default: info, ike: debug }|log: { default: info, ike: debug, enc: debug }|' \
+		"$DIR/cygnet.yaml"
+	start_daemons
+	run_tunnel cygnet
+	log "fragments: charon initiates"
+	run_tunnel charon
+	[ "$(grep -c "IKE_AUTH 1 reassembled from" "$DIR/cygnetd.log")" -ge 2 ] ||
+		fail "cygnet did not reassemble charon's IKE_AUTH both times"
+	[ "$(grep -c "reassembled fragmented IKE message" "$DIR/charon.log")" -ge 2 ] ||
+		fail "charon did not reassemble cygnet's IKE_AUTH both times"
+	[ "$(grep -c "splitting IKE message" "$DIR/charon.log")" -ge 2 ] ||
+		fail "charon did not fragment its IKE_AUTH both times"
+	[ "$FAILED" = 0 ] || show_logs
+	stop_daemons
+	[ "$before" = 0 ] || FAILED=1
+}
+
 load_modules
 netns_setup cgc src
 run_set ecdsa ecdsa cygnet.example charon.example "" \
@@ -271,5 +297,6 @@ run_set rsa rsa "C=CH, O=cygnet, CN=cygnet.example" "C=CH, O=cygnet, CN=charon.e
 run_set classic ecdsa cygnet.example charon.example "signature_authentication = no" \
 	"charon.example' with ECDSA-SHA256 (raw) (AUTH method 9)" \
 	"authentication of 'cygnet.example' with ECDSA-256 signature successful"
+case_fragments
 case_wrong_ca
 finish "certificate interop with charon"

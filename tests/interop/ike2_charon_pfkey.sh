@@ -18,66 +18,12 @@
 set -eu
 
 BUILD=${1:?usage: ike2_charon_pfkey.sh BUILD_DIR}
-CHARON=${CHARON:-/usr/lib/ipsec/charon}
-NS_C=cg-pfk-cygnet
-NS_S=cg-pfk-charon
-DIR=$(mktemp -d /tmp/cg-pfk.XXXXXX)
-FAILED=0
 PSK="interop over PF_KEY 0123456789"
 ESP=aes256-sha384
-
-log() { echo "== $*"; }
-fail() { echo "FAIL: $*"; FAILED=1; }
-
-show_logs() {
-	echo "---- cygnetd log"; cat "$DIR/cygnetd.log" 2>/dev/null
-	echo "---- charon log"; cat "$DIR/charon.log" 2>/dev/null
-}
-
-# Stops both daemons and waits until they are gone: the next pair needs
-# their ports and sockets.
-stop_daemons() {
-	for f in "$DIR/cygnetd.pid" "$DIR/charon.pid"; do
-		[ -f "$f" ] || continue
-		pid=$(cat "$f")
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -9 "$pid" 2>/dev/null || true
-		rm -f "$f"
-	done
-	rm -f "$DIR/charon.vici" "$DIR/cygnetd.ctl"
-}
-
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	stop_daemons
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-netns_setup() {
-	ip netns add "$NS_C"
-	ip netns add "$NS_S"
-	ip link add cgp-c type veth peer name cgp-s
-	ip link set cgp-c netns "$NS_C"
-	ip link set cgp-s netns "$NS_S"
-	for spec in "$NS_C cgp-c 1 2" "$NS_S cgp-s 2 1"; do
-		# shellcheck disable=SC2086
-		set -- $spec
-		ip -n "$1" link set lo up
-		ip -n "$1" link set "$2" up
-		ip -n "$1" addr add "2001:db8::$3/64" dev "$2" nodad
-		ip -n "$1" addr add "2001:db8:$3::1/64" dev lo nodad
-		ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4" src "2001:db8:$3::1"
-	done
-	# The hosts know each other before any policy is in place.
-	ip netns exec "$NS_C" ping -6 -c 1 -W 2 2001:db8::2 >/dev/null || fail "no plain connectivity"
-}
+# shellcheck source=tests/interop/lib.sh
+. "$(dirname "$0")/lib.sh"
+interop_init pfk
+SWANCTL_DIR=$DIR/swanctl
 
 # make_certs: a CA and an ECDSA P-256 certificate per side (GnuTLS certtool).
 make_certs() {
@@ -148,7 +94,7 @@ connections:
 secrets:
   $c_secrets
 YAML
-	SW=$DIR/swanctl
+	SW=$SWANCTL_DIR
 	rm -rf "$SW"
 	mkdir -p "$SW/x509" "$SW/x509ca" "$SW/private"
 	if [ "$1" = certs ]; then
@@ -156,29 +102,7 @@ YAML
 		cp "$DIR/ca.pem" "$SW/x509ca/"
 		cp "$DIR/charon.example.key" "$SW/private/"
 	fi
-	cat >"$DIR/strongswan.conf" <<CONF
-charon {
-	load_modular = yes
-	install_routes = no
-	install_virtual_ip = no
-	retransmit_tries = 3
-	filelog {
-		charon {
-			path = $DIR/charon.log
-			flush_line = yes
-			default = 1
-			ike = 2
-			cfg = 2
-		}
-	}
-	plugins {
-		include /etc/strongswan.d/charon/*.conf
-		vici {
-			socket = unix://$DIR/charon.vici
-		}
-	}
-}
-CONF
+	write_strongswan_conf no 3
 	cat >"$SW/swanctl.conf" <<CONF
 connections {
 	cg {
@@ -218,54 +142,15 @@ secrets {
 CONF
 }
 
-cgctl() { "$BUILD/bin/cygnetctl" -s "$DIR/cygnetd.ctl" "$@"; }
-# swanctl COMMAND [ARGS], talking to our charon.
-sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" SWANCTL_DIR="$DIR/swanctl" \
-	swanctl "$@" --uri "unix://$DIR/charon.vici" 2>>"$DIR/swanctl.err"; }
-
-start_daemons() {
-	: >"$DIR/charon.log"
-	: >"$DIR/cygnetd.log"
-	ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" \
-		>"$DIR/charon.out" 2>&1 &
-	echo $! >"$DIR/charon.pid"
-	ip netns exec "$NS_C" "$BUILD/bin/cygnetd" -F -c "$DIR/cygnet.yaml" \
-		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
-		>"$DIR/cygnetd.log" 2>&1 &
-	echo $! >"$DIR/cygnetd.pid"
-	for _ in $(seq 150); do
-		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
-		sleep 0.1
-	done
-	for _ in $(seq 50); do
+# start_pfkey_daemons: both daemons, cygnetd on the kernel-pfkey backend.
+start_pfkey_daemons() {
+	start_daemons
+	for _ in $(seq 300); do
 		grep -q "started: .* kernel kernel-pfkey" "$DIR/cygnetd.log" && break
 		sleep 0.1
 	done
 	grep -q "started: .* kernel kernel-pfkey" "$DIR/cygnetd.log" ||
 		fail "cygnetd did not start on kernel-pfkey"
-	sw --load-all >"$DIR/swanctl-load.out" 2>&1 || { fail "swanctl --load-all"; cat "$DIR/swanctl-load.out"; }
-}
-
-# Packets counted by the kernel on the SAs of a namespace.
-esp_packets() {
-	ip -n "$1" -s xfrm state | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
-		split($2, a, "("); n += a[1] } END { print n + 0 }'
-}
-
-sa_count() { ip -n "$1" xfrm state | grep -c "^src" || true; }
-
-# ping_through NS SRC DST: three pings; ESP counters rise on both sides.
-ping_through() {
-	before_c=$(esp_packets "$NS_C")
-	before_s=$(esp_packets "$NS_S")
-	if ! ip netns exec "$1" ping -6 -c 3 -i 0.3 -W 2 -I "$2" "$3" >"$DIR/ping.out"; then
-		fail "ping $2 -> $3"; cat "$DIR/ping.out"; return
-	fi
-	after_c=$(esp_packets "$NS_C")
-	after_s=$(esp_packets "$NS_S")
-	echo "   ESP packets: cygnet $before_c -> $after_c, charon $before_s -> $after_s"
-	[ "$after_c" -ge $((before_c + 6)) ] || fail "cygnet's ESP counters did not rise"
-	[ "$after_s" -ge $((before_s + 6)) ] || fail "charon's ESP counters did not rise"
 }
 
 # cygnet_sas_are MODE: cygnet's kernel holds AES-CBC/HMAC-SHA2-384 SAs in that mode.
@@ -303,24 +188,24 @@ terminate_all() {
 case_psk() {
 	log "psk: cygnet initiates a transport child"
 	write_configs psk
-	start_daemons
+	start_pfkey_daemons
 	cgctl initiate --child host >/dev/null || fail "cygnetctl initiate --child host"
 	expect_installed host 1
 	cygnet_sas_are transport
-	ping_through "$NS_C" 2001:db8::1 2001:db8::2
+	ping_through "$NS_C" 6 2001:db8::1 2001:db8::2
 	log "psk: cygnet adds a tunnel child"
 	cgctl initiate --child net >/dev/null || fail "cygnetctl initiate --child net"
 	expect_installed net 2
 	cygnet_sas_are tunnel
-	ping_through "$NS_C" 2001:db8:1::1 2001:db8:2::1
-	ping_through "$NS_S" 2001:db8:2::1 2001:db8:1::1
+	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
+	ping_through "$NS_S" 6 2001:db8:2::1 2001:db8:1::1
 	log "psk: cygnet deletes the IKE SA"
 	terminate_all
 	log "psk: charon initiates the transport child"
 	sw --initiate --child host >/dev/null || fail "swanctl --initiate --child host"
 	expect_installed host 1
 	cygnet_sas_are transport
-	ping_through "$NS_S" 2001:db8::2 2001:db8::1
+	ping_through "$NS_S" 6 2001:db8::2 2001:db8::1
 	log "psk: charon deletes the IKE SA"
 	sw --terminate --ike cg >/dev/null || fail "swanctl --terminate --ike"
 	for _ in $(seq 20); do
@@ -336,29 +221,22 @@ case_certs() {
 	log "certs: cygnet initiates a tunnel with ECDSA certificates"
 	make_certs || return
 	write_configs certs
-	start_daemons
+	start_pfkey_daemons
 	cgctl initiate --child net >/dev/null || fail "cygnetctl initiate --child net (certificates)"
 	expect_installed net 1
 	cygnet_sas_are tunnel
-	ping_through "$NS_C" 2001:db8:1::1 2001:db8:2::1
+	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
 	grep -q "authentication of 'cygnet.example'.*successful" "$DIR/charon.log" ||
 		fail "charon did not authenticate cygnet by its certificate"
 	terminate_all
 	stop_daemons
 }
 
-modprobe af_key 2>/dev/null || true
-for m in esp6 xfrm6_tunnel aes cbc sha512 drbg jitterentropy_rng; do
-	modprobe "$m" 2>/dev/null || true
-done
+load_modules af_key cbc sha512
 [ -e /proc/net/pfkey ] || { echo "af_key is not loaded and cannot be (modprobe af_key)"; exit 1; }
-netns_setup
+netns_setup cgp src
+# The hosts know each other before any policy is in place.
+ip netns exec "$NS_C" ping -6 -c 1 -W 2 2001:db8::2 >/dev/null || fail "no plain connectivity"
 case_psk
 case_certs
-if [ "$FAILED" = 0 ]; then
-	log "interop with charon over PF_KEY: all cases passed"
-else
-	show_logs
-	log "interop with charon over PF_KEY: FAILED"
-fi
-exit "$FAILED"
+finish "interop with charon over PF_KEY"

@@ -2,9 +2,10 @@
 # IKE SA rekeying between cygnetd and strongSwan's charon (same namespaces
 # and PSK tunnel as ike2_charon.sh): cygnet rekeys the IKE SA, then charon
 # does; each time both ends move to the new SPIs, keep exactly one IKE SA
-# with the child, and a ping still passes through ESP. A child rekey on
-# the rekeyed IKE SA uses the new SK_d. Then the same tunnel with
-# `encap: true` (ESP in UDP on port 4500).
+# with the child, and a ping still passes through ESP. A child rekey by
+# charon on the rekeyed IKE SA uses the new SK_d; then cygnet rekeys the
+# child (cygnetctl rekey --child). Then the same tunnel with `encap: true`
+# (ESP in UDP on port 4500).
 #
 # Usage: ike2_charon_rekey.sh BUILD_DIR   (root; a kernel with ESP, e.g. the kernel lab)
 set -eu
@@ -56,6 +57,27 @@ after_ike_rekey() {
 	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
 }
 
+# child_rekey WHO CMD...: CMD rekeys the child; both ends move to one new pair of SAs.
+child_rekey() {
+	who=$1
+	shift
+	spi_before=$(cgctl list-sas | awk '/spi-in:/ { print $2 }')
+	"$@" >/dev/null || fail "$who: $*"
+	sleep 2
+	spi_after=$(cgctl list-sas | awk '/spi-in:/ { print $2 }')
+	[ -n "$spi_after" ] && [ "$spi_after" != "$spi_before" ] ||
+		fail "$who: cygnet's CHILD_SA was not rekeyed ($spi_before -> $spi_after)"
+	sw --list-sas | grep -q "$spi_after" || fail "$who: charon does not know SPI $spi_after"
+	# The old SAs go once the rekey's delete is through; count on the new pair only.
+	for _ in $(seq 20); do
+		[ "$(sa_count "$NS_C")" = 2 ] && [ "$(sa_count "$NS_S")" = 2 ] && break
+		sleep 0.5
+	done
+	[ "$(sa_count "$NS_C")" = 2 ] && [ "$(sa_count "$NS_S")" = 2 ] ||
+		fail "$who: the replaced CHILD_SA stayed in a kernel ($(sa_count "$NS_C") and $(sa_count "$NS_S") SAs)"
+	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
+}
+
 case_ike_rekeys() {
 	log "cygnet initiates, charon responds"
 	cgctl initiate --child net >/dev/null || fail "cygnetctl initiate"
@@ -69,20 +91,9 @@ case_ike_rekeys() {
 	sw --rekey --ike cg >/dev/null || fail "swanctl --rekey --ike"
 	after_ike_rekey charon "$before"
 	log "charon rekeys the CHILD_SA on the rekeyed IKE SA"
-	spi_before=$(cgctl list-sas | awk '/spi-in:/ { print $2 }')
-	sw --rekey --child net >/dev/null || fail "swanctl --rekey --child"
-	sleep 2
-	spi_after=$(cgctl list-sas | awk '/spi-in:/ { print $2 }')
-	[ -n "$spi_after" ] && [ "$spi_after" != "$spi_before" ] ||
-		fail "cygnet's CHILD_SA was not rekeyed ($spi_before -> $spi_after)"
-	# The old SAs go once the rekey's delete is through; count on the new pair only.
-	for _ in $(seq 20); do
-		[ "$(sa_count "$NS_C")" = 2 ] && [ "$(sa_count "$NS_S")" = 2 ] && break
-		sleep 0.5
-	done
-	[ "$(sa_count "$NS_C")" = 2 ] && [ "$(sa_count "$NS_S")" = 2 ] ||
-		fail "the replaced CHILD_SA stayed in a kernel ($(sa_count "$NS_C") and $(sa_count "$NS_S") SAs)"
-	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
+	child_rekey charon sw --rekey --child net
+	log "cygnet rekeys the CHILD_SA"
+	child_rekey cygnet cgctl rekey --child net
 	log "cygnet deletes the IKE SA"
 	cgctl terminate --ike sw >/dev/null || fail "cygnetctl terminate --ike"
 	sleep 1

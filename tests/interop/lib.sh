@@ -154,9 +154,10 @@ CONF
 }
 
 cgctl() { "$BUILD/bin/cygnetctl" -s "$DIR/cygnetd.ctl" "$@"; }
-# swanctl COMMAND [ARGS], talking to our charon.
+# swanctl COMMAND [ARGS], talking to our charon; SWANCTL_DIR, when set, holds
+# its swanctl.conf and credentials.
 sw() { ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" \
-	swanctl "$@" --uri "unix://$DIR/charon.vici"; }
+	${SWANCTL_DIR:+SWANCTL_DIR="$SWANCTL_DIR"} swanctl "$@" --uri "unix://$DIR/charon.vici"; }
 
 # start_daemons [ARGS]: charon and cygnetd, then swanctl --load-all ARGS.
 start_daemons() {
@@ -168,7 +169,8 @@ start_daemons() {
 		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
 		>"$DIR/cygnetd.log" 2>&1 &
 	echo $! >"$DIR/cygnetd.pid"
-	for _ in $(seq 100); do
+	# A first start in a loaded emulated machine can take many seconds.
+	for _ in $(seq 300); do
 		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
 		sleep 0.1
 	done
@@ -228,7 +230,7 @@ ping_through() {
 	[ "${PING_BY_ROUTE:-no}" = yes ] && bind=
 	# shellcheck disable=SC2086 # bind is empty or two words
 	if ! ip netns exec "$1" ping "-$2" -c 3 -i 0.3 -W 2 $bind "$4" >"$DIR/ping.out"; then
-		fail "ping $3 -> $4"; cat "$DIR/ping.out"; return
+		fail "ping $3 -> $4"; cat "$DIR/ping.out"; show_xfrm; return
 	fi
 	after_c=$(esp_packets "$NS_C")
 	after_s=$(esp_packets "$NS_S")
@@ -239,6 +241,15 @@ ping_through() {
 	[ "${LIST_SAS_COUNTS:-no}" = yes ] || return 0
 	cgctl list-sas | grep -E -q "packets-in: [3-9]" || fail "cygnet's list-sas shows no inbound packets"
 	cgctl list-sas | grep -E -q "packets-out: [3-9]" || fail "cygnet's list-sas shows no outbound packets"
+}
+
+# Both kernels' SAs (with counters, without keys) and policies, after a failure.
+show_xfrm() {
+	for ns in "$NS_C" "$NS_S"; do
+		echo "---- xfrm state and policy in $ns"
+		ip -n "$ns" -s xfrm state | grep -Ev '^[[:space:]]*(aead|enc|auth|auth-trunc) '
+		ip -n "$ns" xfrm policy
+	done
 }
 
 # SAs in the kernel of a namespace.

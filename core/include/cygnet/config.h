@@ -197,8 +197,11 @@ enum cg_fragmentation {
 	CG_FRAG_YES = 0, /* announce, fragment when needed */
 	CG_FRAG_NO,
 	CG_FRAG_ACCEPT,  /* announce, never fragment ourselves */
-	CG_FRAG_FORCE,   /* fragment IKE_AUTH even before the peer announced it */
+	CG_FRAG_FORCE,   /* fragment even when the peer did not announce support */
 };
+
+/* The smallest `fragment_size` accepted (IPv4's minimum reassembly size is 576). */
+#define CG_FRAGMENT_SIZE_MIN 512
 
 enum cg_unique {
 	CG_UNIQUE_NO = 0,
@@ -228,6 +231,7 @@ struct cg_conn_cfg {
 	bool encap;             /* force UDP encapsulation */
 	bool send_certreq;
 	enum cg_fragmentation fragmentation;
+	uint16_t fragment_size; /* largest IP datagram of a fragment; 0: 1280 IPv6, 576 IPv4 */
 	enum cg_unique unique;
 	struct cg_child_cfg *children;
 	size_t n_children;

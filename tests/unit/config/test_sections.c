@@ -352,6 +352,7 @@ Test(sections, defaults_are_what_strongswan_users_expect)
 	cr_assert_not(c->encap);
 	cr_assert(c->send_certreq);
 	cr_assert_eq(c->fragmentation, CG_FRAG_YES);
+	cr_assert_eq(c->fragment_size, 0);
 	cr_assert_eq(c->unique, CG_UNIQUE_NO);
 	cr_assert_eq(c->n_vips, 0);
 	cr_assert_eq(c->n_pools, 0);
@@ -491,11 +492,22 @@ Test(sections, wrong_connection_values)
 	ct_assert_load_error("connections:\n  c:\n    fragmentation: maybe\n" PSK,
 			     "test.yaml:3:20: 'fragmentation' must be yes, no, accept or force, not "
 			     "'maybe'");
+	ct_assert_load_error("connections:\n  c:\n    fragment_size: 100\n" PSK,
+			     "test.yaml:3:20: 'fragment_size' must be a number from 512 to 65535, "
+			     "not '100'");
 	ct_assert_load_error("connections:\n  c:\n    rekey_time: 10m\n    rand_time: 10m\n" PSK,
 			     "test.yaml:4:16: 'rand_time' must be less than 'rekey_time'");
 	ct_assert_load_error("connections:\n  c:\n    children: [a]\n" PSK,
 			     "test.yaml:3:15: 'children' must be a map of child names, e.g. children: "
 			     "{ net: { remote_ts: [10.1.0.0/16] } }");
+}
+
+Test(sections, fragment_size_read_back)
+{
+	struct cg_config *cfg = load_ok("connections:\n  c:\n    fragment_size: 1400\n" PSK, "c");
+
+	cr_assert_eq(cg_config_conn(cfg, "c")->fragment_size, 1400);
+	cg_config_unref(cfg);
 }
 
 Test(sections, wrong_child_values)
