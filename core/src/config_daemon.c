@@ -8,12 +8,16 @@
 
 #define DEFAULT_CONTROL "/run/cygnet/cygnetd.sock"
 #define DEFAULT_STATE_FILE "/run/cygnet/kernel.journal"
+#define DEFAULT_ROUTE_TABLE 220
+#define DEFAULT_RESOLV_CONF "/etc/resolv.conf"
+#define DEFAULT_RESOLVCONF "/sbin/resolvconf"
 #define PLUGIN_NAME_MAX 64
 #define THREADS_MAX 1024
 
 static const char *const daemon_keys[] = {
 	"plugins", "plugin_dir", "log", "control", "threads",
-	"port", "port_nat_t", "listen", "state_file", NULL,
+	"port", "port_nat_t", "listen", "state_file", "route_table", "resolv_conf", "resolvconf",
+	NULL,
 };
 
 /* Plugin names become file names: no '/' or '.' may sneak in. */
@@ -159,6 +163,44 @@ static bool read_listen(struct cfg_ctx *ctx, struct cg_daemon_cfg *d,
 	return ok && cfg_get_strv(ctx, daemon, "listen", &d->listen, &d->n_listen);
 }
 
+/* The kernel's own tables (default, main, local) are not ours to fill. */
+static bool read_route_table(struct cfg_ctx *ctx, struct cg_daemon_cfg *d,
+			     const struct cg_cfg_node *daemon)
+{
+	uint64_t table = d->route_table;
+
+	if (!cfg_ok(ctx, cg_cfg_get_uint(daemon, "route_table", 0, UINT32_MAX, &table, ctx->errs)))
+		return false;
+	if (table >= 253 && table <= 255) {
+		cfg_error(ctx, cg_cfg_get(daemon, "route_table"),
+			  "route_table %llu is one of the kernel's own tables (253 default, 254 main, "
+			  "255 local): pick another, e.g. 220, or 0 for no routes",
+			  (unsigned long long)table);
+		return false;
+	}
+	d->route_table = (uint32_t)table;
+	return true;
+}
+
+/* resolv_conf must name a file; resolvconf may be "" (never run it). */
+static bool read_resolver(struct cfg_ctx *ctx, struct cg_daemon_cfg *d,
+			  const struct cg_cfg_node *daemon)
+{
+	bool ok = cfg_get_path(ctx, daemon, "resolv_conf", &d->resolv_conf);
+
+	ok &= cfg_get_path(ctx, daemon, "resolvconf", &d->resolvconf);
+	if (ok && (!d->resolv_conf || !*d->resolv_conf)) {
+		cfg_error(ctx, cg_cfg_get(daemon, "resolv_conf"),
+			  "resolv_conf needs a file name, e.g. /etc/resolv.conf");
+		return false;
+	}
+	if (d->resolvconf && !*d->resolvconf) {
+		free(d->resolvconf);
+		d->resolvconf = NULL;
+	}
+	return ok;
+}
+
 static bool set_defaults(struct cfg_ctx *ctx, struct cg_daemon_cfg *d)
 {
 	for (size_t i = 0; i < CG_ARRAY_SIZE(d->log_levels); i++)
@@ -168,7 +210,10 @@ static bool set_defaults(struct cfg_ctx *ctx, struct cg_daemon_cfg *d)
 	d->port_nat_t = 4500;
 	d->control = cg_strdup(DEFAULT_CONTROL);
 	d->state_file = cg_strdup(DEFAULT_STATE_FILE);
-	if (d->control && d->state_file)
+	d->route_table = DEFAULT_ROUTE_TABLE;
+	d->resolv_conf = cg_strdup(DEFAULT_RESOLV_CONF);
+	d->resolvconf = cg_strdup(DEFAULT_RESOLVCONF);
+	if (d->control && d->state_file && d->resolv_conf && d->resolvconf)
 		return true;
 	cfg_nomem(ctx, NULL);
 	return false;
@@ -196,6 +241,8 @@ bool cfg_read_daemon(struct cfg_ctx *ctx)
 	ok &= cfg_ok(ctx, cg_cfg_get_uint(daemon, "port_nat_t", 1, 65535, &nat_t, ctx->errs));
 	ok &= read_listen(ctx, d, daemon);
 	ok &= cfg_get_path(ctx, daemon, "state_file", &d->state_file);
+	ok &= read_route_table(ctx, d, daemon);
+	ok &= read_resolver(ctx, d, daemon);
 	d->threads = (uint32_t)threads;
 	d->port = (uint16_t)port;
 	d->port_nat_t = (uint16_t)nat_t;
@@ -218,4 +265,6 @@ void cfg_free_daemon(struct cg_daemon_cfg *d)
 	free(d->control);
 	cfg_strv_free(d->listen, d->n_listen);
 	free(d->state_file);
+	free(d->resolv_conf);
+	free(d->resolvconf);
 }

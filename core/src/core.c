@@ -27,6 +27,7 @@ static const struct module modules[] = {
 	{ "sa", cg_samgr_init, cg_samgr_fini },
 	{ "pools", cg_pools_init, cg_pools_fini },
 	{ "rtnetlink", cg_rtnl_init, cg_rtnl_fini },
+	{ "dns", cg_dns_init, cg_dns_fini },
 	{ "sockets", cg_sockets_init, cg_sockets_fini },
 	{ "control", cg_ctl_init, cg_ctl_fini },
 	{ "loader", cg_loader_init, NULL },

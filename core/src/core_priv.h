@@ -21,8 +21,13 @@ struct cg_credmgr;  /* cred.c */
 struct cg_samgr;    /* sa.c */
 struct cg_sockets;  /* socket.c */
 struct cg_rtnl;     /* net.c */
-struct cg_ctl;      /* control.c */
+struct cg_ctl;      /* dns.c: servers handed to the resolver; fini takes back what is left. */
+int cg_dns_init(struct cg_core *core);
+void cg_dns_fini(struct cg_core *core);
+
+/* control.c */
 struct cg_pools;    /* pool.c */
+struct cg_dns;      /* dns.c */
 
 struct cg_core {
 	char name[32];
@@ -42,6 +47,7 @@ struct cg_core {
 	struct cg_rtnl *rtnl;
 	struct cg_ctl *ctl;
 	struct cg_pools *pools;
+	struct cg_dns *dns;
 	atomic_bool stopping;
 	int64_t started_at;
 };
@@ -123,28 +129,6 @@ void cg_ctl_fini(struct cg_core *core);
 /* pool.c */
 int cg_pools_init(struct cg_core *core);
 void cg_pools_fini(struct cg_core *core);
-
-/*
- * A hash map from non-zero 64-bit keys to pointers (open addressing).
- * Not thread-safe: callers hold their own lock.
- */
-struct cg_hmap {
-	uint64_t *keys;  /* 0 = empty, UINT64_MAX = deleted */
-	void **vals;
-	size_t cap;      /* power of two */
-	size_t used;     /* live entries */
-	size_t filled;   /* live + deleted */
-};
-
-void cg_hmap_init(struct cg_hmap *m);
-void cg_hmap_free(struct cg_hmap *m);
-/* Inserts or replaces; 0 or -ENOMEM. key must not be 0 or UINT64_MAX. */
-int cg_hmap_put(struct cg_hmap *m, uint64_t key, void *val);
-void *cg_hmap_get(const struct cg_hmap *m, uint64_t key);
-/* Removes and returns the value, NULL when absent. */
-void *cg_hmap_del(struct cg_hmap *m, uint64_t key);
-/* A well-mixed 64-bit hash of bytes (never 0 or UINT64_MAX). */
-uint64_t cg_hash64(const void *data, size_t len, uint64_t seed);
 
 /* Shared helpers (util.c). */
 /* strdup that returns NULL only on allocation failure, and accepts NULL. */

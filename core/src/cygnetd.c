@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	opts.foreground = a.foreground || a.check;
 	opts.check_only = a.check;
 	opts.plugin_dir = a.plugin_dir;
-	opts.no_sockets = opts.no_control = opts.no_rtnetlink = a.check;
+	opts.no_sockets = opts.no_control = opts.no_rtnetlink = opts.no_resolver = a.check;
 
 	if (!a.foreground && !a.check && daemon(0, 0)) {
 		fprintf(stderr, "cygnetd: cannot daemonize: %s\n", strerror(errno));

@@ -4,9 +4,12 @@
  * requests, used under a lock, and one subscribed to address and link
  * changes, read by a monitor thread that raises the bus events.
  *
- * Routes for virtual IPs go into table 220, reached through a policy rule
- * of the same priority that this module adds on first use and removes when
- * it stops, as strongSwan does; so `ip route show table 220` reads the same.
+ * Routes for virtual IPs go into daemon.route_table (220 by default),
+ * reached through a policy rule of priority 220 that this module adds on
+ * first use and removes when it stops, as strongSwan does; so
+ * `ip route show table 220` reads the same. Routes are counted: several
+ * children may need the same one, and it goes when the last lets it go
+ * (and at the latest when this module stops).
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -23,7 +26,6 @@
 
 #include "core_priv.h"
 
-#define RTNL_TABLE 220
 #define RTNL_RULE_PRIORITY 220
 #define RTNL_BUF_SIZE 32768
 
@@ -38,10 +40,23 @@ struct cg_rtnl {
 	uint32_t seq;
 	struct mnl_socket *mon;
 	struct cg_hmap links;       /* ifindex -> LINK_UP_STATE / LINK_DOWN_STATE */
-	bool rule_added[2];         /* our table-220 rule for IPv4, IPv6 */
+	bool rule_added[2];         /* our rule to the table for IPv4, IPv6 */
+	uint32_t table;             /* daemon.route_table when started; 0 = no routes */
+	pthread_mutex_t routes_lock; /* guards routes; held across their requests */
+	struct rtnl_held *routes;   /* the routes we installed, with their users */
 	int wake_fd;
 	pthread_t thread;
 	bool running;
+};
+
+/* A route of ours in the table, and how many asked for it. */
+struct rtnl_held {
+	struct rtnl_held *next;
+	struct cg_addr dst;         /* masked, port 0 */
+	uint8_t prefixlen;
+	uint8_t type;               /* RTN_UNICAST, or RTN_THROW for an exclusion */
+	struct cg_addr src, gateway;
+	unsigned users;
 };
 
 /* One local address as read from the kernel. */
@@ -76,6 +91,7 @@ int cg_rtnl_init(struct cg_core *core)
 	r->wake_fd = -1;
 	pthread_mutex_init(&r->req_lock, NULL);
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->routes_lock, NULL);
 	cg_hmap_init(&r->links);
 	core->rtnl = r;
 	return 0;
@@ -300,63 +316,172 @@ static int rtnl_next_hop(struct cg_rtnl *r, const struct cg_addr *net, uint8_t p
 
 static int rtnl_ensure_rule(struct cg_rtnl *r, sa_family_t family);
 
-static int rtnl_route_change(struct cg_core *core, uint16_t type, uint16_t flags,
-			     const struct cg_addr *dst, uint8_t prefixlen,
+/* A table number for the one-byte header fields: larger ones go in an attribute only. */
+static uint8_t table_byte(uint32_t table)
+{
+	return table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+}
+
+static int rtnl_route_change(struct cg_rtnl *r, uint16_t type, uint16_t flags, uint8_t rtn,
+			     const struct cg_addr *net, uint8_t prefixlen,
 			     const struct cg_addr *src, const struct cg_addr *gateway)
 {
-	struct cg_rtnl *r = core->rtnl;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct rtnl_route hop = { 0 };
-	struct cg_addr net;
 	struct rtmsg *rtm;
 	struct nlmsghdr *nlh;
 	int err;
+
+	if (gateway && !cg_addr_is_any(gateway)) {
+		hop.gateway = *gateway;
+	} else if (type == RTM_NEWROUTE && rtn == RTN_UNICAST) {
+		err = rtnl_next_hop(r, net, prefixlen, &hop);
+		if (err)
+			return err;
+	}
+	nlh = rtnl_msg(buf, type, flags, (void **)&rtm, sizeof(*rtm));
+	rtm->rtm_family = net->family;
+	rtm->rtm_dst_len = prefixlen;
+	rtm->rtm_table = table_byte(r->table);
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = rtn;
+	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
+	if (prefixlen)
+		put_addr(nlh, RTA_DST, net);
+	if (rtn == RTN_UNICAST) {
+		if (src && src->family == net->family && !cg_addr_is_any(src))
+			put_addr(nlh, RTA_PREFSRC, src);
+		if (hop.gateway.family == net->family)
+			put_addr(nlh, RTA_GATEWAY, &hop.gateway);
+		if (hop.oif)
+			mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)hop.oif);
+	}
+	if (type == RTM_NEWROUTE && (err = rtnl_ensure_rule(r, net->family)))
+		return err;
+	return rtnl_request(r, nlh, NULL, NULL);
+}
+
+static struct rtnl_held **held_find(struct cg_rtnl *r, const struct cg_addr *net,
+				    uint8_t prefixlen, uint8_t rtn)
+{
+	struct rtnl_held **pp = &r->routes;
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->type == rtn && (*pp)->prefixlen == prefixlen &&
+		    cg_addr_equal(&(*pp)->dst, net))
+			return pp;
+	return pp;
+}
+
+/* Checks what every route call needs; fills the masked destination. */
+static int route_args(struct cg_core *core, const struct cg_addr *dst, uint8_t prefixlen,
+		      struct cg_addr *net)
+{
+	struct cg_rtnl *r = core->rtnl;
 
 	if (!dst || (dst->family != AF_INET && dst->family != AF_INET6) ||
 	    prefixlen > addr_bits(dst->family))
 		return -EINVAL;
 	if (!r || !r->req)
 		return -ENODEV;
-	net = addr_mask(dst, prefixlen);
-	if (gateway && !cg_addr_is_any(gateway)) {
-		hop.gateway = *gateway;
-	} else if (type == RTM_NEWROUTE) {
-		err = rtnl_next_hop(r, &net, prefixlen, &hop);
-		if (err)
-			return err;
-	}
-	nlh = rtnl_msg(buf, type, flags, (void **)&rtm, sizeof(*rtm));
-	rtm->rtm_family = dst->family;
-	rtm->rtm_dst_len = prefixlen;
-	rtm->rtm_table = RTNL_TABLE;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_TABLE, RTNL_TABLE);
-	if (prefixlen)
-		put_addr(nlh, RTA_DST, &net);
-	if (src && src->family == dst->family && !cg_addr_is_any(src))
-		put_addr(nlh, RTA_PREFSRC, src);
-	if (hop.gateway.family == dst->family)
-		put_addr(nlh, RTA_GATEWAY, &hop.gateway);
-	if (hop.oif)
-		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)hop.oif);
-	if (type == RTM_NEWROUTE && (err = rtnl_ensure_rule(r, dst->family)))
+	if (!r->table)
+		return -EOPNOTSUPP;
+	*net = addr_mask(dst, prefixlen);
+	return 0;
+}
+
+/* One more user of a route; installs it for the first. */
+static int route_hold(struct cg_core *core, uint8_t rtn, const struct cg_addr *dst,
+		      uint8_t prefixlen, const struct cg_addr *src, const struct cg_addr *gateway)
+{
+	struct cg_rtnl *r = core->rtnl;
+	struct rtnl_held **pp, *h;
+	struct cg_addr net;
+	int err = route_args(core, dst, prefixlen, &net);
+
+	if (err)
 		return err;
-	return rtnl_request(r, nlh, NULL, NULL);
+	pthread_mutex_lock(&r->routes_lock);
+	pp = held_find(r, &net, prefixlen, rtn);
+	if (*pp) {
+		(*pp)->users++;
+		pthread_mutex_unlock(&r->routes_lock);
+		return 0;
+	}
+	h = calloc(1, sizeof(*h));
+	err = h ? rtnl_route_change(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, rtn, &net,
+				    prefixlen, src, gateway)
+		: -ENOMEM;
+	if (!err) {
+		*h = (struct rtnl_held){ .dst = net, .prefixlen = prefixlen, .type = rtn, .users = 1 };
+		if (src)
+			h->src = *src;
+		if (gateway)
+			h->gateway = *gateway;
+		*pp = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&r->routes_lock);
+	free(h);
+	return err;
+}
+
+/* One user less; removes the route with the last (one we never held: at once). */
+static int route_release(struct cg_core *core, uint8_t rtn, const struct cg_addr *dst,
+			 uint8_t prefixlen, const struct cg_addr *src, const struct cg_addr *gateway)
+{
+	struct cg_rtnl *r = core->rtnl;
+	struct rtnl_held **pp, *h = NULL;
+	struct cg_addr net;
+	int err = route_args(core, dst, prefixlen, &net);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&r->routes_lock);
+	pp = held_find(r, &net, prefixlen, rtn);
+	if (*pp && --(*pp)->users) {
+		pthread_mutex_unlock(&r->routes_lock);
+		return 0;
+	}
+	if (*pp) {
+		h = *pp;
+		*pp = h->next;
+		src = &h->src;
+		gateway = &h->gateway;
+	}
+	err = rtnl_route_change(r, RTM_DELROUTE, 0, rtn, &net, prefixlen, src, gateway);
+	pthread_mutex_unlock(&r->routes_lock);
+	free(h);
+	return err;
 }
 
 CG_EXPORT int cg_net_add_route(struct cg_core *core, const struct cg_addr *dst, uint8_t prefixlen,
 			       const struct cg_addr *src, const struct cg_addr *gateway)
 {
-	return rtnl_route_change(core, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, dst, prefixlen,
-				 src, gateway);
+	return route_hold(core, RTN_UNICAST, dst, prefixlen, src, gateway);
 }
 
 CG_EXPORT int cg_net_del_route(struct cg_core *core, const struct cg_addr *dst, uint8_t prefixlen,
 			       const struct cg_addr *src, const struct cg_addr *gateway)
 {
-	return rtnl_route_change(core, RTM_DELROUTE, 0, dst, prefixlen, src, gateway);
+	return route_release(core, RTN_UNICAST, dst, prefixlen, src, gateway);
+}
+
+CG_EXPORT int cg_net_add_exclusion(struct cg_core *core, const struct cg_addr *host)
+{
+	return route_hold(core, RTN_THROW, host, host ? addr_bits(host->family) : 0, NULL, NULL);
+}
+
+CG_EXPORT int cg_net_del_exclusion(struct cg_core *core, const struct cg_addr *host)
+{
+	return route_release(core, RTN_THROW, host, host ? addr_bits(host->family) : 0, NULL,
+			     NULL);
+}
+
+CG_EXPORT uint32_t cg_net_route_table(struct cg_core *core)
+{
+	return core->rtnl && core->rtnl->req ? core->rtnl->table : 0;
 }
 
 static int rtnl_rule_change(struct cg_rtnl *r, uint16_t type, uint16_t flags, sa_family_t family)
@@ -366,14 +491,14 @@ static int rtnl_rule_change(struct cg_rtnl *r, uint16_t type, uint16_t flags, sa
 	struct nlmsghdr *nlh = rtnl_msg(buf, type, flags, (void **)&frh, sizeof(*frh));
 
 	frh->family = family;
-	frh->table = RTNL_TABLE;
+	frh->table = table_byte(r->table);
 	frh->action = FR_ACT_TO_TBL;
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, RTNL_RULE_PRIORITY);
-	mnl_attr_put_u32(nlh, FRA_TABLE, RTNL_TABLE);
+	mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
 	return rtnl_request(r, nlh, NULL, NULL);
 }
 
-/* Adds "from all lookup 220" once; a rule already there (a previous run) is fine. */
+/* Adds "from all lookup TABLE" once; a rule already there (a previous run) is fine. */
 static int rtnl_ensure_rule(struct cg_rtnl *r, sa_family_t family)
 {
 	int slot = rule_slot(family), err;
@@ -389,7 +514,7 @@ static int rtnl_ensure_rule(struct cg_rtnl *r, sa_family_t family)
 		return 0;
 	if (err) {
 		cg_log(r->core, CG_LOG_KNL, CG_LVL_ERROR,
-		       "cannot add the rule for routing table %d: %s", RTNL_TABLE, strerror(-err));
+		       "cannot add the rule for routing table %u: %s", r->table, strerror(-err));
 		return err;
 	}
 	pthread_mutex_lock(&r->lock);
@@ -738,8 +863,13 @@ int cg_rtnl_start(struct cg_core *core)
 	struct cg_rtnl *r = core->rtnl;
 	int err;
 
+	struct cg_config *cfg;
+
 	if (core->opts.no_rtnetlink || r->req)
 		return 0;
+	cfg = cg_core_config(core);
+	r->table = cfg ? cfg->daemon.route_table : 0;
+	cg_config_unref(cfg);
 	r->req = rtnl_open(0);
 	if (!r->req)
 		return -errno;
@@ -788,6 +918,15 @@ void cg_rtnl_fini(struct cg_core *core)
 		pthread_join(r->thread, NULL);
 		r->running = false;
 	}
+	/* What the plugins did not let go of (they normally have). */
+	while (r->routes) {
+		struct rtnl_held *h = r->routes;
+
+		r->routes = h->next;
+		rtnl_route_change(r, RTM_DELROUTE, 0, h->type, &h->dst, h->prefixlen, &h->src,
+				  &h->gateway);
+		free(h);
+	}
 	for (int slot = 0; slot < 2; slot++)
 		if (r->rule_added[slot])
 			rtnl_rule_change(r, RTM_DELRULE, 0, slot ? AF_INET6 : AF_INET);
@@ -798,6 +937,7 @@ void cg_rtnl_fini(struct cg_core *core)
 	if (r->req)
 		mnl_socket_close(r->req);
 	cg_hmap_free(&r->links);
+	pthread_mutex_destroy(&r->routes_lock);
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->req_lock);
 	free(r);

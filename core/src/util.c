@@ -33,12 +33,12 @@ static uint64_t hm_mix(uint64_t k)
 	return k;
 }
 
-void cg_hmap_init(struct cg_hmap *m)
+CG_EXPORT void cg_hmap_init(struct cg_hmap *m)
 {
 	memset(m, 0, sizeof(*m));
 }
 
-void cg_hmap_free(struct cg_hmap *m)
+CG_EXPORT void cg_hmap_free(struct cg_hmap *m)
 {
 	free(m->keys);
 	free(m->vals);
@@ -97,7 +97,7 @@ static int hm_grow(struct cg_hmap *m)
 	return 0;
 }
 
-int cg_hmap_put(struct cg_hmap *m, uint64_t key, void *val)
+CG_EXPORT int cg_hmap_put(struct cg_hmap *m, uint64_t key, void *val)
 {
 	bool found;
 	size_t i;
@@ -119,7 +119,7 @@ int cg_hmap_put(struct cg_hmap *m, uint64_t key, void *val)
 	return 0;
 }
 
-void *cg_hmap_get(const struct cg_hmap *m, uint64_t key)
+CG_EXPORT void *cg_hmap_get(const struct cg_hmap *m, uint64_t key)
 {
 	bool found;
 	size_t i;
@@ -130,7 +130,7 @@ void *cg_hmap_get(const struct cg_hmap *m, uint64_t key)
 	return found ? m->vals[i] : NULL;
 }
 
-void *cg_hmap_del(struct cg_hmap *m, uint64_t key)
+CG_EXPORT void *cg_hmap_del(struct cg_hmap *m, uint64_t key)
 {
 	bool found;
 	size_t i;
@@ -148,7 +148,7 @@ void *cg_hmap_del(struct cg_hmap *m, uint64_t key)
 	return val;
 }
 
-uint64_t cg_hash64(const void *data, size_t len, uint64_t seed)
+CG_EXPORT uint64_t cg_hash64(const void *data, size_t len, uint64_t seed)
 {
 	const uint8_t *p = data;
 	uint64_t h = seed ^ UINT64_C(0xcbf29ce484222325);

@@ -133,12 +133,19 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w)
 {
 	struct ike2_pending_child *pc = sa->pending;
-	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
-	size_t ni = 0, nr = 0;
 
 	if (pc->transport)
 		ike2_w_notify(w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	ike2_w_sa(w, pc->props, NULL, pc->n_props, pc->spi_in, 4);
+	ike2_child_write_ts(sa, w);
+}
+
+void ike2_child_write_ts(struct ike2_sa *sa, struct ike2_w *w)
+{
+	struct ike2_pending_child *pc = sa->pending;
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
+	size_t ni = 0, nr = 0;
+
 	/* The packet that triggered an acquire goes first (RFC 7296 2.9). */
 	if (pc->has_acquire) {
 		tsi[ni++] = pc->acq_src;
@@ -250,6 +257,7 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 	c->installed = true;
 	c->installed_at = time(NULL);
 	cg_sa_add_reqid(sa->entry, c->reqid);
+	ike2_cp_routes(sa, c, true);
 	return 0;
 }
 
@@ -461,6 +469,12 @@ bool ike2_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *s
 
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
+	ike2_child_complete_keyed(sa, msg, CG_CHUNK_EMPTY, sa->ni, sa->nr);
+}
+
+void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
+			       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr)
+{
 	struct ike2_pending_child *pc = sa->pending;
 	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
 	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
@@ -516,7 +530,7 @@ void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 	c->reqid = pc->reqid;
 	c->spi_in = pc->spi_in;
 	c->spi_out = (uint32_t)prop.spi;
-	err = ike2_child_install(sa, c, true, CG_CHUNK_EMPTY, sa->ni, sa->nr);
+	err = ike2_child_install(sa, c, true, shared, ni, nr);
 	if (err) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "installing CHILD_SA %s failed: %s",
 			    c->name, strerror(-err));
@@ -527,8 +541,9 @@ void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 	sa->children = c;
 	if (pc->trapped)
 		ike2_trap_done(sa->plugin, pc->reqid);
-	free(pc);
-	sa->pending = NULL;
+	pc->spi_in = 0; /* the child owns it now */
+	pc->trapped = false;
+	ike2_child_abandon(sa);
 	ike2_child_log_up(sa, c);
 	ike2_child_publish(sa, c, CG_EV_CHILD_UP);
 	return;
@@ -554,6 +569,9 @@ void ike2_child_abandon(struct ike2_sa *sa)
 	}
 	if (pc->trapped)
 		ike2_trap_done(sa->plugin, pc->reqid);
+	if (pc->ke_ctx)
+		pc->ke->destroy(pc->ke_ctx);
+	cg_chunk_free(&pc->nonce);
 	free(pc);
 	sa->pending = NULL;
 }
@@ -564,6 +582,7 @@ void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c)
 	int err;
 
 	if (c->installed) {
+		ike2_cp_routes(sa, c, false);
 		child_fill_install(sa, c, &ci);
 		err = cg_child_uninstall(sa->core, &ci);
 		if (err)

@@ -8,6 +8,11 @@
  * A responder whose connection has `pools` leases addresses from the core's
  * pools and answers CP(CFG_REPLY) with them, the pools' DNS servers and
  * subnets; the leases go back when the IKE SA goes down.
+ *
+ * The initiator also routes its tunnel-mode children's remote selectors
+ * from the virtual IP (the core's route table, 220) and hands the DNS
+ * servers it got to the resolver, and takes both back when the child or
+ * the IKE SA goes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -316,6 +321,34 @@ static void vip_install(struct ike2_sa *sa, struct ike2_vip *v)
 	}
 }
 
+/* Hands the DNS servers we got to the resolver (core: resolvconf or resolv.conf). */
+static void dns_install(struct ike2_sa *sa)
+{
+	struct ike2_cp *cp = sa->cp;
+	char a[CG_ADDR_STRLEN];
+
+	for (size_t i = 0; i < cp->n_dns; i++) {
+		int err = cg_dns_add(sa->core, &cp->dns[i]);
+
+		if (!err)
+			cp->dns_held |= (uint8_t)(1u << i);
+		else
+			ike2_sa_log(sa, CG_LOG_IKE, err == -ENODEV ? CG_LVL_DEBUG : CG_LVL_WARN,
+				    "DNS server %s not configured: %s",
+				    cg_addr_str(&cp->dns[i], a, sizeof(a)), strerror(-err));
+	}
+}
+
+static void dns_release(struct ike2_sa *sa)
+{
+	struct ike2_cp *cp = sa->cp;
+
+	for (size_t i = 0; i < cp->n_dns; i++)
+		if (cp->dns_held & (1u << i))
+			cg_dns_del(sa->core, &cp->dns[i]);
+	cp->dns_held = 0;
+}
+
 static void log_reply(struct ike2_sa *sa)
 {
 	const struct ike2_cp *cp = cp_of(sa);
@@ -366,6 +399,7 @@ bool ike2_cp_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 	log_reply(sa);
 	for (size_t i = 0; i < cp_of(sa)->n_vips; i++)
 		vip_install(sa, &sa->cp->vips[i]);
+	dns_install(sa);
 	return true;
 }
 
@@ -566,6 +600,7 @@ void ike2_cp_release(struct ike2_sa *sa)
 
 	if (!cp)
 		return;
+	dns_release(sa);
 	for (size_t i = 0; i < cp->n_vips; i++) {
 		struct ike2_vip *v = &cp->vips[i];
 		int err;
@@ -587,6 +622,123 @@ void ike2_cp_release(struct ike2_sa *sa)
 		}
 	}
 	cp->n_vips = 0;
+}
+
+/*
+ * Routes. A remote selector gets a route in the core's table, from the
+ * virtual IP of its family, when that address is one of the child's local
+ * selectors (traffic from it is what the child protects). The route covers
+ * the selector's enclosing prefix (ports and protocols aside). When it also
+ * covers the peer's own address, the peer is excluded from the table (a
+ * throw route), so IKE and ESP to it, and the source address chosen for
+ * it, keep following the main table.
+ */
+
+/* The virtual IP of ts's family that the child's local selectors hold, or NULL. */
+static const struct cg_addr *route_source(const struct ike2_sa *sa, const struct ike2_child *c,
+					  sa_family_t family)
+{
+	const struct ike2_cp *cp = cp_of(sa);
+
+	for (size_t v = 0; v < cp->n_vips; v++) {
+		struct cg_ts host = cg_ts_from_host(&cp->vips[v].addr);
+
+		if (cp->vips[v].addr.family != family)
+			continue;
+		for (size_t i = 0; i < c->n_local_ts; i++) {
+			struct cg_ts ts = c->local_ts[i];
+
+			ts.proto = CG_PROTO_ANY;
+			ts.from_port = 0;
+			ts.to_port = 0xffff;
+			if (cg_ts_is_subset(&host, &ts))
+				return &cp->vips[v].addr;
+		}
+	}
+	return NULL;
+}
+
+static bool prefix_holds(const struct cg_addr *net, uint8_t plen, const struct cg_addr *a)
+{
+	struct cg_ts p = cg_ts_from_prefix(net, plen), h = cg_ts_from_host(a);
+
+	return a->family == net->family && cg_ts_is_subset(&h, &p);
+}
+
+static void route_add(struct ike2_sa *sa, struct ike2_child *c, size_t i)
+{
+	const struct cg_addr *src = route_source(sa, c, c->remote_ts[i].family);
+	char n[CG_ADDR_STRLEN], a[CG_ADDR_STRLEN];
+	struct cg_addr net;
+	uint8_t plen;
+	int err;
+
+	if (!src)
+		return;
+	cg_ts_enclosing_prefix(&c->remote_ts[i], &net, &plen);
+	cg_addr_str(&net, n, sizeof(n));
+	cg_addr_str(src, a, sizeof(a));
+	if (prefix_holds(&net, plen, &sa->remote)) {
+		struct cg_addr peer = sa->remote;
+
+		peer.port = 0;
+		err = cg_net_add_exclusion(sa->core, &peer);
+		if (err) {
+			/* Without it the route would take IKE itself into the tunnel. */
+			ike2_sa_log(sa, CG_LOG_KNL, CG_LVL_WARN,
+				    "no route to %s/%u: cannot keep the peer out of it: %s", n, plen,
+				    strerror(-err));
+			return;
+		}
+		c->excluded |= (uint16_t)(1u << i);
+		c->route_peer = peer;
+	}
+	err = cg_net_add_route(sa->core, &net, plen, src, NULL);
+	if (err) {
+		ike2_sa_log(sa, CG_LOG_KNL, err == -ENODEV ? CG_LVL_INFO : CG_LVL_WARN,
+			    "no route to %s/%u from %s: %s", n, plen, a, strerror(-err));
+		if (c->excluded & (1u << i))
+			cg_net_del_exclusion(sa->core, &c->route_peer);
+		c->excluded &= (uint16_t)~(1u << i);
+		return;
+	}
+	c->routed |= (uint16_t)(1u << i);
+	ike2_sa_log(sa, CG_LOG_KNL, CG_LVL_INFO, "route to %s/%u from %s in table %u%s", n, plen, a,
+		    cg_net_route_table(sa->core),
+		    c->excluded & (1u << i) ? " (the peer's own address excluded)" : "");
+}
+
+static void route_del(struct ike2_sa *sa, struct ike2_child *c, size_t i)
+{
+	const struct cg_addr *src = route_source(sa, c, c->remote_ts[i].family);
+	char n[CG_ADDR_STRLEN];
+	struct cg_addr net;
+	uint8_t plen;
+	int err;
+
+	cg_ts_enclosing_prefix(&c->remote_ts[i], &net, &plen);
+	err = cg_net_del_route(sa->core, &net, plen, src, NULL);
+	if (err)
+		ike2_sa_log(sa, CG_LOG_KNL, CG_LVL_WARN, "removing the route to %s/%u: %s",
+			    cg_addr_str(&net, n, sizeof(n)), plen, strerror(-err));
+	if (c->excluded & (1u << i))
+		cg_net_del_exclusion(sa->core, &c->route_peer);
+}
+
+void ike2_cp_routes(struct ike2_sa *sa, struct ike2_child *c, bool up)
+{
+	if (!up) {
+		for (size_t i = 0; i < c->n_remote_ts && i < 16; i++)
+			if (c->routed & (1u << i))
+				route_del(sa, c, i);
+		c->routed = c->excluded = 0;
+		return;
+	}
+	if (!sa->initiator || !cp_of(sa)->n_vips || c->mode != CG_MODE_TUNNEL ||
+	    !cg_net_route_table(sa->core))
+		return;
+	for (size_t i = 0; i < c->n_remote_ts && i < 16; i++)
+		route_add(sa, c, i);
 }
 
 static void describe_addrs(struct cg_out *out, const char *key, const struct cg_addr *addrs,

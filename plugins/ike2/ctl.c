@@ -161,8 +161,17 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	if (wait && cg_bus_subscribe(core, CG_EV_BIT(CG_EV_CHILD_UP) | CG_EV_BIT(CG_EV_IKE_UP),
 				     CG_BUS_SYNC, wait_event, &w, &sub))
 		wait = false;
-	err = ike2_initiate(p, conn, child, NULL, 0);
-	if (err) {
+	/*
+	 * A child alone goes onto the connection's established IKE SA when it has
+	 * one; naming the IKE SA (--ike) always asks for a new one.
+	 */
+	err = ike ? -ENOENT : ike2_addchild_start(p, conn, child, NULL, 0);
+	if (err == -ENOENT)
+		err = ike2_initiate(p, conn, child, NULL, 0);
+	if (err == -EBUSY) {
+		cg_out_error(out, "initiating %s/%s: the IKE SA is busy with another exchange, "
+			     "try again", conn, child);
+	} else if (err) {
 		cg_out_error(out, "initiating %s%s%s failed: %s", conn, child ? "/" : "",
 			     child ? child : "", strerror(-err));
 	} else if (wait) {
@@ -288,7 +297,9 @@ static const struct {
 } commands[] = {
 	{ "list-sas", "list-sas: IKE and child SAs with state, algorithms, SPIs, selectors, bytes",
 	  ctl_list_sas },
-	{ "initiate", "initiate --child NAME [--ike NAME] | --ike NAME: start a connection",
+	{ "initiate",
+	  "initiate --child NAME [--ike NAME] | --ike NAME: start a connection (a child alone "
+	  "goes onto its connection's IKE SA when that is up)",
 	  ctl_initiate },
 	{ "terminate", "terminate --ike NAME | --ike-id N | --child NAME | --child-id N",
 	  ctl_terminate },

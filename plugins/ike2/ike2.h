@@ -317,6 +317,9 @@ struct ike2_child {
 	int64_t installed_at;         /* unix time */
 	/* Inbound SA counters at the last liveness decision (dpd.c). */
 	uint64_t seen_packets_in, seen_bytes_in, seen_use_in;
+	uint16_t routed;              /* cp.c: bit i, remote_ts[i] has a route from a virtual IP */
+	uint16_t excluded;            /* bit i, that route made us exclude route_peer */
+	struct cg_addr route_peer;    /* the peer's address kept out of the routes */
 };
 
 /* A child the initiator negotiates with IKE_AUTH (or an acquire asked for). */
@@ -332,6 +335,13 @@ struct ike2_pending_child {
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
 	size_t n_props;
 	bool transport;
+	/* Negotiated with CREATE_CHILD_SA on an established IKE SA (addchild.c). */
+	bool by_create;
+	struct cg_chunk nonce;        /* our Ni */
+	uint16_t ke_group;            /* PFS group, CG_KE_NONE without PFS */
+	const struct cg_ke_alg *ke;
+	void *ke_ctx;
+	unsigned restarts;            /* INVALID_KE_PAYLOAD retries */
 };
 
 /* Our CREATE_CHILD_SA rekeying one child (RFC 7296 1.3.3). */
@@ -393,6 +403,7 @@ struct ike2_cp {
 	size_t n_vips;
 	struct cg_addr dns[4];        /* initiator: DNS servers received */
 	size_t n_dns;
+	uint8_t dns_held;             /* bit i: dns[i] is with the resolver */
 	struct cg_ts subnets[8];      /* initiator: INTERNAL_IP4/6_SUBNET received */
 	size_t n_subnets;
 };
@@ -474,6 +485,7 @@ struct ike2_sa {
 
 	/* INITIAL_CONTACT (contact.c) */
 	bool initial_contact;         /* send it in our IKE_AUTH */
+	struct ike2_peer_entry *peer_entries[2]; /* in the peer index: by identity, by address */
 
 	/* Configuration payload (cp.c): NULL until one leases or brings something */
 	struct ike2_cp *cp;
@@ -501,6 +513,7 @@ struct ike2_msg {
 };
 
 struct ike2_trap;
+struct ike2_peer_entry;
 
 /* Plugin state. */
 struct ike2 {
@@ -512,6 +525,8 @@ struct ike2 {
 	unsigned ctl_mask;            /* control commands this plugin registered */
 	uint64_t cookie_threshold;    /* half-open SAs from which COOKIEs are demanded */
 	uint8_t cookie_secret[32];
+	pthread_mutex_t peers_lock;   /* guards peers */
+	struct cg_hmap peers;         /* contact.c: established SAs by peer */
 };
 
 /* ikesa.c */
@@ -644,6 +659,11 @@ void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w);
 void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w);
 /* Initiator: completes the pending child from a response. */
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* The same with the key material of a CREATE_CHILD_SA exchange ([g^ir], Ni, Nr). */
+void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
+			       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr);
+/* Writes TSi and TSr of the pending child (the acquire's packet first). */
+void ike2_child_write_ts(struct ike2_sa *sa, struct ike2_w *w);
 /* Drops the pending child (releases its SPI). */
 void ike2_child_abandon(struct ike2_sa *sa);
 /* Gives a child copies of exactly these selectors (replacing any it had). */
@@ -707,6 +727,16 @@ int ike2_ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub);
 int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
 		struct cg_chunk *shared);
 
+/* addchild.c */
+/*
+ * Negotiates child_name of conn_name with CREATE_CHILD_SA on an established
+ * IKE SA of that connection; -ENOENT when none is established (initiate a
+ * new IKE SA then), -EBUSY when every such SA has a request in flight.
+ */
+int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child_name,
+			const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
+/* The response to our CREATE_CHILD_SA for a new child. */
+enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_msg *msg);
 /* rekey.c */
 /* Arms the IKE SA's rekey timer from the connection's rekey_time and rand_time. */
 void ike2_rekey_arm(struct ike2_sa *sa);
@@ -757,8 +787,18 @@ bool ike2_cookie_admit(struct ike2 *p, const struct ike2_msg *msg);
 /* Initiator: decides whether our IKE_AUTH carries INITIAL_CONTACT (no SA checked out). */
 bool ike2_contact_first(struct ike2 *p, const struct cg_conn_cfg *conn,
 			const struct cg_addr *local, const struct cg_addr *remote);
-/* After authentication: INITIAL_CONTACT received, unique policy; queues the cleanup. */
+/*
+ * After authentication: puts the SA into the peer index; INITIAL_CONTACT
+ * received, unique policy; queues the cleanup.
+ */
 void ike2_contact_established(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* Takes the SA out of the peer index (it goes down). */
+void ike2_contact_forget(struct ike2_sa *sa);
+/* The rekeyed SA sa takes old's place in the peer index. */
+void ike2_contact_replace(struct ike2_sa *old, struct ike2_sa *sa);
+/* The peer index, empty; and its end (after every SA went down). */
+int ike2_contact_setup(struct ike2 *p);
+void ike2_contact_cleanup(struct ike2 *p);
 
 /* cp.c */
 /* Initiator: CP(CFG_REQUEST) for the connection's vips (nothing when it has none). */
@@ -781,6 +821,11 @@ size_t ike2_cp_ts_resolve(const struct ike2_sa *sa, bool local, const struct cg_
 void ike2_cp_move(struct ike2_sa *from, struct ike2_sa *to);
 /* Removes the addresses we installed and returns the leases (IKE SA down). */
 void ike2_cp_release(struct ike2_sa *sa);
+/*
+ * Initiator with virtual IPs, tunnel mode: routes to the child's remote
+ * selectors from the virtual IP (up), or removes them (down).
+ */
+void ike2_cp_routes(struct ike2_sa *sa, struct ike2_child *c, bool up);
 /* list-sas: local-vips or remote-vips, dns, subnets. */
 void ike2_cp_describe(const struct ike2_sa *sa, struct cg_out *out);
 

@@ -60,6 +60,7 @@ static void sa_free(void *data)
 		cg_timer_cancel(sa->core, sa->rekey_timer);
 	if (sa->keepalive_timer)
 		cg_timer_cancel(sa->core, sa->keepalive_timer);
+	ike2_contact_forget(sa);
 	ike2_rekey_ike_abandon(sa);
 	ike2_frag_discard(sa, false);
 	ike2_frag_discard(sa, true);
@@ -79,7 +80,12 @@ static void sa_free(void *data)
 		cg_chunk_free(&sa->rekey->collided_nonce);
 		free(sa->rekey);
 	}
-	free(sa->pending);
+	if (sa->pending) {
+		if (sa->pending->ke_ctx)
+			sa->pending->ke->destroy(sa->pending->ke_ctx);
+		cg_chunk_free(&sa->pending->nonce);
+		free(sa->pending);
+	}
 	free(sa->cp);
 	cg_chunk_clear(&sa->sk_e_out);
 	cg_chunk_clear(&sa->sk_e_in);
@@ -416,6 +422,7 @@ void ike2_sa_down(struct ike2_sa *sa)
 	if (sa->down)
 		return;
 	sa->down = true;
+	ike2_contact_forget(sa);
 	while (sa->children) {
 		struct ike2_child *c = sa->children;
 

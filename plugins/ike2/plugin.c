@@ -134,6 +134,8 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 	case IKE2_EXCH_INFORMATIONAL:
 		return ike2_info_response(sa, msg);
 	case IKE2_EXCH_CREATE_CHILD_SA:
+		if (sa->pending && sa->pending->by_create)
+			return ike2_addchild_response(sa, msg);
 		return ike2_create_child_response(sa, msg);
 	default:
 		ike2_sa_request_done(sa);
@@ -326,7 +328,10 @@ static void on_acquire(struct ike2 *p, const struct cg_kernel_acquire *acq)
 		return;
 	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "acquire for reqid %u: initiating %s/%s",
 	       acq->reqid, conn, child);
-	err = ike2_initiate(p, conn, child, acq, acq->reqid);
+	/* A connection that is up gets the child on its IKE SA. */
+	err = ike2_addchild_start(p, conn, child, acq, acq->reqid);
+	if (err == -ENOENT)
+		err = ike2_initiate(p, conn, child, acq, acq->reqid);
 	if (err)
 		ike2_trap_done(p, acq->reqid);
 }
@@ -475,6 +480,7 @@ static void ike2_destroy(void *state)
 	cg_ike_unregister(p->core, 2);
 	sas_remove(p);
 	traps_remove(p);
+	ike2_contact_cleanup(p);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -488,6 +494,12 @@ static int ike2_init(struct cg_core *core, void **state)
 		return -ENOMEM;
 	p->core = core;
 	pthread_mutex_init(&p->lock, NULL);
+	err = ike2_contact_setup(p);
+	if (err) {
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+		return err;
+	}
 	err = ike2_cookie_setup(p);
 	if (!err)
 		err = cg_ike_register(core, 2, ike2_recv, p);
@@ -512,6 +524,7 @@ err_unsubscribe:
 err_unregister:
 	cg_ike_unregister(core, 2);
 err_free:
+	ike2_contact_cleanup(p);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return err;

@@ -250,6 +250,7 @@ static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 	/* Virtual IPs and their pool leases belong to the IKE SA: keep them. */
 	ike2_cp_move(old, sa);
 	move_pending(old, sa);
+	ike2_contact_replace(old, sa);
 	old->rekeyed = true;
 	sa->rekeyed = false;
 	stop_timers(old);

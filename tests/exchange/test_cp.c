@@ -11,7 +11,11 @@
  * interop test covers the installation.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cygnet/pool.h>
 
@@ -47,9 +51,18 @@ static struct counts ev[2];
 static struct cg_bus_sub *subs[2];
 static struct tl_logcap logs[2];
 
+static void start_with(const char *vips, const char *pools, const char *daemon_extra);
+
 /* A roadwarrior (left) asking for vips, a gateway (right) with pools. */
 static void start(const char *vips, const char *pools)
 {
+	start_with(vips, pools, NULL);
+}
+
+/* The same, with more `daemon:` keys for the roadwarrior. */
+static void start_with(const char *vips, const char *pools, const char *daemon_extra)
+{
+	static const char plugins[] = "  plugins: [crypto-nettle, kernel-memory, ike2]\n";
 	char extra_l[128] = "", extra_r[128] = "", *yaml[2], *full;
 	struct ex_conf l = {
 		.local_ts = "dynamic", .remote_ts = "2001:db8:2::/64, 10.2.0.0/16",
@@ -65,6 +78,16 @@ static void start(const char *vips, const char *pools)
 	if (pools)
 		snprintf(extra_r, sizeof(extra_r), "    pools: [%s]\n", pools);
 	yaml[EX_LEFT] = ex_yaml(EX_LEFT, &l);
+	if (daemon_extra) {
+		char *at = strstr(yaml[EX_LEFT], plugins), *with;
+
+		cr_assert_not_null(at);
+		at += strlen(plugins);
+		cr_assert_geq(asprintf(&with, "%.*s%s%s", (int)(at - yaml[EX_LEFT]), yaml[EX_LEFT],
+				       daemon_extra, at), 0);
+		free(yaml[EX_LEFT]);
+		yaml[EX_LEFT] = with;
+	}
 	yaml[EX_RIGHT] = ex_yaml(EX_RIGHT, &r);
 	cr_assert_geq(asprintf(&full, "%s%s", yaml[EX_RIGHT], POOLS), 0);
 	ex_start(&net, yaml[EX_LEFT], full);
@@ -300,4 +323,117 @@ Test(cp, ike_rekey_keeps_the_virtual_ip_and_its_lease)
 		cr_assert_eq(list_count(i, "2001:db8:100::1/128"), 1, "side %d", i);
 	ctl_ok(EX_LEFT, "terminate --ike net");
 	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 0);
+}
+
+/*
+ * DNS servers to the resolver: a file of the test's own, as resolv_conf,
+ * and a stand-in for resolvconf(8) that records how it was called.
+ */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 4096);
+	size_t n;
+
+	cr_assert_not_null(f, "%s", path);
+	n = fread(buf, 1, 4095, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static const char resolv_before[] = "# the admin's own\nsearch example.org\nnameserver 192.0.2.53\n";
+
+Test(cp, dns_servers_go_to_resolv_conf_and_come_back_out)
+{
+	char *path = tl_tmpfile(resolv_before, ".resolv"), extra[256], *now;
+
+	tl_use_resolver = true;
+	snprintf(extra, sizeof(extra), "  resolv_conf: %s\n  resolvconf: /nonexistent/resolvconf\n",
+		 path);
+	start_with("0.0.0.0, \"::\"", "v4pool, v6pool", extra);
+	ctl_ok(EX_LEFT, "initiate --child net");
+	now = slurp(path);
+	/* Ours first (asked first), marked; the admin's lines as they were, after them. */
+	cr_assert_str_eq(now, "nameserver 10.1.0.53 # cygnet\n"
+			      "nameserver 2001:db8::53 # cygnet\n"
+			      "# the admin's own\nsearch example.org\nnameserver 192.0.2.53\n",
+			 "%s", now);
+	free(now);
+	/* The IKE SA going takes exactly our lines out again. */
+	ctl_ok(EX_LEFT, "terminate --ike net");
+	cr_assert_eq(ev[EX_LEFT].ike_down, 1);
+	now = slurp(path);
+	cr_assert_str_eq(now, resolv_before, "%s", now);
+	free(now);
+	/* The gateway side received none and wrote nothing anywhere. */
+	cr_assert_eq(tl_logcap_count(&logs[EX_RIGHT], "DNS server"), 0);
+	unlink(path);
+	free(path);
+}
+
+Test(cp, dns_servers_shared_by_two_sas_stay_until_both_go)
+{
+	char *path = tl_tmpfile("", ".resolv"), extra[256], *now;
+
+	tl_use_resolver = true;
+	snprintf(extra, sizeof(extra), "  resolv_conf: %s\n  resolvconf: \"\"\n", path);
+	start_with("\"::\"", "v6pool", extra);
+	ctl_ok(EX_LEFT, "initiate --child net");
+	ctl_ok(EX_LEFT, "initiate --ike net --child net");
+	cr_assert_eq(ev[EX_LEFT].ike_up, 2);
+	now = slurp(path);
+	cr_assert_str_eq(now, "nameserver 2001:db8::53 # cygnet\n", "once, for both: %s", now);
+	free(now);
+	ctl_ok(EX_LEFT, "terminate --ike-id 1");
+	now = slurp(path);
+	cr_assert_str_eq(now, "nameserver 2001:db8::53 # cygnet\n", "still used: %s", now);
+	free(now);
+	ctl_ok(EX_LEFT, "terminate --ike net");
+	now = slurp(path);
+	cr_assert_str_eq(now, "", "%s", now);
+	free(now);
+	unlink(path);
+	free(path);
+}
+
+Test(cp, dns_servers_go_to_resolvconf_when_it_exists)
+{
+	char *log = tl_tmpfile("", ".log"), *script, *path, extra[256], *now, *expect;
+	char body[512];
+
+	snprintf(body, sizeof(body), "#!/bin/sh\n{ echo \"args: $*\"; cat; } >>%s\n", log);
+	script = tl_tmpfile(body, ".sh");
+	path = tl_tmpfile(resolv_before, ".resolv");
+	cr_assert_eq(chmod(script, 0700), 0);
+	tl_use_resolver = true;
+	snprintf(extra, sizeof(extra), "  resolv_conf: %s\n  resolvconf: %s\n", path, script);
+	start_with("0.0.0.0", "v4pool", extra);
+	ctl_ok(EX_LEFT, "initiate --child net");
+	ctl_ok(EX_LEFT, "terminate --ike net");
+	now = slurp(log);
+	cr_assert_geq(asprintf(&expect, "args: -a %s\nnameserver 10.1.0.53\nargs: -d %s\n",
+			       CG_DNS_RESOLVCONF_IFACE, CG_DNS_RESOLVCONF_IFACE), 0);
+	cr_assert_str_eq(now, expect, "%s", now);
+	free(expect);
+	free(now);
+	/* With resolvconf there, the file is not touched. */
+	now = slurp(path);
+	cr_assert_str_eq(now, resolv_before);
+	free(now);
+	unlink(log);
+	unlink(script);
+	unlink(path);
+	free(log);
+	free(script);
+	free(path);
+}
+
+Test(cp, dns_servers_leave_the_system_alone_by_default_in_tests)
+{
+	start("0.0.0.0", "v4pool");
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert_eq(tl_logcap_count(&logs[EX_LEFT], "added to"), 0);
+	cr_assert_eq(list_count(EX_LEFT, "\"10.1.0.53\""), 1, "still shown by list-sas");
 }

@@ -95,6 +95,12 @@ static void initiate(void)
 	ctl_ok(EX_LEFT, "initiate --child net");
 }
 
+/* Another IKE SA to the same peer (a child alone would go onto the first). */
+static void initiate_new_ike(void)
+{
+	ctl_ok(EX_LEFT, "initiate --ike net --child net");
+}
+
 /* Runs a command without delivering what it sends (for simultaneous requests). */
 static void ctl_quiet(int side, const char *line)
 {
@@ -353,7 +359,7 @@ Test(rekey, no_initial_contact_to_a_known_peer)
 {
 	start(&(struct ex_conf){ 0 }, &(struct ex_conf){ 0 });
 	initiate();
-	initiate();
+	initiate_new_ike();
 	/* The second IKE SA did not claim a reboot: right keeps both. */
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(count(i, "list-sas", "ESTABLISHED"), 2, "side %d", i);
@@ -367,7 +373,7 @@ Test(rekey, unique_replace_deletes_the_older_sa)
 
 	start(&(struct ex_conf){ 0 }, &r);
 	initiate();
-	initiate();
+	initiate_new_ike();
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(count(i, "list-sas", "ESTABLISHED"), 1, "side %d", i);
 		cr_assert_eq(ev[i].ike_down, 1, "side %d", i);
@@ -384,7 +390,7 @@ Test(rekey, unique_keep_deletes_the_newer_sa)
 	initiate();
 	first_i = ev[EX_LEFT].spi_i;
 	first_r = ev[EX_LEFT].spi_r;
-	initiate();
+	initiate_new_ike();
 	for (int i = 0; i < 2; i++)
 		cr_assert_eq(count(i, "list-sas", "ESTABLISHED"), 1, "side %d", i);
 	assert_ike_spis(first_i, first_r);

@@ -4,8 +4,11 @@
 #
 #  A. charon hands out addresses from its pools (IPv6 2001:db8:100::/120 and
 #     IPv4 10.3.0.0/24); cygnet asks with `vips: [0.0.0.0, "::"]`, puts them
-#     on its interface and pings through ESP from them (IPv6 and IPv4 inside
-#     the IPv6 tunnel); the addresses go when the IKE SA goes.
+#     on its interface, routes the remote subnets from them in table 220 and
+#     pings through ESP without binding to them (IPv6 and IPv4 inside the
+#     IPv6 tunnel); charon's DNS server lands in cygnet's resolv.conf (a file
+#     of the test's). The addresses, routes and DNS lines go when the IKE SA
+#     goes.
 #  B. cygnet hands charon an IPv6 address from its own pool (charon
 #     `vips = ::`); charon pings through ESP from it; the lease returns when
 #     charon deletes the IKE SA.
@@ -39,6 +42,8 @@ daemon:
   log: { default: info, ike: debug }
   control: $DIR/cygnetd.ctl
   state_file: $DIR/cygnetd.state
+  resolv_conf: $DIR/resolv.conf
+  resolvconf: ""
 connections:
   gw:                                   # A: a roadwarrior of charon's
     local_addrs: [2001:db8::1]
@@ -149,18 +154,31 @@ case_charon_assigns() {
 	grep -q "2001:db8:100::1" "$DIR/list.out" || fail "cygnet's list-sas shows no IPv6 virtual IP"
 	grep -q "10.3.0.1" "$DIR/list.out" || fail "cygnet's list-sas shows no IPv4 virtual IP"
 	grep -q "2001:db8:2::53" "$DIR/list.out" || fail "cygnet's list-sas shows no DNS server"
+	grep -q "^nameserver 2001:db8:2::53 # cygnet$" "$DIR/resolv.conf" ||
+		fail "charon's DNS server is not in cygnet's resolv.conf"
+	grep -q "^nameserver 192.0.2.53$" "$DIR/resolv.conf" || fail "resolv.conf lost its own line"
 	sw --list-sas | grep -q "2001:db8:100::1" || fail "charon's list-sas shows no virtual IP"
 	has_addr "$NS_C" 2001:db8:100::1 || fail "2001:db8:100::1 is not on cygnet's interface"
 	has_addr "$NS_C" 10.3.0.1 || fail "10.3.0.1 is not on cygnet's interface"
 	ip -n "$NS_C" xfrm policy | grep -q "src 2001:db8:100::1/128" ||
 		fail "no policy from the IPv6 virtual IP"
-	ping_through "$NS_C" 6 2001:db8:100::1 2001:db8:2::1
-	ping_through "$NS_C" 4 10.3.0.1 10.2.0.1
+	ip -n "$NS_C" -6 route show table 220 | grep -q "2001:db8:2::/64 .*src 2001:db8:100::1" ||
+		fail "no route to 2001:db8:2::/64 from the IPv6 virtual IP in table 220"
+	ip -n "$NS_C" route show table 220 | grep -q "10.2.0.0/16 .*src 10.3.0.1" ||
+		fail "no route to 10.2.0.0/16 from the IPv4 virtual IP in table 220"
+	ip -n "$NS_C" -6 rule | grep -q "^220:.*lookup 220" || fail "no rule for table 220"
+	# Not bound to the virtual IPs: only the routes make the packets match the policies.
+	PING_BY_ROUTE=yes ping_through "$NS_C" 6 2001:db8:100::1 2001:db8:2::1
+	PING_BY_ROUTE=yes ping_through "$NS_C" 4 10.3.0.1 10.2.0.1
 	log "A: cygnet deletes the IKE SA: the addresses go"
 	cgctl terminate --ike gw >/dev/null || fail "cygnetctl terminate --ike"
 	sleep 1
 	has_addr "$NS_C" 2001:db8:100::1 && fail "2001:db8:100::1 stayed on cygnet's interface"
 	has_addr "$NS_C" 10.3.0.1 && fail "10.3.0.1 stayed on cygnet's interface"
+	ip -n "$NS_C" -6 route show table 220 | grep -q "2001:db8:2::/64" &&
+		fail "the route to 2001:db8:2::/64 stayed"
+	cmp -s "$DIR/resolv.conf" "$DIR/resolv.conf.orig" ||
+		fail "resolv.conf is not as it was: $(cat "$DIR/resolv.conf")"
 	sw --list-sas | grep -q "ESTABLISHED" && fail "charon kept the IKE SA"
 	# charon's pools: online / offline / size; both leases offline now.
 	sw --list-pools >"$DIR/pools.out"
@@ -196,6 +214,8 @@ case_cygnet_assigns() {
 load_modules esp4 xfrm4_tunnel
 netns_setup_cp
 write_configs
+printf '# the test host\nnameserver 192.0.2.53\n' >"$DIR/resolv.conf"
+cp "$DIR/resolv.conf" "$DIR/resolv.conf.orig"
 start_daemons --file "$DIR/swanctl.conf"
 case_charon_assigns
 case_cygnet_assigns

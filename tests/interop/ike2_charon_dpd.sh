@@ -1,7 +1,7 @@
 #!/bin/sh
 # IKEv2 interop with strongSwan's charon: an IPv4 tunnel with PSK (outer
-# 192.0.2.1 <-> 192.0.2.2, inner 198.51.100.0/24 <-> 203.0.113.0/24), ping
-# through ESP; cygnet's dead peer detection answered by charon and skipped
+# 192.0.2.1 <-> 192.0.2.2, inner 198.51.100.0/24 <-> 203.0.113.0/24 and,
+# IPv6 in IPv4, 2001:db8:1::/64 <-> 2001:db8:2::/64), pings through ESP; cygnet's dead peer detection answered by charon and skipped
 # while ESP arrives; cygnet deletes the IKE SA and charon drops it. Then
 # transport mode over IPv6 started by charon, ping through ESP; charon's
 # dead peer detection answered by cygnet; charon deletes the IKE SA and
@@ -47,8 +47,8 @@ connections:
     children:
       net4:
         mode: tunnel
-        local_ts: [198.51.100.0/24]
-        remote_ts: [203.0.113.0/24]
+        local_ts: [198.51.100.0/24, 2001:db8:1::/64]
+        remote_ts: [203.0.113.0/24, 2001:db8:2::/64]
         esp_proposals: [aes128gcm16]
   t6:
     local_addrs: [2001:db8::1]
@@ -85,8 +85,8 @@ connections {
 		children {
 			net4 {
 				mode = tunnel
-				local_ts = 203.0.113.0/24
-				remote_ts = 198.51.100.0/24
+				local_ts = 203.0.113.0/24, 2001:db8:2::/64
+				remote_ts = 198.51.100.0/24, 2001:db8:1::/64
 				esp_proposals = aes128gcm16
 			}
 		}
@@ -153,6 +153,10 @@ case_ipv4_tunnel() {
 	sw --list-sas | grep -q "INSTALLED" || fail "charon has no installed CHILD_SA"
 	cgctl list-sas | grep -q "INSTALLED" || fail "cygnet has no installed CHILD_SA"
 	ping_through "$NS_C" 4 198.51.100.1 203.0.113.1
+	log "IPv6 in the IPv4 tunnel"
+	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
+	ip -n "$NS_C" xfrm policy | grep -q "dst 2001:db8:2::/64" ||
+		fail "no IPv6 policy in cygnet's kernel for the IPv4 tunnel"
 
 	log "cygnet's DPD (dpd_delay ${DPD}s), answered by charon"
 	wait_log "$DIR/cygnetd.log" "v4\[.*liveness check [0-9]+ answered" 15 ||

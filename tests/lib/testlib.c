@@ -13,6 +13,9 @@ const char *tl_src_path(const char *rel, char *buf, size_t len)
 	return buf;
 }
 
+bool tl_use_rtnetlink;
+bool tl_use_resolver;
+
 struct cg_core *tl_core_new(const char *name, const char *yaml, const char *plugin_dir,
 			    struct cg_cfg_errors *errs, int *err_out)
 {
@@ -20,7 +23,8 @@ struct cg_core *tl_core_new(const char *name, const char *yaml, const char *plug
 		.name = name,
 		.manual = true,
 		.no_sockets = true,
-		.no_rtnetlink = true,
+		.no_rtnetlink = !tl_use_rtnetlink,
+		.no_resolver = !tl_use_resolver,
 		.no_control = true,
 		.foreground = true,
 		.plugin_dir = plugin_dir ? plugin_dir : CG_TEST_PLUGIN_DIR,

@@ -11,6 +11,14 @@
 const char *tl_src_path(const char *rel, char *buf, size_t len);
 
 /*
+ * Cores made by tl_core_new touch no system state: no rtnetlink (addresses,
+ * routes) and no resolver, unless a test (root, in a network namespace of
+ * its own; or with a resolv_conf of its own) sets these first.
+ */
+extern bool tl_use_rtnetlink;
+extern bool tl_use_resolver;
+
+/*
  * A core for tests: manual processor and virtual time, no sockets, no
  * rtnetlink, no control socket, no journal. plugin_dir NULL means the
  * build tree's plugins. Returns NULL on failure with the reasons in errs

@@ -117,6 +117,9 @@ struct cg_daemon_cfg {
 	char **listen;          /* local addresses to bind; none = all */
 	size_t n_listen;
 	char *state_file;       /* journal of installed kernel objects */
+	uint32_t route_table;   /* routes to the peers' subnets from virtual IPs; 0 = none */
+	char *resolv_conf;      /* file that takes received DNS servers */
+	char *resolvconf;       /* resolvconf(8) used instead when it exists; NULL = never */
 };
 
 enum cg_auth_method {

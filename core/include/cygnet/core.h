@@ -23,6 +23,7 @@ struct cg_core_opts {
 	bool manual;               /* processor without threads, virtual time (tests) */
 	bool no_sockets;           /* no UDP sockets: use cg_ike_set_transport */
 	bool no_rtnetlink;         /* no address/route monitor (tests without root) */
+	bool no_resolver;          /* leave the system's DNS configuration alone (tests) */
 	bool no_control;           /* do not open the control socket */
 	bool foreground;           /* log to stderr rather than syslog */
 	bool check_only;           /* `--check`: load descriptors, call check(), never init() */

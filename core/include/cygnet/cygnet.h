@@ -9,6 +9,8 @@
 #include <cygnet/core.h>
 #include <cygnet/cred.h>
 #include <cygnet/crypto.h>
+#include <cygnet/dns.h>
+#include <cygnet/hmap.h>
 #include <cygnet/id.h>
 #include <cygnet/ike.h>
 #include <cygnet/job.h>

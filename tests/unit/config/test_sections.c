@@ -326,6 +326,9 @@ Test(sections, defaults_are_what_strongswan_users_expect)
 	cr_assert_eq(d->port_nat_t, 4500);
 	cr_assert_eq(d->n_listen, 0);
 	cr_assert_str_eq(d->state_file, "/run/cygnet/kernel.journal");
+	cr_assert_eq(d->route_table, 220);
+	cr_assert_str_eq(d->resolv_conf, "/etc/resolv.conf");
+	cr_assert_str_eq(d->resolvconf, "/sbin/resolvconf");
 
 	cr_assert_eq(c->version, 0);
 	cr_assert_eq(c->n_local_addrs, 1);
@@ -440,6 +443,14 @@ Test(sections, wrong_types_and_values)
 			     "test.yaml:2:9: 'port' must be a number from 1 to 65535, not '0'");
 	ct_assert_load_error("daemon:\n  port_nat_t: 500\n",
 			     "test.yaml:2:15: 'port' and 'port_nat_t' must differ (both are 500)");
+	ct_assert_load_error("daemon:\n  route_table: 254\n",
+			     "test.yaml:2:16: route_table 254 is one of the kernel's own tables (253 "
+			     "default, 254 main, 255 local): pick another, e.g. 220, or 0 for no routes");
+	ct_assert_load_error("daemon:\n  route_table: -1\n",
+			     "test.yaml:2:16: 'route_table' must be a number from 0 to 4294967295, "
+			     "not '-1'");
+	ct_assert_load_error("daemon:\n  resolv_conf: \"\"\n",
+			     "test.yaml:2:16: resolv_conf needs a file name, e.g. /etc/resolv.conf");
 	ct_assert_load_error("daemon:\n  listen: [eth0]\n",
 			     "test.yaml:2:12: 'eth0' is not an IP address");
 	ct_assert_load_error("connections: [a]\n",
@@ -609,4 +620,24 @@ Test(sections, pool_ranges)
 	ct_assert_load_error("pools:\n  p: { addrs: 10.0.0.0/8, dns: [dns.example] }\n",
 			     "test.yaml:2:33: 'dns.example' is not an IP address (dns lists DNS "
 			     "servers)");
+}
+
+Test(sections, route_table_and_resolver)
+{
+	struct cg_cfg_errors errs = { 0 };
+	struct cg_config *cfg;
+
+	cr_assert_eq(cg_config_load_string("daemon:\n"
+					   "  route_table: 1000\n"
+					   "  resolv_conf: resolv.test\n"
+					   "  resolvconf: \"\"\n",
+					   "/etc/cygnet/cygnet.yaml", &cfg, &errs), 0);
+	cr_assert_eq(cfg->daemon.route_table, 1000);
+	cr_assert_str_eq(cfg->daemon.resolv_conf, "/etc/cygnet/resolv.test", "relative to the file");
+	cr_assert_null(cfg->daemon.resolvconf, "\"\" turns resolvconf off");
+	cg_config_unref(cfg);
+	cr_assert_eq(cg_config_load_string("daemon: { route_table: 0 }\n", "t.yaml", &cfg, &errs), 0);
+	cr_assert_eq(cfg->daemon.route_table, 0, "0: no routes");
+	cg_config_unref(cfg);
+	cg_cfg_errors_free(&errs);
 }

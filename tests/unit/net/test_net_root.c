@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Virtual IPs, table-220 routes and the address/link events, on a dummy
+ * Virtual IPs, table-220 routes (counted, with the peer excluded, in a
+ * table of the config's choosing) and the address/link events, on a dummy
  * link in a network namespace of the test's own (root; label "kernel").
  */
 #include <criterion/criterion.h>
@@ -48,7 +49,10 @@ static void setup(void)
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
 		cr_skip_test("needs root (CAP_NET_ADMIN) for a network namespace");
-	sh("ip link set lo up && ip link add d0 type dummy && ip link set d0 up && "
+	/* A dummy link, or a veth pair where the kernel has no dummy driver. */
+	sh("ip link add d0 type dummy 2>/dev/null || "
+	   "{ ip link add d0 type veth peer name d0p && ip link set d0p up; }");
+	sh("ip link set lo up && ip link set d0 up && "
 	   "ip addr add 192.0.2.1/24 dev d0 && ip -6 addr add 2001:db8::1/64 dev d0 nodad && "
 	   "ip route add default via 192.0.2.254 && ip -6 route add default via 2001:db8::fe");
 	cr_assert_eq(cg_config_load_string("daemon: { plugins: [] }\n", "r.yaml", &cfg, &errs), 0);
@@ -172,4 +176,79 @@ Test(net_root, link_events_on_changes_only)
 	cr_assert(ev.u.link.up);
 	usleep(100000);
 	cr_assert_eq(evs.count[CG_EV_LINK_DOWN], down + 1, "one event per change");
+}
+
+Test(net_root, routes_are_counted_and_the_rule_goes_at_the_end)
+{
+	struct cg_addr vip = addr("10.9.9.9"), net = addr("198.51.100.0");
+
+	cr_assert_eq(cg_net_route_table(core), 220);
+	cr_assert_eq(cg_net_add_vip(core, &vip, 32, NULL, "d0"), 0);
+	cr_assert_eq(cg_net_add_route(core, &net, 24, &vip, NULL), 0);
+	cr_assert_eq(cg_net_add_route(core, &net, 24, &vip, NULL), 0, "a second user");
+	cr_assert_eq(cg_net_del_route(core, &net, 24, &vip, NULL), 0);
+	sh("ip route show table 220 | grep -q '198.51.100.0/24 via 192.0.2.254 dev d0'");
+	cr_assert_eq(cg_net_del_route(core, &net, 24, &vip, NULL), 0);
+	sh("! ip route show table 220 | grep -q 198.51.100.0");
+	/* One left over at the end goes with the core, and so does the rule. */
+	cr_assert_eq(cg_net_add_route(core, &net, 24, &vip, NULL), 0);
+	sh("ip rule | grep -q '^220:.*lookup 220'");
+	cg_bus_unsubscribe(core, sub);
+	cg_core_destroy(core);
+	core = NULL;
+	sh("! ip route show table 220 | grep -q 198.51.100.0");
+	sh("! ip rule | grep -q 'lookup 220'");
+}
+
+Test(net_root, the_peer_stays_out_of_a_default_route)
+{
+	struct cg_addr vip = addr("10.9.9.9"), any = addr("0.0.0.0"), peer = addr("198.51.100.7");
+
+	cr_assert_eq(cg_net_add_vip(core, &vip, 32, NULL, "d0"), 0);
+	cr_assert_eq(cg_net_add_exclusion(core, &peer), 0);
+	cr_assert_eq(cg_net_add_route(core, &any, 0, &vip, NULL), 0);
+	sh("ip route show table 220 | grep -q '^throw 198.51.100.7'");
+	/* Everything leaves with the virtual IP but the peer, which IKE must reach as before. */
+	expect_source("203.0.113.1", "10.9.9.9");
+	expect_source("198.51.100.7", "192.0.2.1");
+	cr_assert_eq(cg_net_del_route(core, &any, 0, &vip, NULL), 0);
+	cr_assert_eq(cg_net_del_exclusion(core, &peer), 0);
+	sh("! ip route show table 220 | grep -q 198.51.100.7");
+	cr_assert_eq(cg_net_del_vip(core, &vip, 32), 0);
+}
+
+/* A second core in the same namespace with a table of its own, or none. */
+static struct cg_core *core_with(const char *yaml)
+{
+	struct cg_core_opts opts = {
+		.name = "table", .manual = true, .no_sockets = true, .no_control = true,
+		.foreground = true, .plugin_dir = CG_TEST_PLUGIN_DIR, .state_file = "",
+	};
+	struct cg_cfg_errors errs = { 0 };
+	struct cg_config *cfg;
+	struct cg_core *c;
+
+	cr_assert_eq(cg_config_load_string(yaml, "t.yaml", &cfg, &errs), 0);
+	cr_assert_eq(cg_core_create(&opts, cfg, &c), 0);
+	cr_assert_eq(cg_core_start(c, &errs), 0);
+	cg_cfg_errors_free(&errs);
+	return c;
+}
+
+Test(net_root, route_table_from_the_config)
+{
+	struct cg_addr vip = addr("2001:db8:ff::5"), net = addr("2001:db8:77::");
+	struct cg_core *c = core_with("daemon: { plugins: [], route_table: 1234 }\n");
+
+	cr_assert_eq(cg_net_route_table(c), 1234);
+	cr_assert_eq(cg_net_add_vip(c, &vip, 128, NULL, "d0"), 0);
+	cr_assert_eq(cg_net_add_route(c, &net, 48, &vip, NULL), 0);
+	sh("ip -6 route show table 1234 | grep -q '2001:db8:77::/48 via 2001:db8::fe dev d0'");
+	sh("ip -6 rule | grep -q '^220:.*lookup 1234'");
+	cg_core_destroy(c);
+	sh("! ip -6 rule | grep -q 'lookup 1234'");
+	c = core_with("daemon: { plugins: [], route_table: 0 }\n");
+	cr_assert_eq(cg_net_route_table(c), 0);
+	cr_assert_eq(cg_net_add_route(c, &net, 48, &vip, NULL), -EOPNOTSUPP);
+	cg_core_destroy(c);
 }

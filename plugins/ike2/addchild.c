@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Another CHILD_SA on an established IKE SA (RFC 7296 1.3.1): what
+ * `initiate --child NAME` and an acquire do when the child's connection is
+ * up already, rather than opening a second IKE SA to the same peer.
+ *
+ * The child is prepared as for IKE_AUTH (sa->pending: selectors, reserved
+ * SPI) and asked for with CREATE_CHILD_SA: [N(USE_TRANSPORT_MODE)] SA Ni
+ * [KEi] TSi TSr. With PFS (a key exchange method in the first ESP proposal)
+ * the KE payload goes along, and INVALID_KE_PAYLOAD naming another group we
+ * offered is answered by one retry with that group.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike2.h"
+
+#define ADDCHILD_MAX_SAS 16
+#define ADDCHILD_MAX_RESTARTS 1
+
+struct sa_ids {
+	const char *conn;
+	uint32_t ids[ADDCHILD_MAX_SAS];
+	size_t n;
+};
+
+static void collect(void *ctx, struct cg_sa *entry)
+{
+	struct sa_ids *l = ctx;
+
+	if (!strcmp(cg_sa_conn(entry), l->conn) && l->n < ADDCHILD_MAX_SAS)
+		l->ids[l->n++] = cg_sa_unique_id(entry);
+}
+
+/* (Re)sends the request for sa->pending, with a fresh nonce and key exchange. */
+static int addchild_send(struct ike2_sa *sa)
+{
+	struct ike2_pending_child *pc = sa->pending;
+	struct cg_chunk pub = CG_CHUNK_EMPTY;
+	struct ike2_w w;
+	int err;
+
+	if (pc->ke_ctx) {
+		pc->ke->destroy(pc->ke_ctx);
+		pc->ke_ctx = NULL;
+	}
+	cg_chunk_free(&pc->nonce);
+	err = cg_chunk_alloc(&pc->nonce, IKE2_NONCE_LEN);
+	if (!err)
+		err = cg_random(sa->core, pc->nonce.ptr, pc->nonce.len);
+	if (!err && pc->ke_group) {
+		pc->ke = cg_crypto_ke(sa->core, pc->ke_group);
+		err = pc->ke ? ike2_ke_begin(pc->ke, &pc->ke_ctx, &pub) : -ENOPROTOOPT;
+	}
+	if (err)
+		return err;
+	ike2_w_init(&w);
+	if (pc->transport)
+		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ike2_w_sa(&w, pc->props, NULL, pc->n_props, pc->spi_in, 4);
+	ike2_w_nonce(&w, pc->nonce);
+	if (pc->ke_group)
+		ike2_w_ke(&w, pc->ke_group, pub.ptr, pub.len);
+	ike2_child_write_ts(sa, &w);
+	err = ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, false, sa->mid_next, &w);
+	ike2_w_free(&w);
+	cg_chunk_free(&pub);
+	return err;
+}
+
+/* The IKE SA is up and has no exchange of ours in flight. */
+static bool sa_idle(const struct ike2_sa *sa)
+{
+	return sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed && !sa->req.active &&
+	       !sa->pending && !sa->rekey && !sa->ike_rekey.active;
+}
+
+static int addchild_on(struct ike2_sa *sa, const struct cg_child_cfg *cc,
+		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+{
+	struct ike2_pending_child *pc;
+	int err = ike2_child_prepare(sa, cc, acq, trap_reqid);
+
+	if (err)
+		return err;
+	pc = sa->pending;
+	pc->by_create = true;
+	/* Unlike IKE_AUTH, CREATE_CHILD_SA carries the PFS group of the proposals. */
+	pc->n_props = ike2_child_proposals(cc, true, pc->props, IKE2_MAX_PROPOSALS);
+	pc->ke_group = pc->n_props ? cg_proposal_ke(&pc->props[0]) : CG_KE_NONE;
+	err = addchild_send(sa);
+	if (err) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "creating CHILD_SA %s failed: %s", cc->name,
+			    strerror(-err));
+		/* The caller's trap bookkeeping is its own on failure. */
+		pc->trapped = false;
+		ike2_child_abandon(sa);
+		return err;
+	}
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "creating CHILD_SA %s on the established IKE SA",
+		    cc->name);
+	return 0;
+}
+
+int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child_name,
+			const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+{
+	struct sa_ids l = { .conn = conn_name };
+	bool busy = false;
+
+	if (!child_name)
+		return -ENOENT;
+	cg_sa_foreach(p->core, 2, collect, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, l.ids[i]);
+		const struct cg_child_cfg *cc;
+		struct ike2_sa *sa;
+		int err;
+
+		if (!entry)
+			continue;
+		sa = cg_sa_data(entry);
+		cc = ike2_child_cfg(sa, child_name);
+		if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed || !cc) {
+			cg_sa_checkin(p->core, entry);
+			continue;
+		}
+		if (!sa_idle(sa)) {
+			busy = true;
+			cg_sa_checkin(p->core, entry);
+			continue;
+		}
+		err = addchild_on(sa, cc, acq, trap_reqid);
+		cg_sa_checkin(p->core, entry);
+		return err;
+	}
+	return busy ? -EBUSY : -ENOENT;
+}
+
+/* INVALID_KE_PAYLOAD naming a group we offered: once more with that one. */
+static bool addchild_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	struct ike2_pending_child *pc = sa->pending;
+	struct ike2_notify n;
+	uint16_t group;
+	bool offered = false;
+
+	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n) || n.data_len != 2 ||
+	    pc->restarts >= ADDCHILD_MAX_RESTARTS)
+		return false;
+	group = (uint16_t)(n.data[0] << 8 | n.data[1]);
+	for (size_t i = 0; i < pc->n_props; i++)
+		offered |= cg_proposal_has_ke(&pc->props[i], group);
+	if (!offered || group == pc->ke_group)
+		return false;
+	pc->restarts++;
+	pc->ke_group = group;
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "peer wants %s for CHILD_SA %s: retrying",
+		    cg_transform_name(CG_TT_KE, group), pc->name);
+	return addchild_send(sa) == 0;
+}
+
+enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_msg *msg)
+{
+	struct ike2_pending_child *pc = sa->pending;
+	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
+	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
+	struct cg_chunk nr = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY, ni;
+	struct ike2_ke peer;
+	uint16_t error;
+
+	ike2_sa_request_done(sa);
+	if (addchild_retry_group(sa, msg))
+		return IKE2_KEEP;
+	error = ike2_chain_error(&msg->pl);
+	if (error) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CHILD_SA %s not established: %s", pc->name,
+			    ike2_notify_name(error));
+		goto err_abandon;
+	}
+	if (!no_pl || ike2_nonce_parse(no_pl, &nr)) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CHILD_SA %s: no valid nonce in the response",
+			    pc->name);
+		goto err_abandon;
+	}
+	if (pc->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != pc->ke_group ||
+			     ike2_ke_end(pc->ke, pc->ke_ctx, &peer, &shared))) {
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CHILD_SA %s: the key exchange failed",
+			    pc->name);
+		goto err_abandon;
+	}
+	/* Completing frees pc, and with it our nonce: keep it until the keys are made. */
+	ni = pc->nonce;
+	pc->nonce = CG_CHUNK_EMPTY;
+	ike2_child_complete_keyed(sa, msg, shared, ni, nr);
+	cg_chunk_free(&ni);
+	cg_chunk_clear(&shared);
+	cg_chunk_free(&nr);
+	ike2_sa_run_pending(sa);
+	return IKE2_KEEP;
+
+err_abandon:
+	cg_chunk_free(&nr);
+	ike2_child_abandon(sa);
+	ike2_sa_run_pending(sa);
+	return IKE2_KEEP;
+}
