@@ -365,3 +365,18 @@ Test(dpd, keyingtries_no_retry_on_authentication_failed)
 {
 	no_retry_after_error(&(struct ex_conf){ .psk = "another secret" }, 35);
 }
+
+/* The IKE SA is still up: the child comes back by CREATE_CHILD_SA on it. */
+Test(dpd, close_action_start_on_child_delete_uses_the_ike_sa)
+{
+	start(&(struct ex_conf){ 0 }, "        close_action: start\n", &(struct ex_conf){ 0 }, NULL);
+	ctl_ok(EX_LEFT, "initiate --child net");
+	cr_assert(established(EX_LEFT));
+	ctl_ok(EX_RIGHT, "terminate --child net");
+	ex_advance(&net, 2000, 100);
+	cr_assert(established(EX_LEFT));
+	cr_assert(established(EX_RIGHT));
+	cr_assert_eq(init_attempts(EX_LEFT), 1, "a new IKE SA was made for the child");
+	cr_assert_eq(ex_count(&net, EX_LEFT, 36, false), 1, "no CREATE_CHILD_SA from the left");
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "close_action for net: start"), 1);
+}
