@@ -166,6 +166,14 @@ char *ex_ctl(struct ex_net *net, int side, const char *line)
 	return reply;
 }
 
+void ex_ctl_ok(struct ex_net *net, int side, const char *line)
+{
+	char *reply = ex_ctl(net, side, line);
+
+	cr_assert(!strncmp(reply, "ok", 2), "%s: %s", line, reply);
+	free(reply);
+}
+
 size_t ex_ctl_count(struct ex_net *net, int side, const char *line, const char *needle)
 {
 	char *reply = tl_ctl(net->core[side], line);

@@ -62,6 +62,8 @@ size_t ex_run(struct ex_net *net);
 void ex_advance(struct ex_net *net, uint64_t ms, uint64_t step_ms);
 /* Runs a control command on one side; returns the reply (free it). */
 char *ex_ctl(struct ex_net *net, int side, const char *line);
+/* Runs a command on one side and asserts that it answered ok. */
+void ex_ctl_ok(struct ex_net *net, int side, const char *line);
 /* Occurrences of needle in the reply to a command. */
 size_t ex_ctl_count(struct ex_net *net, int side, const char *line, const char *needle);
 /* Messages in the log sent by side with the given exchange type and response flag. */
