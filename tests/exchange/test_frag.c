@@ -44,10 +44,10 @@ static void make_pki(void)
 
 	pki.root_key = pf_key(PF_RSA2048);
 	pki.root = pf_cert(&root, pki.root_key, NULL, NULL);
-	pki.root_path = strdup(pf_write_cert("root.pem", pki.root, GNUTLS_X509_FMT_PEM));
+	pki.root_path = pf_write_cert("root.pem", pki.root, GNUTLS_X509_FMT_PEM);
 	pki.mid_key = pf_key(PF_RSA2048);
 	pki.mid = pf_cert(&mid, pki.mid_key, pki.root, pki.root_key);
-	pki.mid_path = strdup(pf_write_cert("mid.pem", pki.mid, GNUTLS_X509_FMT_PEM));
+	pki.mid_path = pf_write_cert("mid.pem", pki.mid, GNUTLS_X509_FMT_PEM);
 	for (int i = 0; i < 2; i++) {
 		char dn[64], dns[64], file[64];
 		struct pf_cert_opts o = { .dn = dn, .dns = dns, .serial = 10 + (unsigned)i };
@@ -57,9 +57,9 @@ static void make_pki(void)
 		pki.key[i] = pf_key(PF_RSA2048);
 		pki.crt[i] = pf_cert(&o, pki.key[i], pki.mid, pki.mid_key);
 		snprintf(file, sizeof(file), "%s.pem", side_name[i]);
-		pki.cert_path[i] = strdup(pf_write_cert(file, pki.crt[i], GNUTLS_X509_FMT_PEM));
+		pki.cert_path[i] = pf_write_cert(file, pki.crt[i], GNUTLS_X509_FMT_PEM);
 		snprintf(file, sizeof(file), "%s.key", side_name[i]);
-		pki.key_path[i] = strdup(pf_write_key(file, pki.key[i], GNUTLS_X509_FMT_PEM, true));
+		pki.key_path[i] = pf_write_key(file, pki.key[i], GNUTLS_X509_FMT_PEM, true);
 	}
 }
 
