@@ -70,9 +70,9 @@ static size_t sk_size(const struct ike2_sa *sa, size_t len, bool fragment)
  * fragment num of total in an SKF payload (RFC 7383 2.5; its Fragment
  * Number and Total Fragments are authenticated with the header).
  */
-static int sk_seal_one(struct ike2_sa *sa, const struct ike2_hdr *h, uint8_t first,
-		       uint16_t num, uint16_t total, const uint8_t *data, size_t len,
-		       struct cg_chunk *out)
+static int sk_seal_one(struct ike2_sa *sa, struct sk_ctx *ctx, const struct ike2_hdr *h,
+		       uint8_t first, uint16_t num, uint16_t total, const uint8_t *data,
+		       size_t len, struct cg_chunk *out)
 {
 	size_t block = sa->encr->block_size ? sa->encr->block_size : 1;
 	size_t iv_len = sa->encr->iv_size, icv = icv_size(sa);
@@ -80,7 +80,6 @@ static int sk_seal_one(struct ike2_sa *sa, const struct ike2_hdr *h, uint8_t fir
 	size_t plain_len, pl_start, aad_len, ct_start;
 	uint8_t type = total ? IKE2_PL_SKF : IKE2_PL_SK;
 	struct ike2_hdr hh = *h;
-	struct sk_ctx ctx;
 	struct ike2_w w;
 	uint8_t *ct;
 	int err;
@@ -116,17 +115,15 @@ static int sk_seal_one(struct ike2_sa *sa, const struct ike2_hdr *h, uint8_t fir
 	if (err)
 		goto err_free;
 	ct = w.buf + ct_start;
-	err = sk_ctx_open(sa, sa->sk_e_out, sa->sk_a_out, &ctx);
-	if (!err && sa->integ) {
-		err = sa->encr->encrypt(ctx.encr, ct - iv_len, NULL, 0, ct, plain_len, NULL);
+	if (sa->integ) {
+		err = sa->encr->encrypt(ctx->encr, ct - iv_len, NULL, 0, ct, plain_len, NULL);
 		if (!err)
-			err = sa->integ->sign(ctx.integ, w.buf, ct_start + plain_len, ct + plain_len);
-	} else if (!err) {
+			err = sa->integ->sign(ctx->integ, w.buf, ct_start + plain_len, ct + plain_len);
+	} else {
 		/* AEAD: the header through the SK/SKF payload header is authenticated. */
-		err = sa->encr->encrypt(ctx.encr, ct - iv_len, w.buf, aad_len, ct, plain_len,
+		err = sa->encr->encrypt(ctx->encr, ct - iv_len, w.buf, aad_len, ct, plain_len,
 					ct + plain_len);
 	}
-	sk_ctx_done(sa, &ctx);
 	if (err)
 		goto err_free;
 	*out = CG_CHUNK(w.buf, w.len);
@@ -138,7 +135,7 @@ err_free:
 }
 
 /* Splits inner into SKF messages of at most limit bytes, one after the other in *out. */
-static int sk_seal_fragments(struct ike2_sa *sa, const struct ike2_hdr *h,
+static int sk_seal_fragments(struct ike2_sa *sa, struct sk_ctx *ctx, const struct ike2_hdr *h,
 			     const struct ike2_w *inner, size_t limit, struct cg_chunk *out)
 {
 	size_t block = sa->encr->block_size ? sa->encr->block_size : 1;
@@ -159,7 +156,7 @@ static int sk_seal_fragments(struct ike2_sa *sa, const struct ike2_hdr *h,
 		size_t off = i * per, len = inner->len - off < per ? inner->len - off : per;
 		struct cg_chunk one;
 
-		err = sk_seal_one(sa, h, i ? IKE2_PL_NONE : inner->first, (uint16_t)(i + 1),
+		err = sk_seal_one(sa, ctx, h, i ? IKE2_PL_NONE : inner->first, (uint16_t)(i + 1),
 				  (uint16_t)total, inner->buf + off, len, &one);
 		if (err)
 			break;
@@ -180,20 +177,29 @@ int ike2_sk_seal(struct ike2_sa *sa, const struct ike2_hdr *h, struct ike2_w *in
 		 struct cg_chunk *out)
 {
 	size_t limit = ike2_frag_limit(sa);
+	struct sk_ctx ctx;
+	int err = -EMSGSIZE;
 
 	if (inner->failed)
 		return -ENOMEM;
+	/* One set of cipher contexts for the message, however many fragments it takes. */
+	err = sk_ctx_open(sa, sa->sk_e_out, sa->sk_a_out, &ctx);
+	if (err)
+		goto out;
+	err = -EMSGSIZE;
 	if (limit && inner->len && sk_size(sa, inner->len, false) > limit) {
-		int err = sk_seal_fragments(sa, h, inner, limit, out);
-
+		err = sk_seal_fragments(sa, &ctx, h, inner, limit, out);
 		/* More fragments than a receiver keeps: whole, and IP fragments it. */
-		if (err != -EMSGSIZE)
-			return err;
-		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_WARN,
-			    "a %zu-byte message needs more than %u fragments: sent whole",
-			    sk_size(sa, inner->len, false), IKE2_FRAG_MAX);
+		if (err == -EMSGSIZE)
+			ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_WARN,
+				    "a %zu-byte message needs more than %u fragments: sent whole",
+				    sk_size(sa, inner->len, false), IKE2_FRAG_MAX);
 	}
-	return sk_seal_one(sa, h, inner->first, 0, 0, inner->buf, inner->len, out);
+	if (err == -EMSGSIZE)
+		err = sk_seal_one(sa, &ctx, h, inner->first, 0, 0, inner->buf, inner->len, out);
+out:
+	sk_ctx_done(sa, &ctx);
+	return err;
 }
 
 int ike2_sk_decrypt(struct ike2_sa *sa, const struct cg_packet *pkt, const uint8_t *iv,
