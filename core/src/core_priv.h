@@ -117,7 +117,7 @@ void cg_sockets_fini(struct cg_core *core);
 /* net.c */
 int cg_rtnl_init(struct cg_core *core);
 /* Opens rtnetlink (unless opts.no_rtnetlink) and starts the monitor thread. */
-int cg_rtnl_start(struct cg_core *core);
+int cg_rtnl_start(struct cg_core *core, const struct cg_config *cfg);
 void cg_rtnl_fini(struct cg_core *core);
 
 /* control.c */

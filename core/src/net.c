@@ -858,18 +858,14 @@ static struct mnl_socket *rtnl_open(unsigned groups)
 	return nl;
 }
 
-int cg_rtnl_start(struct cg_core *core)
+int cg_rtnl_start(struct cg_core *core, const struct cg_config *cfg)
 {
 	struct cg_rtnl *r = core->rtnl;
 	int err;
 
-	struct cg_config *cfg;
-
 	if (core->opts.no_rtnetlink || r->req)
 		return 0;
-	cfg = cg_core_config(core);
-	r->table = cfg ? cfg->daemon.route_table : 0;
-	cg_config_unref(cfg);
+	r->table = cfg->daemon.route_table;
 	r->req = rtnl_open(0);
 	if (!r->req)
 		return -errno;
