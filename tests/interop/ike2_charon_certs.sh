@@ -26,94 +26,6 @@ interop_init certs
 # charon's swanctl.conf and credentials
 SWANCTL_DIR=$DIR/swanctl
 
-# --- certificates ----------------------------------------------------------
-
-# certtool_key KIND FILE: a private key (ecdsa or rsa).
-certtool_key() {
-	case $1 in
-	ecdsa) certtool --generate-privkey --no-text --key-type ecdsa --curve secp256r1 --outfile "$2" ;;
-	rsa) certtool --generate-privkey --no-text --key-type rsa --bits 2048 --outfile "$2" ;;
-	esac 2>/dev/null
-}
-
-# certtool_ca NAME KIND: NAME.key, NAME.pem (self-signed CA).
-certtool_ca() {
-	certtool_key "$2" "$DIR/$1.key"
-	cat >"$DIR/$1.tmpl" <<EOF
-cn = "$1"
-organization = "cygnet"
-country = CH
-ca
-cert_signing_key
-crl_signing_key
-expiration_days = 30
-EOF
-	certtool --generate-self-signed --no-text --load-privkey "$DIR/$1.key" \
-		--template "$DIR/$1.tmpl" --outfile "$DIR/$1.pem" 2>/dev/null
-}
-
-# certtool_end NAME KIND CA: NAME.key, NAME.pem with SAN dNSName NAME.
-certtool_end() {
-	certtool_key "$2" "$DIR/$1.key"
-	cat >"$DIR/$1.tmpl" <<EOF
-cn = "$1"
-organization = "cygnet"
-country = CH
-dns_name = "$1"
-signing_key
-expiration_days = 30
-EOF
-	certtool --generate-certificate --no-text --load-privkey "$DIR/$1.key" \
-		--load-ca-certificate "$DIR/$3.pem" --load-ca-privkey "$DIR/$3.key" \
-		--template "$DIR/$1.tmpl" --outfile "$DIR/$1.pem" 2>/dev/null
-}
-
-# The same with strongSwan's pki, when certtool is missing.
-pki_ca() {
-	pki --gen --type "$2" --size "$([ "$2" = rsa ] && echo 2048 || echo 256)" \
-		--outform pem >"$DIR/$1.key"
-	pki --self --ca --lifetime 30 --in "$DIR/$1.key" --type "$2" \
-		--dn "C=CH, O=cygnet, CN=$1" --outform pem >"$DIR/$1.pem"
-}
-
-pki_end() {
-	pki --gen --type "$2" --size "$([ "$2" = rsa ] && echo 2048 || echo 256)" \
-		--outform pem >"$DIR/$1.key"
-	pki --pub --in "$DIR/$1.key" --type "$2" |
-		pki --issue --lifetime 30 --cacert "$DIR/$3.pem" --cakey "$DIR/$3.key" \
-			--dn "C=CH, O=cygnet, CN=$1" --san "$1" --outform pem >"$DIR/$1.pem"
-}
-
-# make_certs KIND: ca, cygnet.example, charon.example (and a second CA, other).
-make_certs() {
-	if command -v certtool >/dev/null; then
-		tool=certtool
-	elif command -v pki >/dev/null; then
-		tool=pki
-	else
-		echo "neither certtool (gnutls-bin) nor pki (strongswan-pki) is installed"
-		exit 1
-	fi
-	rm -f "$DIR"/*.pem "$DIR"/*.key
-	if [ "$tool" = certtool ]; then
-		certtool_ca ca "$1"
-		certtool_ca other ecdsa
-		certtool_end cygnet.example "$1" ca
-		certtool_end charon.example "$1" ca
-	else
-		pki_ca ca "$1"
-		pki_ca other ecdsa
-		pki_end cygnet.example "$1" ca
-		pki_end charon.example "$1" ca
-	fi
-	for f in ca other cygnet.example charon.example; do
-		if [ ! -s "$DIR/$f.pem" ] || [ ! -s "$DIR/$f.key" ]; then
-			echo "making $f with $tool failed"
-			exit 1
-		fi
-	done
-}
-
 # --- configuration ---------------------------------------------------------
 
 # write_configs CYGNET_ID CHARON_ID CHARON_CA STRONGSWAN_OPTIONS
@@ -140,14 +52,9 @@ connections:
 secrets:
   - { type: private, file: $DIR/cygnet.example.key }
 YAML
-	SW=$DIR/swanctl
-	rm -rf "$SW"
-	mkdir -p "$SW/x509" "$SW/x509ca" "$SW/private"
-	cp "$DIR/charon.example.pem" "$SW/x509/"
-	cp "$DIR/$3.pem" "$SW/x509ca/"
-	cp "$DIR/charon.example.key" "$SW/private/"
+	swanctl_dir "$3"
 	write_strongswan_conf no 2 "$4"
-	cat >"$SW/swanctl.conf" <<CONF
+	cat >"$SWANCTL_DIR/swanctl.conf" <<CONF
 connections {
 	cg {
 		version = 2

@@ -25,27 +25,6 @@ ESP=aes256-sha384
 interop_init pfk
 SWANCTL_DIR=$DIR/swanctl
 
-# make_certs: a CA and an ECDSA P-256 certificate per side (GnuTLS certtool).
-make_certs() {
-	command -v certtool >/dev/null || { fail "certtool (gnutls-bin) is not installed"; return 1; }
-	certtool --generate-privkey --no-text --key-type ecdsa --curve secp256r1 \
-		--outfile "$DIR/ca.key" 2>/dev/null
-	printf 'cn = "ca"\norganization = "cygnet"\nca\ncert_signing_key\nexpiration_days = 30\n' \
-		>"$DIR/ca.tmpl"
-	certtool --generate-self-signed --no-text --load-privkey "$DIR/ca.key" \
-		--template "$DIR/ca.tmpl" --outfile "$DIR/ca.pem" 2>/dev/null
-	for name in cygnet.example charon.example; do
-		certtool --generate-privkey --no-text --key-type ecdsa --curve secp256r1 \
-			--outfile "$DIR/$name.key" 2>/dev/null
-		printf 'cn = "%s"\norganization = "cygnet"\ndns_name = "%s"\nsigning_key\nexpiration_days = 30\n' \
-			"$name" "$name" >"$DIR/$name.tmpl"
-		certtool --generate-certificate --no-text --load-privkey "$DIR/$name.key" \
-			--load-ca-certificate "$DIR/ca.pem" --load-ca-privkey "$DIR/ca.key" \
-			--template "$DIR/$name.tmpl" --outfile "$DIR/$name.pem" 2>/dev/null
-		[ -s "$DIR/$name.pem" ] || { fail "making the certificate of $name failed"; return 1; }
-	done
-}
-
 # write_configs psk|certs
 write_configs() {
 	if [ "$1" = psk ]; then
@@ -94,16 +73,13 @@ connections:
 secrets:
   $c_secrets
 YAML
-	SW=$SWANCTL_DIR
-	rm -rf "$SW"
-	mkdir -p "$SW/x509" "$SW/x509ca" "$SW/private"
 	if [ "$1" = certs ]; then
-		cp "$DIR/charon.example.pem" "$SW/x509/"
-		cp "$DIR/ca.pem" "$SW/x509ca/"
-		cp "$DIR/charon.example.key" "$SW/private/"
+		swanctl_dir ca
+	else
+		swanctl_dir
 	fi
 	write_strongswan_conf no 3
-	cat >"$SW/swanctl.conf" <<CONF
+	cat >"$SWANCTL_DIR/swanctl.conf" <<CONF
 connections {
 	cg {
 		version = 2
@@ -219,7 +195,7 @@ case_psk() {
 
 case_certs() {
 	log "certs: cygnet initiates a tunnel with ECDSA certificates"
-	make_certs || return
+	make_certs ecdsa
 	write_configs certs
 	start_pfkey_daemons
 	cgctl initiate --child net >/dev/null || fail "cygnetctl initiate --child net (certificates)"
