@@ -10,6 +10,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc)
 lab=${KERNEL_LAB:-$top/../shared/kernel-lab}
+# A clone made elsewhere (git clone . /tmp/x) looks beside the repository it came from.
+if [ -z "${KERNEL_LAB:-}" ] && [ ! -d "$lab" ]; then
+  origin=$(git -C "$top" config --get remote.origin.url 2>/dev/null || true)
+  case $origin in
+    /*) [ -d "$origin/../shared/kernel-lab" ] && lab=$(cd "$origin/../shared/kernel-lab" && pwd) ;;
+  esac
+fi
 failed=()
 
 bash "$top/tools/deps.sh" || exit 1
