@@ -211,19 +211,10 @@ static struct dns_server *dns_find(struct cg_dns *d, const struct cg_addr *a)
 	return NULL;
 }
 
-static struct cg_addr plain(const struct cg_addr *a)
-{
-	struct cg_addr p = *a;
-
-	p.port = 0;
-	return p;
-}
-
 CG_EXPORT int cg_dns_add(struct cg_core *core, const struct cg_addr *server)
 {
 	struct cg_dns *d = core->dns;
 	struct dns_server *s;
-	struct cg_addr a;
 	char text[CG_ADDR_STRLEN];
 	int err;
 
@@ -232,9 +223,8 @@ CG_EXPORT int cg_dns_add(struct cg_core *core, const struct cg_addr *server)
 		return -EINVAL;
 	if (core->opts.no_resolver)
 		return -ENODEV;
-	a = plain(server);
 	pthread_mutex_lock(&d->lock);
-	s = dns_find(d, &a);
+	s = dns_find(d, server);
 	if (s) {
 		s->users++;
 		pthread_mutex_unlock(&d->lock);
@@ -256,7 +246,7 @@ CG_EXPORT int cg_dns_add(struct cg_core *core, const struct cg_addr *server)
 		pthread_mutex_unlock(&d->lock);
 		return err;
 	}
-	d->v[d->n++] = (struct dns_server){ .addr = a, .users = 1 };
+	d->v[d->n++] = (struct dns_server){ .addr = *server, .users = 1 };
 	err = dns_apply(core, d);
 	if (err) {
 		/* Not held: the caller will not give it back. */
@@ -264,7 +254,7 @@ CG_EXPORT int cg_dns_add(struct cg_core *core, const struct cg_addr *server)
 			target_forget(d);
 	} else {
 		cg_log(core, CG_LOG_DMN, CG_LVL_INFO, "DNS server %s added to %s",
-		       cg_addr_str(&a, text, sizeof(text)), d->resolvconf ? d->resolvconf : d->file);
+		       cg_addr_str(server, text, sizeof(text)), d->resolvconf ? d->resolvconf : d->file);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return err;
@@ -274,22 +264,20 @@ CG_EXPORT int cg_dns_del(struct cg_core *core, const struct cg_addr *server)
 {
 	struct cg_dns *d = core->dns;
 	struct dns_server *s;
-	struct cg_addr a;
 	char text[CG_ADDR_STRLEN];
 	int err;
 
 	if (!server)
 		return -EINVAL;
-	a = plain(server);
 	pthread_mutex_lock(&d->lock);
-	s = dns_find(d, &a);
+	s = dns_find(d, server);
 	if (!s || --s->users) {
 		pthread_mutex_unlock(&d->lock);
 		return s ? 0 : -ENOENT;
 	}
 	*s = d->v[--d->n];
 	cg_log(core, CG_LOG_DMN, CG_LVL_INFO, "DNS server %s removed from %s",
-	       cg_addr_str(&a, text, sizeof(text)), d->resolvconf ? d->resolvconf : d->file);
+	       cg_addr_str(server, text, sizeof(text)), d->resolvconf ? d->resolvconf : d->file);
 	err = dns_apply(core, d);
 	pthread_mutex_unlock(&d->lock);
 	return err;
