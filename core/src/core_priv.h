@@ -21,11 +21,7 @@ struct cg_credmgr;  /* cred.c */
 struct cg_samgr;    /* sa.c */
 struct cg_sockets;  /* socket.c */
 struct cg_rtnl;     /* net.c */
-struct cg_ctl;      /* dns.c: servers handed to the resolver; fini takes back what is left. */
-int cg_dns_init(struct cg_core *core);
-void cg_dns_fini(struct cg_core *core);
-
-/* control.c */
+struct cg_ctl;      /* control.c */
 struct cg_pools;    /* pool.c */
 struct cg_dns;      /* dns.c */
 
@@ -129,6 +125,10 @@ void cg_ctl_fini(struct cg_core *core);
 /* pool.c */
 int cg_pools_init(struct cg_core *core);
 void cg_pools_fini(struct cg_core *core);
+
+/* dns.c: servers handed to the resolver; fini takes back what is left. */
+int cg_dns_init(struct cg_core *core);
+void cg_dns_fini(struct cg_core *core);
 
 /* Shared helpers (util.c). */
 /* strdup that returns NULL only on allocation failure, and accepts NULL. */
