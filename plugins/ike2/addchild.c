@@ -138,6 +138,14 @@ int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child
 	return busy ? -EBUSY : -ENOENT;
 }
 
+int ike2_initiate_child(struct ike2 *p, const char *conn_name, const char *child_name,
+			const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+{
+	int err = ike2_addchild_start(p, conn_name, child_name, acq, trap_reqid);
+
+	return err == -ENOENT ? ike2_initiate(p, conn_name, child_name, acq, trap_reqid) : err;
+}
+
 /* INVALID_KE_PAYLOAD naming a group we offered: once more with that one. */
 static bool addchild_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 {

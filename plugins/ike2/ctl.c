@@ -165,9 +165,8 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	 * A child alone goes onto the connection's established IKE SA when it has
 	 * one; naming the IKE SA (--ike) always asks for a new one.
 	 */
-	err = ike ? -ENOENT : ike2_addchild_start(p, conn, child, NULL, 0);
-	if (err == -ENOENT)
-		err = ike2_initiate(p, conn, child, NULL, 0);
+	err = ike ? ike2_initiate(p, conn, child, NULL, 0)
+		  : ike2_initiate_child(p, conn, child, NULL, 0);
 	if (err == -EBUSY) {
 		cg_out_error(out, "initiating %s/%s: the IKE SA is busy with another exchange, "
 			     "try again", conn, child);

@@ -74,15 +74,15 @@ struct initiate_job {
 static void initiate_job_run(void *arg)
 {
 	struct initiate_job *j = arg;
-	int err = -ENOENT;
+	const char *child = j->has_child ? j->child : NULL;
+	const struct cg_kernel_acquire *acq = j->has_acquire ? &j->acq : NULL;
+	int err;
 
 	/* A child whose IKE SA is still up comes back by CREATE_CHILD_SA on it. */
-	if (j->has_child && j->attempt <= 1)
-		err = ike2_addchild_start(j->p, j->conn, j->child, j->has_acquire ? &j->acq : NULL,
-					  j->trap_reqid);
-	if (err == -ENOENT)
-		err = ike2_initiate_try(j->p, j->conn, j->has_child ? j->child : NULL,
-					j->has_acquire ? &j->acq : NULL, j->trap_reqid, j->attempt);
+	if (j->attempt <= 1)
+		err = ike2_initiate_child(j->p, j->conn, child, acq, j->trap_reqid);
+	else
+		err = ike2_initiate_try(j->p, j->conn, child, acq, j->trap_reqid, j->attempt);
 
 	if (err) {
 		cg_log(j->p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s%s%s: initiating failed: %s",

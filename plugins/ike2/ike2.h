@@ -735,6 +735,9 @@ int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *pee
  */
 int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child_name,
 			const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
+/* The child on its connection's established IKE SA if there is one, else a new IKE SA. */
+int ike2_initiate_child(struct ike2 *p, const char *conn_name, const char *child_name,
+			const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
 /* The response to our CREATE_CHILD_SA for a new child. */
 enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_msg *msg);
 /* rekey.c */

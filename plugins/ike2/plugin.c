@@ -329,9 +329,7 @@ static void on_acquire(struct ike2 *p, const struct cg_kernel_acquire *acq)
 	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "acquire for reqid %u: initiating %s/%s",
 	       acq->reqid, conn, child);
 	/* A connection that is up gets the child on its IKE SA. */
-	err = ike2_addchild_start(p, conn, child, acq, acq->reqid);
-	if (err == -ENOENT)
-		err = ike2_initiate(p, conn, child, acq, acq->reqid);
+	err = ike2_initiate_child(p, conn, child, acq, acq->reqid);
 	if (err)
 		ike2_trap_done(p, acq->reqid);
 }
