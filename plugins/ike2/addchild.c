@@ -85,7 +85,6 @@ static int addchild_on(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 	if (err)
 		return err;
 	pc = sa->pending;
-	pc->by_create = true;
 	/* Unlike IKE_AUTH, CREATE_CHILD_SA carries the PFS group of the proposals. */
 	pc->n_props = ike2_child_proposals(cc, true, pc->props, IKE2_MAX_PROPOSALS);
 	pc->ke_group = pc->n_props ? cg_proposal_ke(&pc->props[0]) : CG_KE_NONE;

@@ -445,6 +445,9 @@ enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ik
 	struct ike2_child *old, *c;
 	uint16_t error;
 
+	/* Once IKE_AUTH is done, a pending child is one we asked for by CREATE_CHILD_SA. */
+	if (sa->pending)
+		return ike2_addchild_response(sa, msg);
 	if (sa->ike_rekey.active)
 		return ike2_rekey_ike_response(sa, msg);
 	ike2_sa_request_done(sa);

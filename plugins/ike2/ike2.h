@@ -335,8 +335,7 @@ struct ike2_pending_child {
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
 	size_t n_props;
 	bool transport;
-	/* Negotiated with CREATE_CHILD_SA on an established IKE SA (addchild.c). */
-	bool by_create;
+	/* With CREATE_CHILD_SA on an established IKE SA (addchild.c): */
 	struct cg_chunk nonce;        /* our Ni */
 	uint16_t ke_group;            /* PFS group, CG_KE_NONE without PFS */
 	const struct cg_ke_alg *ke;

@@ -134,8 +134,6 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 	case IKE2_EXCH_INFORMATIONAL:
 		return ike2_info_response(sa, msg);
 	case IKE2_EXCH_CREATE_CHILD_SA:
-		if (sa->pending && sa->pending->by_create)
-			return ike2_addchild_response(sa, msg);
 		return ike2_create_child_response(sa, msg);
 	default:
 		ike2_sa_request_done(sa);
