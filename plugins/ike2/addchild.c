@@ -41,18 +41,7 @@ static int addchild_send(struct ike2_sa *sa)
 	struct ike2_w w;
 	int err;
 
-	if (pc->ke_ctx) {
-		pc->ke->destroy(pc->ke_ctx);
-		pc->ke_ctx = NULL;
-	}
-	cg_chunk_free(&pc->nonce);
-	err = cg_chunk_alloc(&pc->nonce, IKE2_NONCE_LEN);
-	if (!err)
-		err = cg_random(sa->core, pc->nonce.ptr, pc->nonce.len);
-	if (!err && pc->ke_group) {
-		pc->ke = cg_crypto_ke(sa->core, pc->ke_group);
-		err = pc->ke ? ike2_ke_begin(pc->ke, &pc->ke_ctx, &pub) : -ENOPROTOOPT;
-	}
+	err = ike2_offer_renew(sa, pc->ke_group, &pc->nonce, &pc->ke, &pc->ke_ctx, &pub);
 	if (err)
 		return err;
 	ike2_w_init(&w);
@@ -149,17 +138,12 @@ int ike2_initiate_child(struct ike2 *p, const char *conn_name, const char *child
 static bool addchild_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	struct ike2_pending_child *pc = sa->pending;
-	struct ike2_notify n;
 	uint16_t group;
-	bool offered = false;
 
-	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n) || n.data_len != 2 ||
-	    pc->restarts >= ADDCHILD_MAX_RESTARTS)
+	if (pc->restarts >= ADDCHILD_MAX_RESTARTS)
 		return false;
-	group = (uint16_t)(n.data[0] << 8 | n.data[1]);
-	for (size_t i = 0; i < pc->n_props; i++)
-		offered |= cg_proposal_has_ke(&pc->props[i], group);
-	if (!offered || group == pc->ke_group)
+	group = ike2_ke_retry_group(msg, pc->props, pc->n_props, pc->ke_group);
+	if (!group)
 		return false;
 	pc->restarts++;
 	pc->ke_group = group;

@@ -44,13 +44,46 @@ int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *pee
 	return err;
 }
 
-static int new_nonce(struct ike2_sa *sa, struct cg_chunk *nonce)
+int ike2_nonce_new(struct ike2_sa *sa, struct cg_chunk *nonce)
 {
 	int err = cg_chunk_alloc(nonce, IKE2_NONCE_LEN);
 
 	if (!err)
 		err = cg_random(sa->core, nonce->ptr, nonce->len);
 	return err;
+}
+
+int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
+		     const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub)
+{
+	int err;
+
+	if (*ke_ctx) {
+		(*ke)->destroy(*ke_ctx);
+		*ke_ctx = NULL;
+	}
+	cg_chunk_free(nonce);
+	err = ike2_nonce_new(sa, nonce);
+	if (!err && group) {
+		*ke = cg_crypto_ke(sa->core, group);
+		err = *ke ? ike2_ke_begin(*ke, ke_ctx, pub) : -ENOPROTOOPT;
+	}
+	return err;
+}
+
+uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposal *props,
+			     size_t n, uint16_t current)
+{
+	struct ike2_notify note;
+	bool offered = false;
+	uint16_t group;
+
+	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note) || note.data_len != 2)
+		return CG_KE_NONE;
+	group = (uint16_t)(note.data[0] << 8 | note.data[1]);
+	for (size_t i = 0; i < n; i++)
+		offered |= cg_proposal_has_ke(&props[i], group);
+	return offered && group != current ? group : CG_KE_NONE;
 }
 
 static enum ike2_verdict create_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
@@ -206,7 +239,7 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 	c->reqid = old ? old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
 	if (!c->reqid)
 		c->reqid = cg_kernel_new_reqid(sa->core);
-	err = new_nonce(sa, &nr);
+	err = ike2_nonce_new(sa, &nr);
 	if (!err)
 		err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
 					&c->spi_in);
@@ -278,19 +311,11 @@ static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 	struct ike2_w w;
 	int err;
 
-	if (r->ke_ctx) {
-		r->ke->destroy(r->ke_ctx);
-		r->ke_ctx = NULL;
-	}
-	cg_chunk_free(&r->nonce);
-	err = new_nonce(sa, &r->nonce);
-	if (!err && !r->spi_in)
-		err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, r->reqid,
-					&r->spi_in);
-	if (!err && r->ke_group) {
-		r->ke = cg_crypto_ke(sa->core, r->ke_group);
-		err = r->ke ? ike2_ke_begin(r->ke, &r->ke_ctx, &pub) : -ENOPROTOOPT;
-	}
+	err = r->spi_in ? 0
+			: cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, r->reqid,
+					    &r->spi_in);
+	if (!err)
+		err = ike2_offer_renew(sa, r->ke_group, &r->nonce, &r->ke, &r->ke_ctx, &pub);
 	if (err)
 		return err;
 	ike2_w_init(&w);
@@ -358,17 +383,12 @@ static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	struct ike2_rekey *r = sa->rekey;
 	struct ike2_child *old = ike2_child_by_spi_in(sa, r->old_spi_in);
-	struct ike2_notify n;
 	uint16_t group;
-	bool offered = false;
 
-	if (!old || !ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n) ||
-	    n.data_len != 2 || r->restarts >= REKEY_MAX_RESTARTS)
+	if (!old || r->restarts >= REKEY_MAX_RESTARTS)
 		return false;
-	group = (uint16_t)(n.data[0] << 8 | n.data[1]);
-	for (size_t i = 0; i < r->n_props; i++)
-		offered |= cg_proposal_has_ke(&r->props[i], group);
-	if (!offered || group == r->ke_group)
+	group = ike2_ke_retry_group(msg, r->props, r->n_props, r->ke_group);
+	if (!group)
 		return false;
 	r->restarts++;
 	r->ke_group = group;

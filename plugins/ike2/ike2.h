@@ -725,6 +725,19 @@ void ike2_create_abandon(struct ike2_sa *sa);
 int ike2_ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub);
 int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
 		struct cg_chunk *shared);
+/* A new random nonce of IKE2_NONCE_LEN bytes. */
+int ike2_nonce_new(struct ike2_sa *sa, struct cg_chunk *nonce);
+/*
+ * What a CREATE_CHILD_SA request needs each time it is sent: a new nonce
+ * (the old one freed) and, unless group is CG_KE_NONE, a new key exchange
+ * (the old one destroyed) with its public value in *pub.
+ */
+int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
+		     const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub);
+/* The group an INVALID_KE_PAYLOAD in msg asks for when props offer it and it is not
+ * current; CG_KE_NONE otherwise. */
+uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposal *props,
+			     size_t n, uint16_t current);
 
 /* addchild.c */
 /*

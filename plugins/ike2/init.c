@@ -84,15 +84,6 @@ static int ke_finish(struct ike2_sa *sa, const struct ike2_ke *ke)
 	return err;
 }
 
-static int new_nonce(struct ike2_sa *sa, struct cg_chunk *nonce)
-{
-	int err = cg_chunk_alloc(nonce, IKE2_NONCE_LEN);
-
-	if (!err)
-		err = cg_random(sa->core, nonce->ptr, nonce->len);
-	return err;
-}
-
 /* Sends (or sends again, after a restart) our IKE_SA_INIT request. */
 static int init_send(struct ike2_sa *sa)
 {
@@ -108,7 +99,7 @@ static int init_send(struct ike2_sa *sa)
 	if (err)
 		return err;
 	if (!sa->ni.len) {
-		err = new_nonce(sa, &sa->ni);
+		err = ike2_nonce_new(sa, &sa->ni);
 		if (err)
 			goto out;
 	}
@@ -290,7 +281,7 @@ static int init_answer(struct ike2_sa *sa, const struct ike2_msg *msg, uint8_t n
 
 	err = ke_start(sa, &pub);
 	if (!err)
-		err = new_nonce(sa, &sa->nr);
+		err = ike2_nonce_new(sa, &sa->nr);
 	if (!err)
 		err = ke_finish(sa, ke);
 	if (err)

@@ -52,15 +52,6 @@ static struct cg_chunk nonce_min(struct cg_chunk a, struct cg_chunk b)
 	return ike2_nonce_cmp(a, b) <= 0 ? a : b;
 }
 
-static int new_nonce(struct ike2_sa *sa, struct cg_chunk *nonce)
-{
-	int err = cg_chunk_alloc(nonce, IKE2_NONCE_LEN);
-
-	if (!err)
-		err = cg_random(sa->core, nonce->ptr, nonce->len);
-	return err;
-}
-
 /*
  * The rekey timer.
  */
@@ -304,16 +295,9 @@ static int rekey_send(struct ike2_sa *sa)
 		if (err)
 			return err;
 	}
-	if (r->ke_ctx) {
-		r->ke->destroy(r->ke_ctx);
-		r->ke_ctx = NULL;
-	}
-	cg_chunk_free(&r->nonce);
-	err = new_nonce(sa, &r->nonce);
-	if (err)
-		return err;
-	r->ke = cg_crypto_ke(sa->core, r->ke_group);
-	err = r->ke ? ike2_ke_begin(r->ke, &r->ke_ctx, &pub) : -ENOPROTOOPT;
+	if (!r->ke_group)
+		return -ENOPROTOOPT;
+	err = ike2_offer_renew(sa, r->ke_group, &r->nonce, &r->ke, &r->ke_ctx, &pub);
 	if (err)
 		return err;
 	ike2_w_init(&w);
@@ -357,17 +341,12 @@ static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 	struct ike2_ike_rekey *r = &sa->ike_rekey;
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
 	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
-	struct ike2_notify note;
-	bool offered = false;
 	uint16_t group;
 
-	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note) || note.data_len != 2 ||
-	    r->restarts >= REKEY_MAX_RESTARTS)
+	if (r->restarts >= REKEY_MAX_RESTARTS)
 		return false;
-	group = (uint16_t)(note.data[0] << 8 | note.data[1]);
-	for (size_t i = 0; i < n; i++)
-		offered |= cg_proposal_has_ke(&props[i], group);
-	if (!offered || group == r->ke_group)
+	group = ike2_ke_retry_group(msg, props, n, r->ke_group);
+	if (!group)
 		return false;
 	r->restarts++;
 	r->ke_group = group;
@@ -581,7 +560,7 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	}
 	err = cg_chunk_dup(&my_ni, ni);
 	if (!err)
-		err = new_nonce(sa, &nr);
+		err = ike2_nonce_new(sa, &nr);
 	if (!err)
 		err = successor_keys(nsa, sa, &sel, &my_ni, &nr, shared);
 	cg_chunk_clear(&shared);
