@@ -157,7 +157,7 @@ enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_m
 	struct ike2_pending_child *pc = sa->pending;
 	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
 	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
-	struct cg_chunk nr = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY, ni;
+	struct cg_chunk nr = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY;
 	struct ike2_ke peer;
 	uint16_t error;
 
@@ -181,11 +181,8 @@ enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_m
 			    pc->name);
 		goto err_abandon;
 	}
-	/* Completing frees pc, and with it our nonce: keep it until the keys are made. */
-	ni = pc->nonce;
-	pc->nonce = CG_CHUNK_EMPTY;
-	ike2_child_complete_keyed(sa, msg, shared, ni, nr);
-	cg_chunk_free(&ni);
+	/* Our nonce is used for the keys before completing frees pc. */
+	ike2_child_complete_keyed(sa, msg, shared, pc->nonce, nr);
 	cg_chunk_clear(&shared);
 	cg_chunk_free(&nr);
 	ike2_sa_run_pending(sa);

@@ -539,10 +539,7 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
 	c->unique_id = ike2_next_child_id(sa->plugin);
 	c->next = sa->children;
 	sa->children = c;
-	if (pc->trapped)
-		ike2_trap_done(sa->plugin, pc->reqid);
 	pc->spi_in = 0; /* the child owns it now */
-	pc->trapped = false;
 	ike2_child_abandon(sa);
 	ike2_child_log_up(sa, c);
 	ike2_child_publish(sa, c, CG_EV_CHILD_UP);

@@ -621,7 +621,8 @@ static void child_retry_job(void *arg)
 	if (cg_sa_version(entry) == 2) {
 		struct ike2_sa *sa = cg_sa_data(entry);
 
-		if (!sa->rekeyed && ike2_child_by_spi_in(sa, t->spi_in))
+		/* A child that went meanwhile is -ENOENT there. */
+		if (!sa->rekeyed)
 			ike2_create_rekey_child(sa, t->spi_in);
 	}
 	cg_sa_checkin(t->p->core, entry);
