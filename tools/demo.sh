@@ -16,6 +16,8 @@ LAB=$ROOT/../shared/kernel-lab
 RUN=/run/cygnet-demo
 NS_L=cygnet-demo-left
 NS_R=cygnet-demo-right
+# shellcheck source=tests/lib/netns.sh
+. "$ROOT/tests/lib/netns.sh"
 
 build() {
 	targets="cygnetd cygnetctl crypto-nettle kernel-netlink ike2"
@@ -39,45 +41,19 @@ ctl() {
 
 cleanup() {
 	for side in left right; do
-		if [ -f "$RUN/$side.pid" ]; then
-			kill "$(cat "$RUN/$side.pid")" 2>/dev/null || true
-		fi
+		netns_stop "$RUN/$side.pid"
 	done
-	sleep 1
-	ip netns del "$NS_L" 2>/dev/null || true
-	ip netns del "$NS_R" 2>/dev/null || true
+	netns_del "$NS_L" "$NS_R"
 }
 
 start_daemon() {
 	side=$1 ns=$2
-	ip netns exec "$ns" "$BUILD/bin/cygnetd" -F -c "$CONFIG/demo-$side.yaml" \
-		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$RUN/$side.pid" \
-		>"$RUN/$side.log" 2>&1 &
-	echo $! >"$RUN/$side.pid"
-	for _ in $(seq 50); do
-		[ -S "$RUN/$side.ctl" ] && return 0
-		sleep 0.1
-	done
+	: >"$RUN/$side.log"
+	netns_cygnetd "$BUILD" "$ns" "$CONFIG/demo-$side.yaml" "$RUN/$side.log" "$RUN/$side.pid"
+	netns_wait_socket "$RUN/$side.ctl" "$RUN/$side.pid" 50 && return 0
 	echo "cygnetd ($side) did not start:" >&2
 	cat "$RUN/$side.log" >&2
 	return 1
-}
-
-netns_setup() {
-	ip netns add "$NS_L"
-	ip netns add "$NS_R"
-	ip link add cgdemo-l type veth peer name cgdemo-r
-	ip link set cgdemo-l netns "$NS_L"
-	ip link set cgdemo-r netns "$NS_R"
-	for spec in "$NS_L cgdemo-l 1 2" "$NS_R cgdemo-r 2 1"; do
-		# shellcheck disable=SC2086
-		set -- $spec
-		ip -n "$1" link set lo up
-		ip -n "$1" link set "$2" up
-		ip -n "$1" addr add "2001:db8::$3/64" dev "$2" nodad
-		ip -n "$1" addr add "2001:db8:$3::1/64" dev lo nodad
-		ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4" src "2001:db8:$3::1"
-	done
 }
 
 wait_installed() {
@@ -102,15 +78,12 @@ main() {
 	if [ "$(id -u)" != 0 ]; then
 		exec sudo env CYGNET_BUILD="$BUILD" CYGNET_DEMO_CONFIG="$CONFIG" "$0" --here
 	fi
-	# Load ESP and the kernel crypto it asks for on the first SA now, rather
-	# than while an SA is being added (on-demand loading can take seconds).
-	for m in esp6 xfrm6_tunnel seqiv echainiv gcm ghash-generic aes drbg jitterentropy_rng; do
-		modprobe "$m" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2119 # no extra modules
+	netns_load_modules
 	mkdir -p "$RUN"
 	trap cleanup EXIT INT TERM
 	echo "== two namespaces, $NS_L (2001:db8::1) and $NS_R (2001:db8::2), on a veth pair"
-	netns_setup
+	netns_routed_pair "$NS_L" cgdemo-l "$NS_R" cgdemo-r src
 	echo "== starting cygnetd in each"
 	start_daemon right "$NS_R"
 	start_daemon left "$NS_L"

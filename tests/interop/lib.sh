@@ -11,6 +11,9 @@
 # Several functions take optional arguments: a call without any means none.
 # shellcheck disable=SC2119,SC2120
 
+# shellcheck source=tests/lib/netns.sh
+. "$(dirname "$0")/../lib/netns.sh"
+
 log() { echo "== $*"; }
 fail() { echo "FAIL: $*"; FAILED=1; }
 
@@ -27,39 +30,14 @@ interop_init() {
 	trap cleanup EXIT
 }
 
-# Loads ESP and the kernel crypto it asks for on the first SA now, rather
-# than while an SA is being added (on-demand loading can take seconds).
-# Extra modules (esp4, xfrm4_tunnel) come as arguments.
-load_modules() {
-	for m in esp6 xfrm6_tunnel seqiv echainiv gcm ghash-generic aes drbg jitterentropy_rng "$@"; do
-		modprobe "$m" 2>/dev/null || true
-	done
-}
+# Loads ESP and the kernel crypto it asks for; extra modules (esp4,
+# xfrm4_tunnel) come as arguments.
+load_modules() { netns_load_modules "$@"; }
 
 # netns_setup VETH [src]: NS_C and NS_S joined by VETH-c and VETH-s, each
 # routing the other's 2001:db8:N::/64 over the link; with "src", sourced
 # from its own lo address.
-netns_setup() {
-	ip netns add "$NS_C"
-	ip netns add "$NS_S"
-	ip link add "$1-c" type veth peer name "$1-s"
-	ip link set "$1-c" netns "$NS_C"
-	ip link set "$1-s" netns "$NS_S"
-	with_src=${2:-}
-	for spec in "$NS_C $1-c 1 2" "$NS_S $1-s 2 1"; do
-		# shellcheck disable=SC2086
-		set -- $spec
-		ip -n "$1" link set lo up
-		ip -n "$1" link set "$2" up
-		ip -n "$1" addr add "2001:db8::$3/64" dev "$2" nodad
-		ip -n "$1" addr add "2001:db8:$3::1/64" dev lo nodad
-		if [ "$with_src" = src ]; then
-			ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4" src "2001:db8:$3::1"
-		else
-			ip -n "$1" route add "2001:db8:$4::/64" via "2001:db8::$4"
-		fi
-	done
-}
+netns_setup() { netns_routed_pair "$NS_C" "$1-c" "$NS_S" "$1-s" "${2:-}"; }
 
 # write_strongswan_conf VIRTUAL_IP RETRANSMITS [OPTIONS]: charon with its
 # log in $DIR/charon.log and vici on $DIR/charon.vici.
@@ -264,15 +242,11 @@ start_daemons() {
 	ip netns exec "$NS_S" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" \
 		>"$DIR/charon.out" 2>&1 &
 	echo $! >"$DIR/charon.pid"
-	ip netns exec "$NS_C" "$BUILD/bin/cygnetd" -F -c "$DIR/cygnet.yaml" \
-		--plugin-dir "$BUILD/lib/cygnet/plugins" --pid-file "$DIR/cygnetd.pidfile" \
-		>"$DIR/cygnetd.log" 2>&1 &
-	echo $! >"$DIR/cygnetd.pid"
+	: >"$DIR/cygnetd.log"
+	netns_cygnetd "$BUILD" "$NS_C" "$DIR/cygnet.yaml" "$DIR/cygnetd.log" "$DIR/cygnetd.pid"
 	# A first start in a loaded emulated machine can take many seconds.
-	for _ in $(seq 300); do
-		[ -S "$DIR/charon.vici" ] && [ -S "$DIR/cygnetd.ctl" ] && break
-		sleep 0.1
-	done
+	netns_wait_socket "$DIR/charon.vici" "$DIR/charon.pid" 300 || true
+	netns_wait_socket "$DIR/cygnetd.ctl" "$DIR/cygnetd.pid" 300 || true
 	sw --load-all "$@" >"$DIR/swanctl-load.out" 2>&1 ||
 		{ fail "swanctl --load-all"; cat "$DIR/swanctl-load.out"; }
 }
@@ -280,17 +254,8 @@ start_daemons() {
 # Stops both daemons and waits until they are gone: a next pair needs
 # their ports, sockets and charon's pid file.
 stop_daemons() {
-	for f in "$DIR/cygnetd.pid" "$DIR/charon.pid"; do
-		[ -f "$f" ] || continue
-		pid=$(cat "$f")
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -9 "$pid" 2>/dev/null || true
-		rm -f "$f"
-	done
+	netns_stop "$DIR/cygnetd.pid"
+	netns_stop "$DIR/charon.pid"
 	rm -f "$DIR/charon.vici" "$DIR/cygnetd.ctl"
 }
 
@@ -302,18 +267,11 @@ show_logs() {
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	stop_daemons
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
+	netns_del "$NS_C" "$NS_S"
 	if [ "$FAILED" != 0 ] && [ "$LOGS_AT_EXIT" = yes ]; then
 		show_logs
 	fi
 	rm -rf "$DIR"
-}
-
-# Packets counted by the kernel on the SAs of a namespace.
-esp_packets() {
-	ip -n "$1" -s xfrm state | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
-		split($2, a, "("); n += a[1] } END { print n + 0 }'
 }
 
 # ping_through NS FAMILY SRC DST: three echoes from NS; the ESP packet
@@ -323,16 +281,16 @@ esp_packets() {
 # LIST_SAS_COUNTS=yes, cygnet's list-sas must show the packets too. With
 # PING_BY_ROUTE=yes the ping is not bound to SRC: the routes must pick it.
 ping_through() {
-	before_c=$(esp_packets "$NS_C")
-	before_s=$(esp_packets "$NS_S")
+	before_c=$(netns_esp_packets "$NS_C")
+	before_s=$(netns_esp_packets "$NS_S")
 	bind="-I $3"
 	[ "${PING_BY_ROUTE:-no}" = yes ] && bind=
 	# shellcheck disable=SC2086 # bind is empty or two words
 	if ! ip netns exec "$1" ping "-$2" -c 3 -i 0.3 -W 2 $bind "$4" >"$DIR/ping.out"; then
 		fail "ping $3 -> $4"; cat "$DIR/ping.out"; show_xfrm; return
 	fi
-	after_c=$(esp_packets "$NS_C")
-	after_s=$(esp_packets "$NS_S")
+	after_c=$(netns_esp_packets "$NS_C")
+	after_s=$(netns_esp_packets "$NS_S")
 	echo "   ping $3 -> $4: ESP packets cygnet $before_c -> $after_c, charon $before_s -> $after_s"
 	[ "$after_c" -ge $((before_c + 6)) ] || fail "cygnet's ESP counters did not rise ($3 -> $4)"
 	[ "$after_s" -ge $((before_s + ${ESP_MIN_CHARON:-6})) ] ||

@@ -7,7 +7,8 @@ SC_BUILD=${SC_BUILD:-$SC_TOP/build}
 SC_BIN=$SC_BUILD/bin
 SC_TMP=$(mktemp -d /tmp/cygnet-scenario.XXXXXX)
 SC_FAILED=0
-SC_PIDS=()
+# shellcheck source=tests/lib/netns.sh
+. "$SC_TOP/tests/lib/netns.sh"
 
 sc_log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 sc_fail() { sc_log "FAIL: $*"; SC_FAILED=1; }
@@ -29,8 +30,9 @@ sc_require() {
 }
 
 sc_cleanup() {
-  for pid in "${SC_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  for ns in $(ip netns list | awk '/^cg-/{print $1}'); do ip netns del "$ns"; done
+  for f in "$SC_TMP"/*.pid; do netns_stop "$f" KILL; done
+  # shellcheck disable=SC2046 # one word per namespace
+  netns_del $(ip netns list | awk '/^cg-/{print $1}')
   if [ "$SC_FAILED" != 0 ]; then
     for f in "$SC_TMP"/*.log; do [ -f "$f" ] && { echo "---- $f"; tail -n 60 "$f"; }; done
   fi
@@ -40,39 +42,26 @@ trap sc_cleanup EXIT
 
 # sc_pair: namespaces cg-a and cg-b on one veth link, 2001:db8:1::1 and ::2.
 sc_pair() {
-  ip netns add cg-a && ip netns add cg-b
-  ip link add cg-va netns cg-a type veth peer name cg-vb netns cg-b
+  netns_pair cg-a cg-va cg-b cg-vb
   ip -n cg-a addr add 2001:db8:1::1/64 dev cg-va nodad
   ip -n cg-b addr add 2001:db8:1::2/64 dev cg-vb nodad
-  for ns in cg-a cg-b; do ip -n "$ns" link set lo up; done
-  ip -n cg-a link set cg-va up
-  ip -n cg-b link set cg-vb up
 }
 
 # sc_start NS CONFIG: starts cygnetd in NS; its pid goes to $SC_TMP/NS.pid.
 sc_start() {
   local ns=$1 cfg=$2
-  ip netns exec "$ns" "$SC_BIN/cygnetd" -F -c "$cfg" >>"$SC_TMP/$ns.log" 2>&1 &
-  local pid=$!
-  SC_PIDS+=("$pid")
-  echo "$pid" >"$SC_TMP/$ns.pid"
+  netns_cygnetd "$SC_BUILD" "$ns" "$cfg" "$SC_TMP/$ns.log" "$SC_TMP/$ns.pid"
   # Up to 20 s: under software emulation (the kernel lab) a start can take seconds.
-  for _ in $(seq 200); do
-    [ -S "$SC_TMP/$ns.ctl" ] && return 0
-    kill -0 "$pid" 2>/dev/null || { sc_fail "cygnetd in $ns exited"; return 1; }
-    sleep 0.1
-  done
-  sc_fail "cygnetd in $ns did not open its control socket"
+  netns_wait_socket "$SC_TMP/$ns.ctl" "$SC_TMP/$ns.pid" 200 && return 0
+  if kill -0 "$(cat "$SC_TMP/$ns.pid")" 2>/dev/null; then
+    sc_fail "cygnetd in $ns did not open its control socket"
+  else
+    sc_fail "cygnetd in $ns exited"
+  fi
   return 1
 }
 
 sc_ctl() { local ns=$1; shift; ip netns exec "$ns" "$SC_BIN/cygnetctl" -s "$SC_TMP/$ns.ctl" "$@"; }
-
-# sc_esp_packets NS: packets counted on the namespace's ESP SAs.
-sc_esp_packets() {
-  ip -n "$1" -s xfrm state 2>/dev/null | awk '/^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ {
-    gsub(/\(packets\)/, "", $2); n += $2 } END { print n + 0 }'
-}
 
 # sc_ping_until NS DST SECONDS: true when one ping gets through within SECONDS.
 sc_ping_until() {

@@ -65,7 +65,7 @@ sc_start cg-a "$SC_TMP/cg-a.yaml" && sc_start cg-b "$SC_TMP/cg-b.yaml" || exit 1
 for _ in $(seq 50); do grep -q "started: .* kernel $backend" "$SC_TMP/cg-a.log" && break; sleep 0.1; done
 grep -q "started: .* kernel $backend" "$SC_TMP/cg-a.log" || sc_fail "cygnetd does not run on $backend"
 
-if sc_ping_until cg-a 2001:db8:1::2 20 && [ "$(sc_esp_packets cg-a)" -gt 0 ]; then
+if sc_ping_until cg-a 2001:db8:1::2 20 && [ "$(netns_esp_packets cg-a)" -gt 0 ]; then
   sc_pass "tunnel up on the first packet (trap), ping through ESP"
 else
   sc_fail "the trapped tunnel did not come up"
@@ -81,14 +81,14 @@ rm -f "$SC_TMP/cg-b.ctl"
 sc_start cg-b "$SC_TMP/cg-b.yaml" || exit 1
 
 # Each side tries to talk; trap policies turn the first packets into IKE.
-before=$(sc_esp_packets cg-b)
+before=$(netns_esp_packets cg-b)
 recovered=false
 end=$((SECONDS + 30))
 while [ $SECONDS -lt $end ]; do
   ip netns exec cg-b ping -6 -c1 -W1 2001:db8:1::1 >/dev/null 2>&1 &&
     ip netns exec cg-a ping -6 -c1 -W1 2001:db8:1::2 >/dev/null 2>&1 && { recovered=true; break; }
 done
-after=$(sc_esp_packets cg-b)
+after=$(netns_esp_packets cg-b)
 
 if [ "$ndhole" = true ]; then
   if $recovered && [ "$after" -gt "$before" ]; then
