@@ -190,43 +190,78 @@ static struct cg_cert *cert_wrap(const struct cg_pki_ops *ops, void *priv, void 
 	return cert;
 }
 
-CG_EXPORT int cg_cert_load(struct cg_core *core, const char *path, struct cg_cert **ret)
+static struct cg_privkey *key_wrap(const struct cg_pki_ops *ops, void *priv, void *handle)
+{
+	struct cg_privkey *key = calloc(1, sizeof(*key));
+
+	if (!key) {
+		ops->key_free(priv, handle);
+		return NULL;
+	}
+	atomic_init(&key->refs, 1);
+	key->ops = ops;
+	key->priv = priv;
+	key->handle = handle;
+	return key;
+}
+
+/*
+ * Loads the file at path, or takes it from the cache: a private key into
+ * *key when want_key, else a certificate into *cert. The other stays NULL.
+ */
+static int cred_load(struct cg_core *core, const char *path, bool want_key,
+		     struct cg_cert **cert, struct cg_privkey **key)
 {
 	struct cg_credmgr *m = core->cred;
-	struct cg_cert *cert = NULL;
+	const char *what = want_key ? "private key" : "certificate";
 	struct cached *c;
 	void *handle;
 	int err = 0;
 
+	*cert = NULL;
+	*key = NULL;
 	pthread_mutex_lock(&m->lock);
 	if (!m->ops) {
 		err = -ENODEV;
 		goto out;
 	}
-	c = cache_find(m, path, false);
+	c = cache_find(m, path, want_key);
 	if (c) {
-		cert = cg_cert_ref(c->cert);
+		*cert = cg_cert_ref(c->cert);
+		*key = cg_privkey_ref(c->key);
 		goto out;
 	}
-	err = m->ops->cert_load(m->priv, path, &handle);
+	if (want_key)
+		err = m->ops->key_load(m->priv, path, &handle);
+	else
+		err = m->ops->cert_load(m->priv, path, &handle);
 	if (err)
 		goto out;
-	cert = cert_wrap(m->ops, m->priv, handle);
-	if (!cert) {
+	if (want_key)
+		*key = key_wrap(m->ops, m->priv, handle);
+	else
+		*cert = cert_wrap(m->ops, m->priv, handle);
+	if (!*cert && !*key) {
 		err = -ENOMEM;
 		goto out;
 	}
-	cache_add(m, path, cert, NULL);
+	cache_add(m, path, *cert, *key);
 out:
 	pthread_mutex_unlock(&m->lock);
 	if (err == -ENODEV)
 		cg_log(core, CG_LOG_LIB, CG_LVL_ERROR,
-		       "cannot load certificate %s: no PKI plugin is loaded (add pki-gnutls)", path);
+		       "cannot load %s %s: no PKI plugin is loaded (add pki-gnutls)", what, path);
 	else if (err)
-		cg_log(core, CG_LOG_LIB, CG_LVL_ERROR, "cannot load certificate %s: %s", path,
+		cg_log(core, CG_LOG_LIB, CG_LVL_ERROR, "cannot load %s %s: %s", what, path,
 		       strerror(-err));
-	*ret = cert;
 	return err;
+}
+
+CG_EXPORT int cg_cert_load(struct cg_core *core, const char *path, struct cg_cert **ret)
+{
+	struct cg_privkey *none;
+
+	return cred_load(core, path, false, ret, &none);
 }
 
 CG_EXPORT int cg_cert_parse(struct cg_core *core, struct cg_chunk der, struct cg_cert **ret)
@@ -324,46 +359,9 @@ CG_EXPORT int cg_cert_verify(const struct cg_cert *cert, enum cg_sig_scheme sche
 
 CG_EXPORT int cg_privkey_load(struct cg_core *core, const char *path, struct cg_privkey **ret)
 {
-	struct cg_credmgr *m = core->cred;
-	struct cg_privkey *key = NULL;
-	struct cached *c;
-	void *handle;
-	int err = 0;
+	struct cg_cert *none;
 
-	pthread_mutex_lock(&m->lock);
-	if (!m->ops) {
-		err = -ENODEV;
-		goto out;
-	}
-	c = cache_find(m, path, true);
-	if (c) {
-		key = cg_privkey_ref(c->key);
-		goto out;
-	}
-	err = m->ops->key_load(m->priv, path, &handle);
-	if (err)
-		goto out;
-	key = calloc(1, sizeof(*key));
-	if (!key) {
-		m->ops->key_free(m->priv, handle);
-		err = -ENOMEM;
-		goto out;
-	}
-	atomic_init(&key->refs, 1);
-	key->ops = m->ops;
-	key->priv = m->priv;
-	key->handle = handle;
-	cache_add(m, path, NULL, key);
-out:
-	pthread_mutex_unlock(&m->lock);
-	if (err == -ENODEV)
-		cg_log(core, CG_LOG_LIB, CG_LVL_ERROR,
-		       "cannot load private key %s: no PKI plugin is loaded (add pki-gnutls)", path);
-	else if (err)
-		cg_log(core, CG_LOG_LIB, CG_LVL_ERROR, "cannot load private key %s: %s", path,
-		       strerror(-err));
-	*ret = key;
-	return err;
+	return cred_load(core, path, true, &none, ret);
 }
 
 CG_EXPORT struct cg_privkey *cg_privkey_ref(struct cg_privkey *key)
