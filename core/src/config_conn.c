@@ -168,9 +168,19 @@ static bool read_ike_addrs(struct cfg_ctx *ctx, const struct cg_cfg_node *conn, 
 	return cfg_get_strv(ctx, conn, key, v, n);
 }
 
-/* Reads a proposal list for protocol; "default" when absent. */
-static bool read_proposals(struct cfg_ctx *ctx, const struct cg_cfg_node *map, const char *key,
-			   uint8_t protocol, struct cg_proposal **out, size_t *n)
+/* Fills the list item at out from its node; says what is wrong itself. */
+typedef bool read_item_fn(struct cfg_ctx *ctx, const struct cg_cfg_node *item,
+			  const void *arg, void *out);
+
+/*
+ * Reads the list under key into *out, items of size bytes each filled by
+ * read_item (with arg); *n counts those it took. An absent or empty list
+ * gives *n 0 and, with room_for_default, one zeroed item for the caller's
+ * default (else *out stays NULL). False when any item was refused.
+ */
+static bool read_list(struct cfg_ctx *ctx, const struct cg_cfg_node *map, const char *key,
+		      size_t size, read_item_fn *read_item, const void *arg,
+		      bool room_for_default, void **out, size_t *n)
 {
 	const struct cg_cfg_node **items;
 	int count = cg_cfg_get_list(map, key, &items, ctx->errs);
@@ -178,31 +188,16 @@ static bool read_proposals(struct cfg_ctx *ctx, const struct cg_cfg_node *map, c
 
 	if (count < 0)
 		return cfg_ok(ctx, false);
-	*out = calloc(count ? (size_t)count : 1, sizeof(**out));
+	if (count == 0 && !room_for_default)
+		return true;
+	*out = calloc(count ? (size_t)count : 1, size);
 	if (!*out) {
 		free(items);
 		cfg_nomem(ctx, map);
 		return false;
 	}
-	if (count == 0) {
-		const char *why = NULL;
-
-		free(items);
-		if (cg_proposal_parse("default", protocol, &(*out)[0], &why)) {
-			cfg_error(ctx, map, "the default %s proposal cannot be built: %s",
-				  protocol == CG_PROTO_IKE ? "IKE" : "ESP", why ? why : "unknown");
-			return false;
-		}
-		*n = 1;
-		return true;
-	}
 	for (int i = 0; i < count; i++) {
-		const char *s = cg_cfg_scalar(items[i]), *why = NULL;
-
-		if (cg_proposal_parse(s, protocol, &(*out)[*n], &why)) {
-			cfg_error(ctx, items[i], "'%s' is not %s proposal: %s", s,
-				  protocol == CG_PROTO_IKE ? "an IKE" : "an ESP",
-				  why ? why : "invalid");
+		if (!read_item(ctx, items[i], arg, (char *)*out + *n * size)) {
 			ok = false;
 			continue;
 		}
@@ -210,6 +205,41 @@ static bool read_proposals(struct cfg_ctx *ctx, const struct cg_cfg_node *map, c
 	}
 	free(items);
 	return ok;
+}
+
+static bool read_proposal_item(struct cfg_ctx *ctx, const struct cg_cfg_node *item,
+			       const void *arg, void *out)
+{
+	uint8_t protocol = *(const uint8_t *)arg;
+	const char *s = cg_cfg_scalar(item), *why = NULL;
+
+	if (!cg_proposal_parse(s, protocol, out, &why))
+		return true;
+	cfg_error(ctx, item, "'%s' is not %s proposal: %s", s,
+		  protocol == CG_PROTO_IKE ? "an IKE" : "an ESP", why ? why : "invalid");
+	return false;
+}
+
+/* Reads a proposal list for protocol; "default" when absent. */
+static bool read_proposals(struct cfg_ctx *ctx, const struct cg_cfg_node *map, const char *key,
+			   uint8_t protocol, struct cg_proposal **out, size_t *n)
+{
+	const char *why = NULL;
+	void *list = NULL;
+	bool ok;
+
+	ok = read_list(ctx, map, key, sizeof(**out), read_proposal_item, &protocol, true, &list,
+		       n);
+	*out = list;
+	if (!ok || *n)
+		return ok;
+	if (cg_proposal_parse("default", protocol, &(*out)[0], &why)) {
+		cfg_error(ctx, map, "the default %s proposal cannot be built: %s",
+			  protocol == CG_PROTO_IKE ? "IKE" : "ESP", why ? why : "unknown");
+		return false;
+	}
+	*n = 1;
+	return true;
 }
 
 /* --- local and remote --- */
@@ -305,43 +335,35 @@ static bool parse_ts(const char *s, struct cg_ts_cfg *t, const char **why)
 	return true;
 }
 
+static bool read_ts_item(struct cfg_ctx *ctx, const struct cg_cfg_node *item, const void *arg,
+			 void *out)
+{
+	const char *s = cg_cfg_scalar(item), *why = NULL;
+	struct cg_ts_cfg *t = out;
+
+	(void)arg;
+	t->node = item;
+	if (parse_ts(s, t, &why))
+		return true;
+	cfg_error(ctx, item, "'%s' is not a traffic selector (dynamic, 10.1.0.0/16, "
+		  "2001:db8::/64[tcp/443], ...): %s", s, why ? why : "invalid");
+	return false;
+}
+
+/* Reads a selector list (local_ts, remote_ts); "dynamic" when absent. */
 static bool read_ts(struct cfg_ctx *ctx, const struct cg_cfg_node *child, const char *key,
 		    struct cg_ts_cfg **out, size_t *n)
 {
-	const struct cg_cfg_node **items;
-	int count = cg_cfg_get_list(child, key, &items, ctx->errs);
-	bool ok = true;
+	void *list = NULL;
+	bool ok;
 
-	if (count < 0)
-		return cfg_ok(ctx, false);
-	*out = calloc(count ? (size_t)count : 1, sizeof(**out));
-	if (!*out) {
-		free(items);
-		cfg_nomem(ctx, child);
-		return false;
-	}
-	if (count == 0) {
-		(*out)[0] = (struct cg_ts_cfg){ .dynamic = true, .ts.to_port = 65535,
-						.node = child };
-		*n = 1;
-		return true;
-	}
-	for (int i = 0; i < count; i++) {
-		const char *s = cg_cfg_scalar(items[i]), *why = NULL;
-		struct cg_ts_cfg *t = &(*out)[*n];
-
-		t->node = items[i];
-		if (!parse_ts(s, t, &why)) {
-			cfg_error(ctx, items[i], "'%s' is not a traffic selector (dynamic, "
-				  "10.1.0.0/16, 2001:db8::/64[tcp/443], ...): %s", s,
-				  why ? why : "invalid");
-			ok = false;
-			continue;
-		}
-		(*n)++;
-	}
-	free(items);
-	return ok;
+	ok = read_list(ctx, child, key, sizeof(**out), read_ts_item, NULL, true, &list, n);
+	*out = list;
+	if (!ok || *n)
+		return ok;
+	(*out)[0] = (struct cg_ts_cfg){ .dynamic = true, .ts.to_port = 65535, .node = child };
+	*n = 1;
+	return true;
 }
 
 /* Fills a life limit from its rekey limit when absent: 10% more, as strongSwan does. */
@@ -458,32 +480,28 @@ static bool read_children(struct cfg_ctx *ctx, const struct cg_cfg_node *conn,
 
 /* --- connections --- */
 
+static bool read_vip_item(struct cfg_ctx *ctx, const struct cg_cfg_node *item, const void *arg,
+			  void *out)
+{
+	const char *s = cg_cfg_scalar(item);
+	struct cg_addr *a = out;
+
+	(void)arg;
+	if (!cg_addr_parse(s, a) && a->family != AF_UNSPEC)
+		return true;
+	cfg_error(ctx, item, "'%s' is not a virtual IP: use 0.0.0.0 or :: to ask for any "
+		  "address, or a fixed one", s);
+	return false;
+}
+
 static bool read_vips(struct cfg_ctx *ctx, const struct cg_cfg_node *conn, struct cg_conn_cfg *c)
 {
-	const struct cg_cfg_node **items;
-	int n = cg_cfg_get_list(conn, "vips", &items, ctx->errs);
-	bool ok = true;
+	void *list = NULL;
+	bool ok;
 
-	if (n <= 0)
-		return cfg_ok(ctx, n == 0);
-	c->vips = calloc((size_t)n, sizeof(*c->vips));
-	if (!c->vips) {
-		free(items);
-		cfg_nomem(ctx, conn);
-		return false;
-	}
-	for (int i = 0; i < n; i++) {
-		const char *s = cg_cfg_scalar(items[i]);
-
-		if (cg_addr_parse(s, &c->vips[c->n_vips]) || c->vips[c->n_vips].family == AF_UNSPEC) {
-			cfg_error(ctx, items[i], "'%s' is not a virtual IP: use 0.0.0.0 or :: to ask "
-				  "for any address, or a fixed one", s);
-			ok = false;
-			continue;
-		}
-		c->n_vips++;
-	}
-	free(items);
+	ok = read_list(ctx, conn, "vips", sizeof(*c->vips), read_vip_item, NULL, false, &list,
+		       &c->n_vips);
+	c->vips = list;
 	return ok;
 }
 
