@@ -13,18 +13,16 @@
 #include "kmem.h"
 
 /*
- * A short fingerprint of the keys (FNV-1a), so a test can tell that the two
- * ends of an SA hold the same keys without the keys being shown.
+ * A short fingerprint of the keys (cg_hash64 folded to 32 bits), so a test
+ * can tell that the two ends of an SA hold the same keys without the keys
+ * being shown.
  */
 static uint32_t key_check(const struct cg_kernel_sa *sa)
 {
-	const struct cg_chunk keys[] = { sa->encr_key, sa->integ_key };
-	uint32_t h = 2166136261u;
+	uint64_t h = cg_hash64(sa->encr_key.ptr, sa->encr_key.len, 0);
 
-	for (size_t k = 0; k < 2; k++)
-		for (size_t i = 0; i < keys[k].len; i++)
-			h = (h ^ keys[k].ptr[i]) * 16777619u;
-	return h;
+	h = cg_hash64(sa->integ_key.ptr, sa->integ_key.len, h);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static void out_ts(struct cg_out *out, const char *key, const struct cg_ts *ts)
