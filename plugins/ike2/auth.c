@@ -167,8 +167,9 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 	ike2_id_complete(sa->core, &sa->id_remote);
 	ike2_id_complete(sa->core, &idr);
 	ike2_pubkey_note_peer(sa, &msg->pl);
-	conn = ike2_conn_by_ids(sa->cfg, &sa->local, &sa->remote, &sa->id_remote,
-				idr_pl ? &idr : NULL, sa->conn);
+	/* Only a connection that takes the proposal of IKE_SA_INIT can carry on this SA. */
+	conn = cg_conn_by_ids(sa->core, sa->cfg, 2, &sa->local, &sa->remote, &sa->proposal,
+			      &sa->id_remote, idr_pl ? &idr : NULL, sa->conn);
 	cg_id_free(&idr);
 	if (!conn)
 		return auth_refuse(sa, msg, "no connection matches the peer identity");

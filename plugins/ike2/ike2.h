@@ -845,27 +845,13 @@ void ike2_cp_routes(struct ike2_sa *sa, struct ike2_child *c, bool up);
 void ike2_cp_describe(const struct ike2_sa *sa, struct cg_out *out);
 
 /* conn.c */
-/* Resolves a config address list entry; false when it is not a literal. */
-bool ike2_conn_addr(const char *s, struct cg_addr *addr, uint8_t *prefix);
-/* The address list matches a (empty lists and %any match everything). */
-bool ike2_conn_addrs_match(char *const *list, size_t n, const struct cg_addr *a);
-/* First IKEv2 connection whose addresses match. */
-const struct cg_conn_cfg *ike2_conn_by_addrs(const struct cg_config *cfg,
-					     const struct cg_addr *local,
-					     const struct cg_addr *remote);
-/* Best connection for the identities seen in IKE_AUTH (responder). */
-const struct cg_conn_cfg *ike2_conn_by_ids(const struct cg_config *cfg,
-					   const struct cg_addr *local,
-					   const struct cg_addr *remote,
-					   const struct cg_id *peer, const struct cg_id *us,
-					   const struct cg_conn_cfg *current);
 /* Our identity for a conn: the configured one or our IP address. */
 int ike2_conn_local_id(const struct cg_conn_cfg *conn, const struct cg_addr *local,
 		       struct cg_id *id);
 /* Endpoints for initiating conn; ports filled in. */
 int ike2_conn_endpoints(struct ike2 *p, const struct cg_conn_cfg *conn, struct cg_addr *local,
 			struct cg_addr *remote);
-/* Proposals of conn the crypto registry can run (IKE) into out. */
+/* cg_conn_ike_proposals with the plugin's core. */
 size_t ike2_conn_ike_proposals(struct ike2 *p, const struct cg_conn_cfg *conn,
 			       struct cg_proposal *out, size_t max);
 

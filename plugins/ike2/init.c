@@ -318,10 +318,10 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
 	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
 	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
-	struct cg_proposal ours[IKE2_MAX_PROPOSALS], theirs[IKE2_MAX_PROPOSALS], sel;
+	struct cg_proposal theirs[IKE2_MAX_PROPOSALS], sel;
 	struct ike2_prop props[IKE2_MAX_PROPOSALS];
 	uint8_t nums[IKE2_MAX_PROPOSALS], critical;
-	size_t n_ours, n_props, n_theirs, idx;
+	size_t n_props, n_theirs, idx;
 	const struct cg_conn_cfg *conn;
 	struct cg_config *cfg;
 	struct cg_chunk ni;
@@ -344,10 +344,11 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 		return;
 	}
 	cfg = cg_core_config(p->core);
-	conn = cfg ? ike2_conn_by_addrs(cfg, &msg->pkt->dst, &msg->pkt->src) : NULL;
-	n_ours = conn ? ike2_conn_ike_proposals(p, conn, ours, IKE2_MAX_PROPOSALS) : 0;
 	n_theirs = their_proposals(props, n_props, theirs, nums);
-	if (!n_ours || !cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx)) {
+	/* Every connection between these addresses may take the proposal; IKE_AUTH picks among them. */
+	conn = cfg ? cg_conn_select(p->core, cfg, 2, &msg->pkt->dst, &msg->pkt->src, theirs, n_theirs,
+				    &sel, &idx) : NULL;
+	if (!conn) {
 		init_reject(p, msg, IKE2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		goto err_unref;
 	}

@@ -4,7 +4,8 @@
  * ECDSA P-256, RSA-2048 and Ed25519 keys, the classic methods when the peer
  * does not announce SIGNATURE_HASH_ALGORITHMS, CERT/CERTREQ and send_cert,
  * pinned certificates, DN identities, and the refusals: unknown CA, an
- * identity the certificate does not hold, expired and revoked certificates.
+ * identity the certificate does not hold, expired and revoked certificates,
+ * and the responder's choice between a PSK and a certificate connection.
  * Keys and certificates are made with the GnuTLS API in a temporary directory.
  */
 #include <criterion/criterion.h>
@@ -176,10 +177,9 @@ static void on_event(void *ctx, const struct cg_event *ev)
 		(*(uint32_t *)ctx)++;
 }
 
-static void start(const struct cert_conf *l, const struct cert_conf *r)
+/* Starts both sides with these configs (freed here), counting IKE SAs coming up. */
+static void start_yaml(char *ly, char *ry)
 {
-	char *ly = cert_yaml(EX_LEFT, l), *ry = cert_yaml(EX_RIGHT, r);
-
 	ex_start(&net, ly, ry);
 	free(ly);
 	free(ry);
@@ -189,6 +189,11 @@ static void start(const struct cert_conf *l, const struct cert_conf *r)
 		cr_assert_eq(cg_bus_subscribe(net.core[i], CG_EV_BIT(CG_EV_IKE_UP), CG_BUS_SYNC, on_event,
 					      &ike_up[i], &subs[i]), 0);
 	}
+}
+
+static void start(const struct cert_conf *l, const struct cert_conf *r)
+{
+	start_yaml(cert_yaml(EX_LEFT, l), cert_yaml(EX_RIGHT, r));
 }
 
 static void stop(void)
@@ -588,4 +593,71 @@ Test(certs, psk_peer_refused_when_pubkey_wanted)
 	}
 	initiate(EX_LEFT);
 	assert_refused(EX_LEFT, "the connection wants pubkey");
+}
+
+/*
+ * Two connections between the same addresses that differ in their IKE
+ * proposals and in authentication. The responder (right) lists "cert"
+ * first and names the peer exactly only there, so neither the first
+ * connection by address nor the best one by identity alone is "psk".
+ */
+static char *two_conns_yaml(int side)
+{
+	const char *me = side ? "2001:db8::2" : "2001:db8::1";
+	const char *peer = side ? "2001:db8::1" : "2001:db8::2";
+	const char *my_id = side ? "right.example" : "left.example";
+	const char *peer_id = side ? "left.example" : "right.example";
+	char *yaml = NULL;
+
+	if (asprintf(&yaml,
+		     "daemon:\n"
+		     "  plugins: [crypto-nettle, pki-gnutls, kernel-memory, ike2]\n"
+		     "connections:\n"
+		     "  cert:\n"
+		     "    local_addrs: [%s]\n"
+		     "    remote_addrs: [%s]\n"
+		     "    proposals: [aes256-sha384-ecp384]\n"
+		     "    local: { auth: pubkey, certs: [%s], key: %s, id: %s }\n"
+		     "    remote: { auth: pubkey, cacerts: [%s], id: %s }\n"
+		     "    children:\n"
+		     "      cert-net:\n"
+		     "        local_ts: [%s]\n"
+		     "        remote_ts: [%s]\n"
+		     "        esp_proposals: [aes128gcm16]\n"
+		     "  psk:\n"
+		     "    local_addrs: [%s]\n"
+		     "    remote_addrs: [%s]\n"
+		     "    proposals: [aes128-sha256-x25519]\n"
+		     "    local: { auth: psk, id: %s }\n"
+		     "    remote: { auth: psk, id: \"%s\" }\n"
+		     "    children:\n"
+		     "      psk-net:\n"
+		     "        local_ts: [%s]\n"
+		     "        remote_ts: [%s]\n"
+		     "        esp_proposals: [aes128gcm16]\n"
+		     "secrets:\n"
+		     "  - { type: psk, ids: [left.example, right.example], secret: \"a shared secret\" }\n",
+		     me, peer, pki.cert_path[side], pki.key_path[side], my_id, pki.ca_path, peer_id,
+		     side ? "2001:db8:12::/64" : "2001:db8:11::/64",
+		     side ? "2001:db8:11::/64" : "2001:db8:12::/64", me, peer, my_id,
+		     side ? "%any" : peer_id, side ? "2001:db8:2::/64" : "2001:db8:1::/64",
+		     side ? "2001:db8:1::/64" : "2001:db8:2::/64") < 0)
+		abort();
+	return yaml;
+}
+
+Test(certs, responder_chooses_among_connections_by_proposal_then_identity)
+{
+	make_pki(PF_P256, PF_P256);
+	start_yaml(two_conns_yaml(EX_LEFT), two_conns_yaml(EX_RIGHT));
+	ex_ctl_ok(&net, EX_LEFT, "initiate --child psk-net");
+	ex_ctl_ok(&net, EX_LEFT, "initiate --child cert-net");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ike_up[i], 2, "%s: not both IKE SAs up", side_name[i]);
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "ESTABLISHED"), 2);
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "name: psk\n"), 1);
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "name: cert\n"), 1);
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "INSTALLED"), 2);
+	}
+	cr_assert_eq(tl_logcap_count(&cap[EX_RIGHT], "NO_PROPOSAL_CHOSEN"), 0);
 }

@@ -13,6 +13,11 @@
 #   fragments RSA-2048 with 576-byte IKE fragments (RFC 7383) on both ends:
 #            each reassembles the other's IKE_AUTH, in both roles
 #   wrongca  charon trusts another CA: cygnet gets AUTHENTICATION_FAILED
+#   twoconns cygnet responds with two connections between the same
+#            addresses, a certificate one (aes256-sha384-ecp384, listed
+#            first) and a PSK one (aes128-sha256-x25519); charon initiates
+#            each of its two matching connections, and both come up on
+#            their own connection with their own tunnel
 #
 # Usage: ike2_charon_certs.sh BUILD_DIR   (root; a kernel with ESP, e.g. the kernel lab)
 set -eu
@@ -192,6 +197,128 @@ case_fragments() {
 	[ "$before" = 0 ] || FAILED=1
 }
 
+# The connections of case_two_conns: cert between 2001:db8:1::1 and
+# 2001:db8:2::1, psk between 2001:db8:1::2 and 2001:db8:2::2.
+write_two_conns_configs() {
+	cat >"$DIR/cygnet.yaml" <<YAML
+daemon:
+  plugins: [crypto-nettle, pki-gnutls, kernel-netlink, ike2]
+  log: { default: info, ike: debug }
+  control: $DIR/cygnetd.ctl
+  state_file: $DIR/cygnetd.state
+connections:
+  cert:
+    local_addrs: [2001:db8::1]
+    remote_addrs: [2001:db8::2]
+    proposals: [aes256-sha384-ecp384]
+    local: { auth: pubkey, id: cygnet.example, certs: [$DIR/cygnet.example.pem] }
+    remote: { auth: pubkey, id: charon.example, cacerts: [$DIR/ca.pem] }
+    children:
+      cert-net:
+        local_ts: [2001:db8:1::1/128]
+        remote_ts: [2001:db8:2::1/128]
+        esp_proposals: [aes128gcm16]
+  psk:
+    local_addrs: [2001:db8::1]
+    remote_addrs: [2001:db8::2]
+    proposals: [aes128-sha256-x25519]
+    local: { auth: psk, id: cygnet.example }
+    remote: { auth: psk, id: "%any" }
+    children:
+      psk-net:
+        local_ts: [2001:db8:1::2/128]
+        remote_ts: [2001:db8:2::2/128]
+        esp_proposals: [aes128gcm16]
+secrets:
+  - { type: private, file: $DIR/cygnet.example.key }
+  - { type: psk, ids: [cygnet.example, charon.example], secret: "two connections" }
+YAML
+	swanctl_dir ca
+	write_strongswan_conf no 2
+	cat >"$SWANCTL_DIR/swanctl.conf" <<CONF
+connections {
+	cert {
+		version = 2
+		local_addrs = 2001:db8::2
+		remote_addrs = 2001:db8::1
+		proposals = aes256-sha384-ecp384
+		local {
+			auth = pubkey
+			certs = charon.example.pem
+			id = charon.example
+		}
+		remote {
+			auth = pubkey
+			id = cygnet.example
+			cacerts = ca.pem
+		}
+		children {
+			cert-net {
+				local_ts = 2001:db8:2::1/128
+				remote_ts = 2001:db8:1::1/128
+				esp_proposals = aes128gcm16
+			}
+		}
+	}
+	psk {
+		version = 2
+		local_addrs = 2001:db8::2
+		remote_addrs = 2001:db8::1
+		proposals = aes128-sha256-x25519
+		local {
+			auth = psk
+			id = charon.example
+		}
+		remote {
+			auth = psk
+			id = cygnet.example
+		}
+		children {
+			psk-net {
+				local_ts = 2001:db8:2::2/128
+				remote_ts = 2001:db8:1::2/128
+				esp_proposals = aes128gcm16
+			}
+		}
+	}
+}
+secrets {
+	ike-psk {
+		id-1 = charon.example
+		id-2 = cygnet.example
+		secret = "two connections"
+	}
+}
+CONF
+}
+
+# The responder takes each peer on the connection whose proposal and
+# authentication it uses, not the first one between the addresses.
+case_two_conns() {
+	before=$FAILED
+	FAILED=0
+	log "twoconns: charon initiates its PSK connection, then its certificate one"
+	make_certs ecdsa
+	write_two_conns_configs
+	ip -n "$NS_C" addr add 2001:db8:1::2/64 dev lo nodad
+	ip -n "$NS_S" addr add 2001:db8:2::2/64 dev lo nodad
+	start_daemons
+	sw --initiate --child psk-net >/dev/null || fail "swanctl --initiate --child psk-net"
+	sw --initiate --child cert-net >/dev/null || fail "swanctl --initiate --child cert-net"
+	for conn in psk cert; do
+		cgctl list-sas | grep -qx "  - name: $conn" || fail "cygnet has no IKE SA of $conn"
+		sw --list-sas | grep -q "^$conn: .*ESTABLISHED" || fail "charon has no IKE SA of $conn"
+	done
+	[ "$(cgctl list-sas | grep -c "state: INSTALLED")" = 2 ] ||
+		fail "cygnet does not have both CHILD_SAs installed"
+	grep -q "NO_PROPOSAL_CHOSEN" "$DIR/cygnetd.log" && fail "cygnet refused a proposal"
+	ping_through "$NS_S" 6 2001:db8:2::2 2001:db8:1::2
+	ping_through "$NS_S" 6 2001:db8:2::1 2001:db8:1::1
+	[ "$FAILED" = 0 ] || show_logs
+	stop_daemons
+	[ "$before" = 0 ] || FAILED=1
+}
+
 load_modules
 netns_setup cgc src
 run_set ecdsa ecdsa cygnet.example charon.example "" \
@@ -206,4 +333,5 @@ run_set classic ecdsa cygnet.example charon.example "signature_authentication = 
 	"authentication of 'cygnet.example' with ECDSA-256 signature successful"
 case_fragments
 case_wrong_ca
+case_two_conns
 finish "certificate interop with charon"

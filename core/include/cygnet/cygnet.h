@@ -5,6 +5,7 @@
 
 #include <cygnet/bus.h>
 #include <cygnet/config.h>
+#include <cygnet/conn.h>
 #include <cygnet/control.h>
 #include <cygnet/core.h>
 #include <cygnet/cred.h>

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The responder's choice of connection, shared by the IKE versions: by
+ * addresses and proposals on the first message, then by identities among
+ * the connections that accept the chosen proposal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_priv.h"
+
+CG_EXPORT bool cg_conn_addr(const char *s, struct cg_addr *addr, uint8_t *prefix)
+{
+	char buf[128];
+	char *slash;
+	size_t max;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (cg_addr_parse(buf, addr))
+		return false;
+	max = addr->family == AF_INET ? 32 : addr->family == AF_INET6 ? 128 : 0;
+	*prefix = (uint8_t)max;
+	if (slash) {
+		char *end;
+		unsigned long len = strtoul(slash + 1, &end, 10);
+
+		if (*end || end == slash + 1 || len > max)
+			return false;
+		*prefix = (uint8_t)len;
+	}
+	return true;
+}
+
+CG_EXPORT bool cg_conn_addrs_match(char *const *list, size_t n, const struct cg_addr *a)
+{
+	if (!n)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		struct cg_addr net;
+		uint8_t len;
+
+		if (!cg_conn_addr(list[i], &net, &len))
+			continue;
+		if (net.family == AF_UNSPEC)
+			return true;
+		if (net.family == a->family && (cg_addr_is_any(&net) ? true
+					       : cg_addr_in_prefix(a, &net, len)))
+			return true;
+	}
+	return false;
+}
+
+CG_EXPORT size_t cg_conn_ike_proposals(struct cg_core *core, const struct cg_conn_cfg *conn,
+				       struct cg_proposal *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < conn->n_proposals && n < max; i++) {
+		const char *missing = NULL;
+
+		if (cg_crypto_supports(core, &conn->proposals[i], &missing))
+			out[n++] = conn->proposals[i];
+		else
+			cg_log(core, CG_LOG_IKE, CG_LVL_DEBUG,
+			       "%s: skipping a proposal: %s is not available", conn->name,
+			       missing ? missing : "an algorithm");
+	}
+	if (!conn->n_proposals && max) {
+		const char *err;
+
+		if (!cg_proposal_parse("default", CG_PROTO_IKE, &out[0], &err) &&
+		    cg_crypto_supports(core, &out[0], NULL))
+			n = 1;
+	}
+	return n;
+}
+
+/* conn answers IKE version (0 in the config: either) between these addresses. */
+static bool conn_serves(const struct cg_conn_cfg *c, uint8_t version,
+			const struct cg_addr *local, const struct cg_addr *remote)
+{
+	return (c->version == 0 || c->version == version) &&
+	       cg_conn_addrs_match(c->local_addrs, c->n_local_addrs, local) &&
+	       cg_conn_addrs_match(c->remote_addrs, c->n_remote_addrs, remote);
+}
+
+/* Selects among conn's runnable IKE proposals, in its order, and theirs. */
+static bool conn_accepts(struct cg_core *core, const struct cg_conn_cfg *conn,
+			 const struct cg_proposal *theirs, size_t n_theirs, struct cg_proposal *sel,
+			 size_t *their_index)
+{
+	struct cg_proposal ours[CG_CONN_MAX_PROPOSALS];
+	size_t n_ours = cg_conn_ike_proposals(core, conn, ours, CG_CONN_MAX_PROPOSALS);
+
+	return n_ours && cg_proposal_select(ours, n_ours, theirs, n_theirs, true, sel, their_index);
+}
+
+CG_EXPORT const struct cg_conn_cfg *
+cg_conn_select(struct cg_core *core, const struct cg_config *cfg, uint8_t version,
+	       const struct cg_addr *local, const struct cg_addr *remote,
+	       const struct cg_proposal *theirs, size_t n_theirs, struct cg_proposal *sel,
+	       size_t *their_index)
+{
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct cg_conn_cfg *c = &cfg->conns[i];
+
+		if (conn_serves(c, version, local, remote) &&
+		    conn_accepts(core, c, theirs, n_theirs, sel, their_index))
+			return c;
+	}
+	return NULL;
+}
+
+CG_EXPORT const struct cg_conn_cfg *
+cg_conn_by_ids(struct cg_core *core, const struct cg_config *cfg, uint8_t version,
+	       const struct cg_addr *local, const struct cg_addr *remote,
+	       const struct cg_proposal *chosen, const struct cg_id *peer, const struct cg_id *us,
+	       const struct cg_conn_cfg *current)
+{
+	const struct cg_conn_cfg *best = NULL;
+	int best_score = 0;
+
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct cg_conn_cfg *c = &cfg->conns[i];
+		int score;
+
+		if (!conn_serves(c, version, local, remote) || !cg_id_matches(peer, &c->remote.id))
+			continue;
+		if (us && c->local.id_given && !cg_id_matches(us, &c->local.id))
+			continue;
+		/* A connection that would not have chosen this proposal is no candidate. */
+		if (!conn_accepts(core, c, chosen, 1, NULL, NULL))
+			continue;
+		/* An exact peer identity beats a wildcard; the conn of the first message breaks ties. */
+		score = c->remote.id.type != CG_ID_ANY ? 4 : 2;
+		if (c == current)
+			score++;
+		if (score > best_score) {
+			best = c;
+			best_score = score;
+		}
+	}
+	return best;
+}
