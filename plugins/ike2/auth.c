@@ -113,7 +113,7 @@ int ike2_auth_send(struct ike2_sa *sa)
 	ike2_cp_write_request(sa, &w);
 	if (sa->pending)
 		ike2_child_write_request(sa, &w);
-	err = ike2_sa_send_sk(sa, IKE2_EXCH_AUTH, false, sa->mid_next, &w);
+	err = ike2_sa_request(sa, IKE2_OP_AUTH, &w);
 out:
 	ike2_w_free(&w);
 	return err;
@@ -212,7 +212,7 @@ static enum ike2_verdict auth_reject_responder(struct ike2_sa *sa)
 
 	ike2_w_init(&w);
 	ike2_w_notify(&w, 0, IKE2_N_AUTHENTICATION_FAILED, NULL, 0, NULL, 0);
-	ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w);
+	ike2_sa_request(sa, IKE2_OP_AUTH_FAILED, &w);
 	ike2_w_free(&w);
 	return IKE2_DESTROY;
 }

@@ -86,12 +86,13 @@ static void props_strip_ke(struct cg_proposal *p)
 }
 
 int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
-		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid,
+		       struct ike2_pending_child **ret)
 {
 	struct ike2_pending_child *pc;
 	int err;
 
-	ike2_child_abandon(sa);
+	ike2_child_abandon(sa, ret);
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
@@ -126,35 +127,32 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		free(pc);
 		return err;
 	}
-	sa->pending = pc;
+	*ret = pc;
 	return 0;
 }
 
 void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w)
 {
 	struct ike2_pending_child *pc = sa->pending;
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
 
 	if (pc->transport)
 		ike2_w_notify(w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	ike2_w_sa(w, pc->props, NULL, pc->n_props, pc->spi_in, 4);
-	ike2_child_write_ts(sa, w);
+	ike2_w_ts(w, IKE2_PL_TSI, tsi, ike2_child_offer_ts(pc, true, tsi));
+	ike2_w_ts(w, IKE2_PL_TSR, tsr, ike2_child_offer_ts(pc, false, tsr));
 }
 
-void ike2_child_write_ts(struct ike2_sa *sa, struct ike2_w *w)
+size_t ike2_child_offer_ts(const struct ike2_pending_child *pc, bool local, struct cg_ts *out)
 {
-	struct ike2_pending_child *pc = sa->pending;
-	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
-	size_t ni = 0, nr = 0;
+	const struct cg_ts *ts = local ? pc->local_ts : pc->remote_ts;
+	size_t n = local ? pc->n_local_ts : pc->n_remote_ts, k = 0;
 
 	/* The packet that triggered an acquire goes first (RFC 7296 2.9). */
-	if (pc->has_acquire) {
-		tsi[ni++] = pc->acq_src;
-		tsr[nr++] = pc->acq_dst;
-	}
-	memcpy(tsi + ni, pc->local_ts, pc->n_local_ts * sizeof(*tsi));
-	memcpy(tsr + nr, pc->remote_ts, pc->n_remote_ts * sizeof(*tsr));
-	ike2_w_ts(w, IKE2_PL_TSI, tsi, ni + pc->n_local_ts);
-	ike2_w_ts(w, IKE2_PL_TSR, tsr, nr + pc->n_remote_ts);
+	if (pc->has_acquire)
+		out[k++] = local ? pc->acq_src : pc->acq_dst;
+	memcpy(out + k, ts, n * sizeof(*out));
+	return k + n;
 }
 
 static void child_fill_install(struct ike2_sa *sa, const struct ike2_child *c,
@@ -436,16 +434,12 @@ void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct i
 		child_refuse(sa, w, IKE2_N_NO_PROPOSAL_CHOSEN, strerror(-err));
 		goto err_free;
 	}
-	c->unique_id = ike2_next_child_id(sa->plugin);
 	if (c->mode == CG_MODE_TRANSPORT)
 		ike2_w_notify(w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	ike2_w_sa(w, &sel, &nums[idx], 1, c->spi_in, 4);
 	ike2_w_ts(w, IKE2_PL_TSI, c->remote_ts, c->n_remote_ts);
 	ike2_w_ts(w, IKE2_PL_TSR, c->local_ts, c->n_local_ts);
-	c->next = sa->children;
-	sa->children = c;
-	ike2_child_log_up(sa, c);
-	ike2_child_publish(sa, c, CG_EV_CHILD_UP);
+	ike2_child_adopt(sa, c, CG_EV_CHILD_UP);
 	return;
 
 err_free:
@@ -469,13 +463,14 @@ bool ike2_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *s
 
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
-	ike2_child_complete_keyed(sa, msg, CG_CHUNK_EMPTY, sa->ni, sa->nr);
+	ike2_child_complete_keyed(sa, &sa->pending, msg, CG_CHUNK_EMPTY, sa->ni, sa->nr);
 }
 
-void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
-			       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr)
+void ike2_child_complete_keyed(struct ike2_sa *sa, struct ike2_pending_child **slot,
+			       const struct ike2_msg *msg, struct cg_chunk shared,
+			       struct cg_chunk ni, struct cg_chunk nr)
 {
-	struct ike2_pending_child *pc = sa->pending;
+	struct ike2_pending_child *pc = *slot;
 	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
 	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
 	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
@@ -492,12 +487,12 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
 		error = ike2_chain_error(&msg->pl);
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CHILD_SA %s not established: %s", pc->name,
 			    error ? ike2_notify_name(error) : "no SA payload in the response");
-		ike2_child_abandon(sa);
+		ike2_child_abandon(sa, slot);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		ike2_child_abandon(sa);
+		ike2_child_abandon(sa, slot);
 		return;
 	}
 	if (!tsi_pl || !tsr_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) || n_props != 1 ||
@@ -536,23 +531,19 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
 			    c->name, strerror(-err));
 		goto err_free;
 	}
-	c->unique_id = ike2_next_child_id(sa->plugin);
-	c->next = sa->children;
-	sa->children = c;
 	pc->spi_in = 0; /* the child owns it now */
-	ike2_child_abandon(sa);
-	ike2_child_log_up(sa, c);
-	ike2_child_publish(sa, c, CG_EV_CHILD_UP);
+	ike2_child_abandon(sa, slot);
+	ike2_child_adopt(sa, c, CG_EV_CHILD_UP);
 	return;
 
 err_free:
 	ike2_child_free(c);
-	ike2_child_abandon(sa);
+	ike2_child_abandon(sa, slot);
 }
 
-void ike2_child_abandon(struct ike2_sa *sa)
+void ike2_child_abandon(struct ike2_sa *sa, struct ike2_pending_child **slot)
 {
-	struct ike2_pending_child *pc = sa->pending;
+	struct ike2_pending_child *pc = *slot;
 
 	if (!pc)
 		return;
@@ -570,7 +561,16 @@ void ike2_child_abandon(struct ike2_sa *sa)
 		pc->ke->destroy(pc->ke_ctx);
 	cg_chunk_free(&pc->nonce);
 	free(pc);
-	sa->pending = NULL;
+	*slot = NULL;
+}
+
+void ike2_child_adopt(struct ike2_sa *sa, struct ike2_child *c, enum cg_event_type t)
+{
+	c->unique_id = ike2_next_child_id(sa->plugin);
+	c->next = sa->children;
+	sa->children = c;
+	ike2_child_log_up(sa, c);
+	ike2_child_publish(sa, c, t);
 }
 
 void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c)

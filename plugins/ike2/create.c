@@ -249,7 +249,6 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, strerror(-err));
 		goto out;
 	}
-	c->unique_id = ike2_next_child_id(sa->plugin);
 	ike2_w_init(&w);
 	if (c->mode == CG_MODE_TRANSPORT)
 		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
@@ -261,10 +260,7 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 	ike2_w_ts(&w, IKE2_PL_TSR, c->local_ts, c->n_local_ts);
 	ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
 	ike2_w_free(&w);
-	c->next = sa->children;
-	sa->children = c;
-	ike2_child_log_up(sa, c);
-	ike2_child_publish(sa, c, old ? CG_EV_CHILD_REKEYED : CG_EV_CHILD_UP);
+	ike2_child_adopt(sa, c, old ? CG_EV_CHILD_REKEYED : CG_EV_CHILD_UP);
 	if (old && sa->rekey && sa->rekey->old_spi_in == old->spi_in)
 		ike2_rekey_child_collision(sa, c->spi_in, ni, nr);
 	c = NULL;
@@ -302,36 +298,51 @@ void ike2_create_abandon(struct ike2_sa *sa)
 	sa->rekey = NULL;
 }
 
+int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q)
+{
+	uint8_t spi[4] = { q->rekey_spi >> 24, q->rekey_spi >> 16, q->rekey_spi >> 8, q->rekey_spi };
+	struct cg_chunk pub = CG_CHUNK_EMPTY;
+	struct ike2_w w;
+	int err;
+
+	err = ike2_offer_renew(sa, q->ke_group, q->nonce, q->ke, q->ke_ctx, &pub);
+	if (err)
+		return err;
+	ike2_w_init(&w);
+	if (q->rekey_spi)
+		ike2_w_notify(&w, CG_PROTO_ESP, IKE2_N_REKEY_SA, spi, 4, NULL, 0);
+	if (q->transport)
+		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ike2_w_sa(&w, q->props, NULL, q->n_props, q->spi_in, 4);
+	ike2_w_nonce(&w, *q->nonce);
+	if (q->ke_group)
+		ike2_w_ke(&w, q->ke_group, pub.ptr, pub.len);
+	ike2_w_ts(&w, IKE2_PL_TSI, q->tsi, q->n_tsi);
+	ike2_w_ts(&w, IKE2_PL_TSR, q->tsr, q->n_tsr);
+	err = ike2_sa_request(sa, q->rekey_spi ? IKE2_OP_CHILD_REKEY : IKE2_OP_CHILD_ADD, &w);
+	ike2_w_free(&w);
+	cg_chunk_free(&pub);
+	return err;
+}
+
 /* Sends (or sends again, with another group) our rekeying request. */
 static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 {
 	struct ike2_rekey *r = sa->rekey;
-	struct cg_chunk pub = CG_CHUNK_EMPTY;
-	uint8_t spi[4] = { r->old_spi_in >> 24, r->old_spi_in >> 16, r->old_spi_in >> 8, r->old_spi_in };
-	struct ike2_w w;
 	int err;
 
 	err = r->spi_in ? 0
 			: cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, r->reqid,
 					    &r->spi_in);
-	if (!err)
-		err = ike2_offer_renew(sa, r->ke_group, &r->nonce, &r->ke, &r->ke_ctx, &pub);
 	if (err)
 		return err;
-	ike2_w_init(&w);
-	ike2_w_notify(&w, CG_PROTO_ESP, IKE2_N_REKEY_SA, spi, 4, NULL, 0);
-	if (old->mode == CG_MODE_TRANSPORT)
-		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
-	ike2_w_sa(&w, r->props, NULL, r->n_props, r->spi_in, 4);
-	ike2_w_nonce(&w, r->nonce);
-	if (r->ke_group)
-		ike2_w_ke(&w, r->ke_group, pub.ptr, pub.len);
-	ike2_w_ts(&w, IKE2_PL_TSI, old->local_ts, old->n_local_ts);
-	ike2_w_ts(&w, IKE2_PL_TSR, old->remote_ts, old->n_remote_ts);
-	err = ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, false, sa->mid_next, &w);
-	ike2_w_free(&w);
-	cg_chunk_free(&pub);
-	return err;
+	return ike2_create_send(sa, &(struct ike2_create_req){
+		.rekey_spi = r->old_spi_in, .transport = old->mode == CG_MODE_TRANSPORT,
+		.props = r->props, .n_props = r->n_props, .spi_in = r->spi_in,
+		.ke_group = r->ke_group, .nonce = &r->nonce, .ke = &r->ke, .ke_ctx = &r->ke_ctx,
+		.tsi = old->local_ts, .n_tsi = old->n_local_ts,
+		.tsr = old->remote_ts, .n_tsr = old->n_remote_ts,
+	});
 }
 
 int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in)
@@ -345,15 +356,9 @@ int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in)
 		return -ENOENT;
 	if (r && r->old_spi_in == spi_in)
 		return 0;
-	if (r || sa->req.active || sa->state != IKE2_ST_ESTABLISHED) {
-		for (size_t i = 0; i < sa->n_pending_rekeys; i++)
-			if (sa->pending_rekeys[i] == spi_in)
-				return 0;
-		if (sa->n_pending_rekeys == CG_ARRAY_SIZE(sa->pending_rekeys))
-			return -EBUSY;
-		sa->pending_rekeys[sa->n_pending_rekeys++] = spi_in;
-		return 0;
-	}
+	if (r || sa->req.active || sa->state != IKE2_ST_ESTABLISHED)
+		return ike2_sa_queue(sa, &(struct ike2_work){ .op = IKE2_OP_CHILD_REKEY,
+							      .spi_in = spi_in });
 	cc = ike2_child_cfg(sa, old->name);
 	if (!cc)
 		return -ENOENT;
@@ -459,22 +464,13 @@ out:
 	return c;
 }
 
-enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ike2_msg *msg)
+enum ike2_verdict ike2_create_rekey_response(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	struct ike2_rekey *r = sa->rekey;
 	struct ike2_child *old, *c;
 	uint16_t error;
 
-	/* Once IKE_AUTH is done, a pending child is one we asked for by CREATE_CHILD_SA. */
-	if (sa->pending)
-		return ike2_addchild_response(sa, msg);
-	if (sa->ike_rekey.active)
-		return ike2_rekey_ike_response(sa, msg);
 	ike2_sa_request_done(sa);
-	if (!r) {
-		ike2_sa_run_pending(sa);
-		return IKE2_KEEP;
-	}
 	old = ike2_child_by_spi_in(sa, r->old_spi_in);
 	if (old && rekey_retry_group(sa, msg))
 		return IKE2_KEEP;
@@ -494,11 +490,7 @@ enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ik
 		ike2_sa_run_pending(sa);
 		return IKE2_KEEP;
 	}
-	c->unique_id = ike2_next_child_id(sa->plugin);
-	c->next = sa->children;
-	sa->children = c;
-	ike2_child_log_up(sa, c);
-	ike2_child_publish(sa, c, CG_EV_CHILD_REKEYED);
+	ike2_child_adopt(sa, c, CG_EV_CHILD_REKEYED);
 	if (ike2_rekey_child_lost(sa)) {
 		/* Both rekeyed it: ours made the redundant child, so ours goes (2.8.1). */
 		uint32_t redundant = c->spi_in;
