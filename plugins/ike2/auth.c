@@ -196,7 +196,8 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 	ike2_contact_established(sa, msg);
 	/* Virtual IPs first: they are the child's "dynamic" remote selectors. */
 	if (ike2_cp_respond(sa, msg, &w) && ike2_chain_find(&msg->pl, IKE2_PL_SA))
-		ike2_child_respond(sa, msg, &w);
+		ike2_child_respond(sa, msg, &(struct ike2_child_answer){ .ni = sa->ni, .nr = sa->nr },
+				   &w);
 	ike2_sa_send_sk(sa, IKE2_EXCH_AUTH, true, msg->h.mid, &w);
 	ike2_w_free(&w);
 	return IKE2_KEEP;

@@ -690,8 +690,19 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		       struct ike2_pending_child **ret);
 /* Writes [N(USE_TRANSPORT_MODE)] SA TSi TSr for the child of our IKE_AUTH. */
 void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w);
-/* Responder: negotiates a child from SA/TSi/TSr in msg; writes the answer into w. */
-void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w);
+/* What a responder's child negotiation takes from its exchange (IKE_AUTH or CREATE_CHILD_SA). */
+struct ike2_child_answer {
+	const struct ike2_child *old; /* the child a CREATE_CHILD_SA rekeys; NULL: a new one */
+	bool create;                  /* CREATE_CHILD_SA: PFS counts, Nr [KEr] go in the answer */
+	struct cg_chunk ni, nr;       /* the exchange's nonces (nr ours) */
+};
+/*
+ * Responder, for both exchanges: negotiates a child from SA/TSi/TSr in msg,
+ * installs and adopts it, and writes [N(USE_TRANSPORT_MODE)] SA [Nr [KEr]]
+ * TSi TSr into w, or the error notify. The child (the SA's), or NULL.
+ */
+struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg,
+				      const struct ike2_child_answer *a, struct ike2_w *w);
 /* Initiator: completes the child of our IKE_AUTH from its response. */
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg);
 /*
