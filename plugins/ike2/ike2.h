@@ -580,7 +580,7 @@ void ike2_sa_request_done(struct ike2_sa *sa);
  * first; the same child rekey or delete is queued once).
  */
 int ike2_sa_queue(struct ike2_sa *sa, const struct ike2_work *w);
-/* Hands the queued work of from (but an IKE delete) to to, after to's own. */
+/* Hands the queued work of from (but a delete of from) to to, after to's own. */
 void ike2_sa_queue_move(struct ike2_sa *from, struct ike2_sa *to);
 /* Runs queued work, oldest first, until a request is out or nothing is left. */
 void ike2_sa_run_pending(struct ike2_sa *sa);

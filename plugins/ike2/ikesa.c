@@ -407,20 +407,20 @@ int ike2_sa_queue(struct ike2_sa *sa, const struct ike2_work *w)
 
 void ike2_sa_queue_move(struct ike2_sa *from, struct ike2_sa *to)
 {
-	struct ike2_work **at = &to->queue;
+	struct ike2_work **at = &to->queue, **keep = &from->queue;
 
 	while (*at)
 		at = &(*at)->next;
-	while (from->queue) {
-		struct ike2_work *w = from->queue;
+	while (*keep) {
+		struct ike2_work *w = *keep;
 
-		from->queue = w->next;
-		w->next = NULL;
+		/* A delete of the old IKE SA stays with it. */
 		if (w->op == IKE2_OP_IKE_DELETE) {
-			/* The old SA's delete stays with the old SA. */
-			free(w);
+			keep = &w->next;
 			continue;
 		}
+		*keep = w->next;
+		w->next = NULL;
 		*at = w;
 		at = &w->next;
 	}
