@@ -4,13 +4,15 @@
  * `initiate --child NAME` and an acquire do when the child's connection is
  * up already, rather than opening a second IKE SA to the same peer.
  *
- * The child is prepared as for IKE_AUTH (sa->pending: selectors, reserved
- * SPI) and asked for with CREATE_CHILD_SA: [N(USE_TRANSPORT_MODE)] SA Ni
- * [KEi] TSi TSr. With PFS (a key exchange method in the first ESP proposal)
+ * The child is prepared as for IKE_AUTH (sa->add: selectors, reserved SPI)
+ * and asked for with CREATE_CHILD_SA: [N(USE_TRANSPORT_MODE)] SA Ni [KEi]
+ * TSi TSr. While another exchange of ours is out, the request waits in the
+ * IKE SA's queue. With PFS (a key exchange method in the first ESP proposal)
  * the KE payload goes along, and INVALID_KE_PAYLOAD naming another group we
  * offered is answered by one retry with that group.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,47 +35,37 @@ static void collect(void *ctx, struct cg_sa *entry)
 		l->ids[l->n++] = cg_sa_unique_id(entry);
 }
 
-/* (Re)sends the request for sa->pending, with a fresh nonce and key exchange. */
+/* (Re)sends the request for sa->add, with a fresh nonce and key exchange. */
 static int addchild_send(struct ike2_sa *sa)
 {
-	struct ike2_pending_child *pc = sa->pending;
-	struct cg_chunk pub = CG_CHUNK_EMPTY;
-	struct ike2_w w;
-	int err;
+	struct ike2_pending_child *pc = sa->add;
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
 
-	err = ike2_offer_renew(sa, pc->ke_group, &pc->nonce, &pc->ke, &pc->ke_ctx, &pub);
-	if (err)
-		return err;
-	ike2_w_init(&w);
-	if (pc->transport)
-		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
-	ike2_w_sa(&w, pc->props, NULL, pc->n_props, pc->spi_in, 4);
-	ike2_w_nonce(&w, pc->nonce);
-	if (pc->ke_group)
-		ike2_w_ke(&w, pc->ke_group, pub.ptr, pub.len);
-	ike2_child_write_ts(sa, &w);
-	err = ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, false, sa->mid_next, &w);
-	ike2_w_free(&w);
-	cg_chunk_free(&pub);
-	return err;
+	return ike2_create_send(sa, &(struct ike2_create_req){
+		.transport = pc->transport, .props = pc->props, .n_props = pc->n_props,
+		.spi_in = pc->spi_in, .ke_group = pc->ke_group, .nonce = &pc->nonce, .ke = &pc->ke,
+		.ke_ctx = &pc->ke_ctx,
+		.tsi = tsi, .n_tsi = ike2_child_offer_ts(pc, true, tsi),
+		.tsr = tsr, .n_tsr = ike2_child_offer_ts(pc, false, tsr),
+	});
 }
 
 /* The IKE SA is up and has no exchange of ours in flight. */
 static bool sa_idle(const struct ike2_sa *sa)
 {
 	return sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed && !sa->req.active &&
-	       !sa->pending && !sa->rekey && !sa->ike_rekey.active;
+	       !sa->add && !sa->rekey && !sa->ike_rekey.active;
 }
 
 static int addchild_on(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
 {
 	struct ike2_pending_child *pc;
-	int err = ike2_child_prepare(sa, cc, acq, trap_reqid);
+	int err = ike2_child_prepare(sa, cc, acq, trap_reqid, &sa->add);
 
 	if (err)
 		return err;
-	pc = sa->pending;
+	pc = sa->add;
 	/* Unlike IKE_AUTH, CREATE_CHILD_SA carries the PFS group of the proposals. */
 	pc->n_props = ike2_child_proposals(cc, true, pc->props, IKE2_MAX_PROPOSALS);
 	pc->ke_group = pc->n_props ? cg_proposal_ke(&pc->props[0]) : CG_KE_NONE;
@@ -83,7 +75,7 @@ static int addchild_on(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 			    strerror(-err));
 		/* The caller's trap bookkeeping is its own on failure. */
 		pc->trapped = false;
-		ike2_child_abandon(sa);
+		ike2_child_abandon(sa, &sa->add);
 		return err;
 	}
 	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "creating CHILD_SA %s on the established IKE SA",
@@ -91,11 +83,40 @@ static int addchild_on(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 	return 0;
 }
 
+/* Another exchange of ours is out: the child waits its turn. */
+static int addchild_queue(struct ike2_sa *sa, const char *child_name,
+			  const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+{
+	struct ike2_work w = { .op = IKE2_OP_CHILD_ADD, .trap_reqid = trap_reqid };
+	int err;
+
+	snprintf(w.child, sizeof(w.child), "%s", child_name);
+	if (acq) {
+		w.has_acquire = true;
+		w.acq = *acq;
+	}
+	err = ike2_sa_queue(sa, &w);
+	if (!err)
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO,
+			    "CHILD_SA %s queued behind the exchange under way", child_name);
+	return err;
+}
+
+void ike2_addchild_run(struct ike2_sa *sa, const struct ike2_work *w)
+{
+	const struct cg_child_cfg *cc = ike2_child_cfg(sa, w->child);
+	int err = cc ? addchild_on(sa, cc, w->has_acquire ? &w->acq : NULL, w->trap_reqid)
+		     : -ENOENT;
+
+	/* Nobody waits for the answer: the trap is released here. */
+	if (err && w->trap_reqid)
+		ike2_trap_done(sa->plugin, w->trap_reqid);
+}
+
 int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child_name,
 			const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
 {
 	struct sa_ids l = { .conn = conn_name };
-	bool busy = false;
 
 	if (!child_name)
 		return -ENOENT;
@@ -114,16 +135,12 @@ int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child
 			cg_sa_checkin(p->core, entry);
 			continue;
 		}
-		if (!sa_idle(sa)) {
-			busy = true;
-			cg_sa_checkin(p->core, entry);
-			continue;
-		}
-		err = addchild_on(sa, cc, acq, trap_reqid);
+		err = sa_idle(sa) ? addchild_on(sa, cc, acq, trap_reqid)
+				  : addchild_queue(sa, child_name, acq, trap_reqid);
 		cg_sa_checkin(p->core, entry);
 		return err;
 	}
-	return busy ? -EBUSY : -ENOENT;
+	return -ENOENT;
 }
 
 int ike2_initiate_child(struct ike2 *p, const char *conn_name, const char *child_name,
@@ -137,7 +154,7 @@ int ike2_initiate_child(struct ike2 *p, const char *conn_name, const char *child
 /* INVALID_KE_PAYLOAD naming a group we offered: once more with that one. */
 static bool addchild_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
-	struct ike2_pending_child *pc = sa->pending;
+	struct ike2_pending_child *pc = sa->add;
 	uint16_t group;
 
 	if (pc->restarts >= ADDCHILD_MAX_RESTARTS)
@@ -154,7 +171,7 @@ static bool addchild_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 
 enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
-	struct ike2_pending_child *pc = sa->pending;
+	struct ike2_pending_child *pc = sa->add;
 	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
 	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
 	struct cg_chunk nr = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY;
@@ -182,7 +199,7 @@ enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_m
 		goto err_abandon;
 	}
 	/* Our nonce is used for the keys before completing frees pc. */
-	ike2_child_complete_keyed(sa, msg, shared, pc->nonce, nr);
+	ike2_child_complete_keyed(sa, &sa->add, msg, shared, pc->nonce, nr);
 	cg_chunk_clear(&shared);
 	cg_chunk_free(&nr);
 	ike2_sa_run_pending(sa);
@@ -190,7 +207,7 @@ enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_m
 
 err_abandon:
 	cg_chunk_free(&nr);
-	ike2_child_abandon(sa);
+	ike2_child_abandon(sa, &sa->add);
 	ike2_sa_run_pending(sa);
 	return IKE2_KEEP;
 }

@@ -113,7 +113,7 @@ int ike2_auth_send(struct ike2_sa *sa)
 	ike2_cp_write_request(sa, &w);
 	if (sa->pending)
 		ike2_child_write_request(sa, &w);
-	err = ike2_sa_send_sk(sa, IKE2_EXCH_AUTH, false, sa->mid_next, &w);
+	err = ike2_sa_request(sa, IKE2_OP_AUTH, &w);
 out:
 	ike2_w_free(&w);
 	return err;
@@ -197,7 +197,8 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 	ike2_contact_established(sa, msg);
 	/* Virtual IPs first: they are the child's "dynamic" remote selectors. */
 	if (ike2_cp_respond(sa, msg, &w) && ike2_chain_find(&msg->pl, IKE2_PL_SA))
-		ike2_child_respond(sa, msg, &w);
+		ike2_child_respond(sa, msg, &(struct ike2_child_answer){ .ni = sa->ni, .nr = sa->nr },
+				   &w);
 	ike2_sa_send_sk(sa, IKE2_EXCH_AUTH, true, msg->h.mid, &w);
 	ike2_w_free(&w);
 	return IKE2_KEEP;
@@ -213,7 +214,7 @@ static enum ike2_verdict auth_reject_responder(struct ike2_sa *sa)
 
 	ike2_w_init(&w);
 	ike2_w_notify(&w, 0, IKE2_N_AUTHENTICATION_FAILED, NULL, 0, NULL, 0);
-	ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w);
+	ike2_sa_request(sa, IKE2_OP_AUTH_FAILED, &w);
 	ike2_w_free(&w);
 	return IKE2_DESTROY;
 }

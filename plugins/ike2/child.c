@@ -86,12 +86,13 @@ static void props_strip_ke(struct cg_proposal *p)
 }
 
 int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
-		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid,
+		       struct ike2_pending_child **ret)
 {
 	struct ike2_pending_child *pc;
 	int err;
 
-	ike2_child_abandon(sa);
+	ike2_child_abandon(sa, ret);
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
@@ -126,35 +127,32 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		free(pc);
 		return err;
 	}
-	sa->pending = pc;
+	*ret = pc;
 	return 0;
 }
 
 void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w)
 {
 	struct ike2_pending_child *pc = sa->pending;
+	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
 
 	if (pc->transport)
 		ike2_w_notify(w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	ike2_w_sa(w, pc->props, NULL, pc->n_props, pc->spi_in, 4);
-	ike2_child_write_ts(sa, w);
+	ike2_w_ts(w, IKE2_PL_TSI, tsi, ike2_child_offer_ts(pc, true, tsi));
+	ike2_w_ts(w, IKE2_PL_TSR, tsr, ike2_child_offer_ts(pc, false, tsr));
 }
 
-void ike2_child_write_ts(struct ike2_sa *sa, struct ike2_w *w)
+size_t ike2_child_offer_ts(const struct ike2_pending_child *pc, bool local, struct cg_ts *out)
 {
-	struct ike2_pending_child *pc = sa->pending;
-	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
-	size_t ni = 0, nr = 0;
+	const struct cg_ts *ts = local ? pc->local_ts : pc->remote_ts;
+	size_t n = local ? pc->n_local_ts : pc->n_remote_ts, k = 0;
 
 	/* The packet that triggered an acquire goes first (RFC 7296 2.9). */
-	if (pc->has_acquire) {
-		tsi[ni++] = pc->acq_src;
-		tsr[nr++] = pc->acq_dst;
-	}
-	memcpy(tsi + ni, pc->local_ts, pc->n_local_ts * sizeof(*tsi));
-	memcpy(tsr + nr, pc->remote_ts, pc->n_remote_ts * sizeof(*tsr));
-	ike2_w_ts(w, IKE2_PL_TSI, tsi, ni + pc->n_local_ts);
-	ike2_w_ts(w, IKE2_PL_TSR, tsr, nr + pc->n_remote_ts);
+	if (pc->has_acquire)
+		out[k++] = local ? pc->acq_src : pc->acq_dst;
+	memcpy(out + k, ts, n * sizeof(*out));
+	return k + n;
 }
 
 static void child_fill_install(struct ike2_sa *sa, const struct ike2_child *c,
@@ -317,13 +315,6 @@ size_t ike2_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct 
 	return k;
 }
 
-static void child_refuse(struct ike2_sa *sa, struct ike2_w *w, uint16_t type, const char *why)
-{
-	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "no CHILD_SA: %s, answering %s", why,
-		    ike2_notify_name(type));
-	ike2_w_notify(w, 0, type, NULL, 0, NULL, 0);
-}
-
 /* Picks the child config whose selectors overlap the request; narrows them. */
 const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_ts *tsi,
 					      size_t n_tsi, const struct cg_ts *tsr, size_t n_tsr,
@@ -375,7 +366,60 @@ void ike2_child_free(struct ike2_child *c)
 	free(c);
 }
 
-void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w)
+static void child_refuse(struct ike2_sa *sa, struct ike2_w *w, uint16_t type, uint16_t group,
+			 const char *why)
+{
+	uint8_t data[2] = { group >> 8, group & 0xff };
+
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "no CHILD_SA: %s, answering %s", why,
+		    ike2_notify_name(type));
+	ike2_w_notify(w, 0, type, NULL, 0, group ? data : NULL, group ? 2 : 0);
+}
+
+/* Their usable ESP proposals (SPI size 4), with numbers and SPIs; KE transforms only with PFS. */
+static size_t respond_theirs(const struct ike2_prop *props, size_t n, bool keep_ke,
+			     struct cg_proposal *out, uint8_t *nums, uint32_t *spis)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!props[i].usable || props[i].p.protocol != CG_PROTO_ESP || props[i].spi_size != 4)
+			continue;
+		out[k] = props[i].p;
+		if (!keep_ke)
+			props_strip_ke(&out[k]);
+		nums[k] = props[i].num;
+		spis[k++] = (uint32_t)props[i].spi;
+	}
+	return k;
+}
+
+/* The PFS key exchange in group: our public value and the shared secret; 0 or the error notify. */
+static uint16_t respond_ke(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t group,
+			   struct cg_chunk *pub, struct cg_chunk *shared, const char **why)
+{
+	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
+	const struct cg_ke_alg *ke;
+	struct ike2_ke peer;
+	void *ctx = NULL;
+	int err;
+
+	if (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != group) {
+		*why = "another PFS group";
+		return IKE2_N_INVALID_KE_PAYLOAD;
+	}
+	ke = cg_crypto_ke(sa->core, group);
+	err = ke ? ike2_ke_begin(ke, &ctx, pub) : -ENOPROTOOPT;
+	if (!err) {
+		err = ike2_ke_end(ke, ctx, &peer, shared);
+		ke->destroy(ctx);
+	}
+	*why = "key exchange failed";
+	return err ? IKE2_N_NO_PROPOSAL_CHOSEN : 0;
+}
+
+struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg,
+				      const struct ike2_child_answer *a, struct ike2_w *w)
 {
 	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
 	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
@@ -383,73 +427,90 @@ void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct i
 	struct cg_proposal ours[IKE2_MAX_PROPOSALS], theirs[IKE2_MAX_PROPOSALS], sel;
 	struct ike2_prop props[IKE2_MAX_PROPOSALS];
 	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
-	size_t n_props, n_tsi, n_tsr, n_ours, n_theirs = 0, idx;
+	struct cg_chunk pub = CG_CHUNK_EMPTY, shared = CG_CHUNK_EMPTY;
+	size_t n_props, n_tsi, n_tsr, n_ours, n_theirs, idx;
 	uint8_t nums[IKE2_MAX_PROPOSALS];
 	uint32_t spis[IKE2_MAX_PROPOSALS];
 	const struct cg_child_cfg *cc;
 	struct ike2_child *c;
-	uint32_t trap;
+	uint16_t group, refusal;
+	const char *why;
 	int err;
 
 	if (!sa_pl || !tsi_pl || !tsr_pl || ike2_sa_parse(sa_pl, props, IKE2_MAX_PROPOSALS, &n_props) ||
 	    ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
 	    ike2_ts_parse(tsr_pl, tsr, IKE2_MAX_TS, &n_tsr)) {
-		child_refuse(sa, w, IKE2_N_INVALID_SYNTAX, "malformed SA, TSi or TSr");
-		return;
+		child_refuse(sa, w, IKE2_N_INVALID_SYNTAX, 0, "malformed SA, TSi or TSr");
+		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		child_refuse(sa, w, IKE2_N_TEMPORARY_FAILURE, "out of memory");
-		return;
+		child_refuse(sa, w, IKE2_N_TEMPORARY_FAILURE, 0, "out of memory");
+		return NULL;
 	}
-	cc = ike2_child_match(sa, tsi, n_tsi, tsr, n_tsr, c);
-	if (!cc) {
-		child_refuse(sa, w, IKE2_N_TS_UNACCEPTABLE, "traffic selectors do not match");
+	/* A rekeyed child keeps its selectors, mode and reqid. */
+	if (a->old && ike2_child_set_ts(c, a->old->local_ts, a->old->n_local_ts,
+					a->old->remote_ts, a->old->n_remote_ts)) {
+		child_refuse(sa, w, IKE2_N_TEMPORARY_FAILURE, 0, "out of memory");
 		goto err_free;
 	}
-	for (size_t i = 0; i < n_props; i++) {
-		if (!props[i].usable || props[i].p.protocol != CG_PROTO_ESP || props[i].spi_size != 4)
-			continue;
-		theirs[n_theirs] = props[i].p;
-		props_strip_ke(&theirs[n_theirs]);
-		nums[n_theirs] = props[i].num;
-		spis[n_theirs++] = (uint32_t)props[i].spi;
+	cc = a->old ? ike2_child_cfg(sa, a->old->name) : ike2_child_match(sa, tsi, n_tsi, tsr, n_tsr, c);
+	if (!cc) {
+		child_refuse(sa, w, IKE2_N_TS_UNACCEPTABLE, 0, "traffic selectors do not match");
+		goto err_free;
 	}
-	n_ours = ike2_child_proposals(cc, false, ours, IKE2_MAX_PROPOSALS);
+	/* IKE_AUTH has no key exchange of its own: PFS groups count with CREATE_CHILD_SA only. */
+	n_theirs = respond_theirs(props, n_props, a->create, theirs, nums, spis);
+	n_ours = ike2_child_proposals(cc, a->create, ours, IKE2_MAX_PROPOSALS);
 	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx)) {
-		child_refuse(sa, w, IKE2_N_NO_PROPOSAL_CHOSEN, "no acceptable ESP proposal");
+		child_refuse(sa, w, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "no acceptable ESP proposal");
+		goto err_free;
+	}
+	group = cg_proposal_ke(&sel);
+	refusal = group ? respond_ke(sa, msg, group, &pub, &shared, &why) : 0;
+	if (refusal) {
+		child_refuse(sa, w, refusal, refusal == IKE2_N_INVALID_KE_PAYLOAD ? group : 0, why);
 		goto err_free;
 	}
 	snprintf(c->name, sizeof(c->name), "%s", cc->name);
 	ike2_child_setup(c, &sel, cc);
-	c->mode = cc->mode != CG_CHILD_TUNNEL &&
-			  ike2_chain_notify(&msg->pl, IKE2_N_USE_TRANSPORT_MODE, NULL)
-		  ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
+	if (a->old)
+		c->mode = a->old->mode;
+	else
+		c->mode = cc->mode != CG_CHILD_TUNNEL &&
+				  ike2_chain_notify(&msg->pl, IKE2_N_USE_TRANSPORT_MODE, NULL)
+			  ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
 	c->spi_out = spis[idx];
-	trap = ike2_trap_reqid(sa->plugin, sa->name, cc->name);
-	c->reqid = trap ? trap : cg_kernel_new_reqid(sa->core);
+	c->reqid = a->old ? a->old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
+	if (!c->reqid)
+		c->reqid = cg_kernel_new_reqid(sa->core);
 	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
 				&c->spi_in);
 	if (!err)
-		err = ike2_child_install(sa, c, false, CG_CHUNK_EMPTY, sa->ni, sa->nr);
+		err = ike2_child_install(sa, c, false, shared, a->ni, a->nr);
 	if (err) {
-		child_refuse(sa, w, IKE2_N_NO_PROPOSAL_CHOSEN, strerror(-err));
+		child_refuse(sa, w, IKE2_N_NO_PROPOSAL_CHOSEN, 0, strerror(-err));
 		goto err_free;
 	}
-	c->unique_id = ike2_next_child_id(sa->plugin);
 	if (c->mode == CG_MODE_TRANSPORT)
 		ike2_w_notify(w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
 	ike2_w_sa(w, &sel, &nums[idx], 1, c->spi_in, 4);
+	if (a->create)
+		ike2_w_nonce(w, a->nr);
+	if (group)
+		ike2_w_ke(w, group, pub.ptr, pub.len);
 	ike2_w_ts(w, IKE2_PL_TSI, c->remote_ts, c->n_remote_ts);
 	ike2_w_ts(w, IKE2_PL_TSR, c->local_ts, c->n_local_ts);
-	c->next = sa->children;
-	sa->children = c;
-	ike2_child_log_up(sa, c);
-	ike2_child_publish(sa, c, CG_EV_CHILD_UP);
-	return;
+	ike2_child_adopt(sa, c, a->old ? CG_EV_CHILD_REKEYED : CG_EV_CHILD_UP);
+	goto out;
 
 err_free:
 	ike2_child_free(c);
+	c = NULL;
+out:
+	cg_chunk_clear(&shared);
+	cg_chunk_free(&pub);
+	return c;
 }
 
 /* Each selector the responder chose lies within one we proposed. */
@@ -469,13 +530,14 @@ bool ike2_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *s
 
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
-	ike2_child_complete_keyed(sa, msg, CG_CHUNK_EMPTY, sa->ni, sa->nr);
+	ike2_child_complete_keyed(sa, &sa->pending, msg, CG_CHUNK_EMPTY, sa->ni, sa->nr);
 }
 
-void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
-			       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr)
+void ike2_child_complete_keyed(struct ike2_sa *sa, struct ike2_pending_child **slot,
+			       const struct ike2_msg *msg, struct cg_chunk shared,
+			       struct cg_chunk ni, struct cg_chunk nr)
 {
-	struct ike2_pending_child *pc = sa->pending;
+	struct ike2_pending_child *pc = *slot;
 	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
 	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
 	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
@@ -492,12 +554,12 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
 		error = ike2_chain_error(&msg->pl);
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CHILD_SA %s not established: %s", pc->name,
 			    error ? ike2_notify_name(error) : "no SA payload in the response");
-		ike2_child_abandon(sa);
+		ike2_child_abandon(sa, slot);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		ike2_child_abandon(sa);
+		ike2_child_abandon(sa, slot);
 		return;
 	}
 	if (!tsi_pl || !tsr_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) || n_props != 1 ||
@@ -536,23 +598,19 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
 			    c->name, strerror(-err));
 		goto err_free;
 	}
-	c->unique_id = ike2_next_child_id(sa->plugin);
-	c->next = sa->children;
-	sa->children = c;
 	pc->spi_in = 0; /* the child owns it now */
-	ike2_child_abandon(sa);
-	ike2_child_log_up(sa, c);
-	ike2_child_publish(sa, c, CG_EV_CHILD_UP);
+	ike2_child_abandon(sa, slot);
+	ike2_child_adopt(sa, c, CG_EV_CHILD_UP);
 	return;
 
 err_free:
 	ike2_child_free(c);
-	ike2_child_abandon(sa);
+	ike2_child_abandon(sa, slot);
 }
 
-void ike2_child_abandon(struct ike2_sa *sa)
+void ike2_child_abandon(struct ike2_sa *sa, struct ike2_pending_child **slot)
 {
-	struct ike2_pending_child *pc = sa->pending;
+	struct ike2_pending_child *pc = *slot;
 
 	if (!pc)
 		return;
@@ -570,7 +628,16 @@ void ike2_child_abandon(struct ike2_sa *sa)
 		pc->ke->destroy(pc->ke_ctx);
 	cg_chunk_free(&pc->nonce);
 	free(pc);
-	sa->pending = NULL;
+	*slot = NULL;
+}
+
+void ike2_child_adopt(struct ike2_sa *sa, struct ike2_child *c, enum cg_event_type t)
+{
+	c->unique_id = ike2_next_child_id(sa->plugin);
+	c->next = sa->children;
+	sa->children = c;
+	ike2_child_log_up(sa, c);
+	ike2_child_publish(sa, c, t);
 }
 
 void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c)

@@ -392,7 +392,7 @@ bool ike2_cp_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 		error = ike2_chain_error(&msg->pl);
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "no virtual IP assigned (%s): deleting the IKE SA",
 			    error ? ike2_notify_name(error) : "no CFG_REPLY");
-		ike2_child_abandon(sa);
+		ike2_child_abandon(sa, &sa->pending);
 		ike2_info_delete_ike(sa);
 		return false;
 	}

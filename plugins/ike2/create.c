@@ -2,7 +2,10 @@
 /*
  * CREATE_CHILD_SA (RFC 7296 1.3): new children and child rekeying in both
  * roles, with an optional key exchange (PFS) and INVALID_KE_PAYLOAD retry.
- * Rekeying the IKE SA itself is rekey.c's; so is resolving rekey collisions.
+ * One request writer serves a new child (addchild.c) and a rekey; the
+ * responder sorts the request here and negotiates the child as IKE_AUTH
+ * does (ike2_child_respond). Rekeying the IKE SA itself is rekey.c's; so is
+ * resolving rekey collisions.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -114,22 +117,6 @@ static struct ike2_child *rekeyed_child(struct ike2_sa *sa, const struct ike2_ms
 					     (uint32_t)n.spi[2] << 8 | n.spi[3]);
 }
 
-/* Their usable ESP proposals (SPI size 4), with numbers and SPIs. */
-static size_t esp_theirs(const struct ike2_prop *props, size_t n, struct cg_proposal *out,
-			 uint8_t *nums, uint32_t *spis)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!props[i].usable || props[i].p.protocol != CG_PROTO_ESP || props[i].spi_size != 4)
-			continue;
-		out[k] = props[i].p;
-		nums[k] = props[i].num;
-		spis[k++] = (uint32_t)props[i].spi;
-	}
-	return k;
-}
-
 static bool has_ike_proposal(const struct ike2_prop *props, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -142,24 +129,12 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 {
 	const struct ike2_pl *sa_pl = ike2_chain_find(&msg->pl, IKE2_PL_SA);
 	const struct ike2_pl *no_pl = ike2_chain_find(&msg->pl, IKE2_PL_NONCE);
-	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
-	const struct ike2_pl *tsi_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSI);
-	const struct ike2_pl *tsr_pl = ike2_chain_find(&msg->pl, IKE2_PL_TSR);
-	struct cg_proposal ours[IKE2_MAX_PROPOSALS], theirs[IKE2_MAX_PROPOSALS], sel;
 	struct ike2_prop props[IKE2_MAX_PROPOSALS];
-	struct cg_ts tsi[IKE2_MAX_TS], tsr[IKE2_MAX_TS];
-	struct cg_chunk ni = CG_CHUNK_EMPTY, nr = CG_CHUNK_EMPTY, pub = CG_CHUNK_EMPTY;
-	struct cg_chunk shared = CG_CHUNK_EMPTY;
-	size_t n_props, n_tsi, n_tsr, n_ours, n_theirs, idx;
-	uint8_t nums[IKE2_MAX_PROPOSALS];
-	uint32_t spis[IKE2_MAX_PROPOSALS];
-	const struct cg_child_cfg *cc;
-	const struct cg_ke_alg *ke = NULL;
-	struct ike2_child *c = NULL, *old;
+	struct cg_chunk ni = CG_CHUNK_EMPTY, nr = CG_CHUNK_EMPTY;
 	enum ike2_verdict v = IKE2_KEEP;
-	void *ke_ctx = NULL;
-	uint16_t group;
-	struct ike2_ke peer;
+	const struct ike2_child *c;
+	struct ike2_child *old;
+	size_t n_props;
 	bool rekey;
 	struct ike2_w w;
 	int err;
@@ -180,100 +155,24 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		v = create_refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "the IKE SA is being rekeyed");
 		goto out;
 	}
-	if (!tsi_pl || !tsr_pl || ike2_ts_parse(tsi_pl, tsi, IKE2_MAX_TS, &n_tsi) ||
-	    ike2_ts_parse(tsr_pl, tsr, IKE2_MAX_TS, &n_tsr)) {
-		v = create_refuse(sa, msg, IKE2_N_INVALID_SYNTAX, 0, "TSi or TSr malformed");
-		goto out;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		v = create_refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "out of memory");
-		goto out;
-	}
 	old = rekeyed_child(sa, msg, &rekey);
 	if (rekey && !old) {
 		v = create_refuse(sa, msg, IKE2_N_CHILD_SA_NOT_FOUND, 0, "no such CHILD_SA to rekey");
 		goto out;
 	}
-	if (old) {
-		/* A rekeyed child keeps its selectors, mode and reqid. */
-		cc = ike2_child_cfg(sa, old->name);
-		if (ike2_child_set_ts(c, old->local_ts, old->n_local_ts, old->remote_ts,
-				      old->n_remote_ts)) {
-			v = create_refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "out of memory");
-			goto out;
-		}
-	} else {
-		cc = ike2_child_match(sa, tsi, n_tsi, tsr, n_tsr, c);
-	}
-	if (!cc) {
-		v = create_refuse(sa, msg, IKE2_N_TS_UNACCEPTABLE, 0, "traffic selectors do not match");
-		goto out;
-	}
-	n_ours = ike2_child_proposals(cc, true, ours, IKE2_MAX_PROPOSALS);
-	n_theirs = esp_theirs(props, n_props, theirs, nums, spis);
-	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx)) {
-		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "no acceptable ESP proposal");
-		goto out;
-	}
-	group = cg_proposal_ke(&sel);
-	if (group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != group)) {
-		v = create_refuse(sa, msg, IKE2_N_INVALID_KE_PAYLOAD, group, "another PFS group");
-		goto out;
-	}
-	ke = group ? cg_crypto_ke(sa->core, group) : NULL;
-	if (group && (!ke || ike2_ke_begin(ke, &ke_ctx, &pub) ||
-		      ike2_ke_end(ke, ke_ctx, &peer, &shared))) {
-		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange failed");
-		goto out;
-	}
-	snprintf(c->name, sizeof(c->name), "%s", cc->name);
-	ike2_child_setup(c, &sel, cc);
-	if (old)
-		c->mode = old->mode;
-	else
-		c->mode = cc->mode != CG_CHILD_TUNNEL &&
-				  ike2_chain_notify(&msg->pl, IKE2_N_USE_TRANSPORT_MODE, NULL)
-			  ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
-	c->spi_out = spis[idx];
-	c->reqid = old ? old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
-	if (!c->reqid)
-		c->reqid = cg_kernel_new_reqid(sa->core);
 	err = ike2_nonce_new(sa, &nr);
-	if (!err)
-		err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
-					&c->spi_in);
-	if (!err)
-		err = ike2_child_install(sa, c, false, shared, ni, nr);
 	if (err) {
 		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, strerror(-err));
 		goto out;
 	}
-	c->unique_id = ike2_next_child_id(sa->plugin);
 	ike2_w_init(&w);
-	if (c->mode == CG_MODE_TRANSPORT)
-		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
-	ike2_w_sa(&w, &sel, &nums[idx], 1, c->spi_in, 4);
-	ike2_w_nonce(&w, nr);
-	if (group)
-		ike2_w_ke(&w, group, pub.ptr, pub.len);
-	ike2_w_ts(&w, IKE2_PL_TSI, c->remote_ts, c->n_remote_ts);
-	ike2_w_ts(&w, IKE2_PL_TSR, c->local_ts, c->n_local_ts);
+	c = ike2_child_respond(sa, msg, &(struct ike2_child_answer){ .old = old, .create = true,
+								     .ni = ni, .nr = nr }, &w);
 	ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
 	ike2_w_free(&w);
-	c->next = sa->children;
-	sa->children = c;
-	ike2_child_log_up(sa, c);
-	ike2_child_publish(sa, c, old ? CG_EV_CHILD_REKEYED : CG_EV_CHILD_UP);
-	if (old && sa->rekey && sa->rekey->old_spi_in == old->spi_in)
+	if (c && old && sa->rekey && sa->rekey->old_spi_in == old->spi_in)
 		ike2_rekey_child_collision(sa, c->spi_in, ni, nr);
-	c = NULL;
 out:
-	ike2_child_free(c);
-	if (ke_ctx)
-		ke->destroy(ke_ctx);
-	cg_chunk_clear(&shared);
-	cg_chunk_free(&pub);
 	cg_chunk_free(&ni);
 	cg_chunk_free(&nr);
 	return v;
@@ -302,36 +201,51 @@ void ike2_create_abandon(struct ike2_sa *sa)
 	sa->rekey = NULL;
 }
 
+int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q)
+{
+	uint8_t spi[4] = { q->rekey_spi >> 24, q->rekey_spi >> 16, q->rekey_spi >> 8, q->rekey_spi };
+	struct cg_chunk pub = CG_CHUNK_EMPTY;
+	struct ike2_w w;
+	int err;
+
+	err = ike2_offer_renew(sa, q->ke_group, q->nonce, q->ke, q->ke_ctx, &pub);
+	if (err)
+		return err;
+	ike2_w_init(&w);
+	if (q->rekey_spi)
+		ike2_w_notify(&w, CG_PROTO_ESP, IKE2_N_REKEY_SA, spi, 4, NULL, 0);
+	if (q->transport)
+		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+	ike2_w_sa(&w, q->props, NULL, q->n_props, q->spi_in, 4);
+	ike2_w_nonce(&w, *q->nonce);
+	if (q->ke_group)
+		ike2_w_ke(&w, q->ke_group, pub.ptr, pub.len);
+	ike2_w_ts(&w, IKE2_PL_TSI, q->tsi, q->n_tsi);
+	ike2_w_ts(&w, IKE2_PL_TSR, q->tsr, q->n_tsr);
+	err = ike2_sa_request(sa, q->rekey_spi ? IKE2_OP_CHILD_REKEY : IKE2_OP_CHILD_ADD, &w);
+	ike2_w_free(&w);
+	cg_chunk_free(&pub);
+	return err;
+}
+
 /* Sends (or sends again, with another group) our rekeying request. */
 static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 {
 	struct ike2_rekey *r = sa->rekey;
-	struct cg_chunk pub = CG_CHUNK_EMPTY;
-	uint8_t spi[4] = { r->old_spi_in >> 24, r->old_spi_in >> 16, r->old_spi_in >> 8, r->old_spi_in };
-	struct ike2_w w;
 	int err;
 
 	err = r->spi_in ? 0
 			: cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, r->reqid,
 					    &r->spi_in);
-	if (!err)
-		err = ike2_offer_renew(sa, r->ke_group, &r->nonce, &r->ke, &r->ke_ctx, &pub);
 	if (err)
 		return err;
-	ike2_w_init(&w);
-	ike2_w_notify(&w, CG_PROTO_ESP, IKE2_N_REKEY_SA, spi, 4, NULL, 0);
-	if (old->mode == CG_MODE_TRANSPORT)
-		ike2_w_notify(&w, 0, IKE2_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
-	ike2_w_sa(&w, r->props, NULL, r->n_props, r->spi_in, 4);
-	ike2_w_nonce(&w, r->nonce);
-	if (r->ke_group)
-		ike2_w_ke(&w, r->ke_group, pub.ptr, pub.len);
-	ike2_w_ts(&w, IKE2_PL_TSI, old->local_ts, old->n_local_ts);
-	ike2_w_ts(&w, IKE2_PL_TSR, old->remote_ts, old->n_remote_ts);
-	err = ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, false, sa->mid_next, &w);
-	ike2_w_free(&w);
-	cg_chunk_free(&pub);
-	return err;
+	return ike2_create_send(sa, &(struct ike2_create_req){
+		.rekey_spi = r->old_spi_in, .transport = old->mode == CG_MODE_TRANSPORT,
+		.props = r->props, .n_props = r->n_props, .spi_in = r->spi_in,
+		.ke_group = r->ke_group, .nonce = &r->nonce, .ke = &r->ke, .ke_ctx = &r->ke_ctx,
+		.tsi = old->local_ts, .n_tsi = old->n_local_ts,
+		.tsr = old->remote_ts, .n_tsr = old->n_remote_ts,
+	});
 }
 
 int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in)
@@ -345,15 +259,9 @@ int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in)
 		return -ENOENT;
 	if (r && r->old_spi_in == spi_in)
 		return 0;
-	if (r || sa->req.active || sa->state != IKE2_ST_ESTABLISHED) {
-		for (size_t i = 0; i < sa->n_pending_rekeys; i++)
-			if (sa->pending_rekeys[i] == spi_in)
-				return 0;
-		if (sa->n_pending_rekeys == CG_ARRAY_SIZE(sa->pending_rekeys))
-			return -EBUSY;
-		sa->pending_rekeys[sa->n_pending_rekeys++] = spi_in;
-		return 0;
-	}
+	if (r || sa->req.active || sa->state != IKE2_ST_ESTABLISHED)
+		return ike2_sa_queue(sa, &(struct ike2_work){ .op = IKE2_OP_CHILD_REKEY,
+							      .spi_in = spi_in });
 	cc = ike2_child_cfg(sa, old->name);
 	if (!cc)
 		return -ENOENT;
@@ -459,22 +367,13 @@ out:
 	return c;
 }
 
-enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ike2_msg *msg)
+enum ike2_verdict ike2_create_rekey_response(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	struct ike2_rekey *r = sa->rekey;
 	struct ike2_child *old, *c;
 	uint16_t error;
 
-	/* Once IKE_AUTH is done, a pending child is one we asked for by CREATE_CHILD_SA. */
-	if (sa->pending)
-		return ike2_addchild_response(sa, msg);
-	if (sa->ike_rekey.active)
-		return ike2_rekey_ike_response(sa, msg);
 	ike2_sa_request_done(sa);
-	if (!r) {
-		ike2_sa_run_pending(sa);
-		return IKE2_KEEP;
-	}
 	old = ike2_child_by_spi_in(sa, r->old_spi_in);
 	if (old && rekey_retry_group(sa, msg))
 		return IKE2_KEEP;
@@ -494,11 +393,7 @@ enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ik
 		ike2_sa_run_pending(sa);
 		return IKE2_KEEP;
 	}
-	c->unique_id = ike2_next_child_id(sa->plugin);
-	c->next = sa->children;
-	sa->children = c;
-	ike2_child_log_up(sa, c);
-	ike2_child_publish(sa, c, CG_EV_CHILD_REKEYED);
+	ike2_child_adopt(sa, c, CG_EV_CHILD_REKEYED);
 	if (ike2_rekey_child_lost(sa)) {
 		/* Both rekeyed it: ours made the redundant child, so ours goes (2.8.1). */
 		uint32_t redundant = c->spi_in;

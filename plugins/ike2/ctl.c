@@ -167,10 +167,7 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	 */
 	err = ike ? ike2_initiate(p, conn, child, NULL, 0)
 		  : ike2_initiate_child(p, conn, child, NULL, 0);
-	if (err == -EBUSY) {
-		cg_out_error(out, "initiating %s/%s: the IKE SA is busy with another exchange, "
-			     "try again", conn, child);
-	} else if (err) {
+	if (err) {
 		cg_out_error(out, "initiating %s%s%s failed: %s", conn, child ? "/" : "",
 			     child ? child : "", strerror(-err));
 	} else if (wait) {

@@ -11,6 +11,8 @@
  *   auth.c    IKE_AUTH, both roles
  *   pubkey.c  certificates and signature authentication (RFC 7427)
  *   child.c   CHILD_SA negotiation (proposals, selectors) and kernel install
+ *   create.c  CREATE_CHILD_SA: requests of ours for a child, the responder
+ *   addchild.c another CHILD_SA on an established IKE SA
  *   info.c    INFORMATIONAL: delete and liveness
  *   conn.c    finding connections by address and identity
  *   plugin.c  descriptor, dispatch of received messages, start actions, traps
@@ -374,15 +376,42 @@ struct ike2_ike_rekey {
 	struct cg_chunk collided_nonce; /* lowest nonce of that exchange */
 };
 
+/* What a request of ours does; its response goes where this says. */
+enum ike2_op {
+	IKE2_OP_NONE = 0,
+	IKE2_OP_INIT,                 /* IKE_SA_INIT */
+	IKE2_OP_AUTH,                 /* IKE_AUTH (with the child in sa->pending) */
+	IKE2_OP_AUTH_FAILED,          /* INFORMATIONAL telling the responder it failed */
+	IKE2_OP_CHILD_ADD,            /* CREATE_CHILD_SA for sa->add */
+	IKE2_OP_CHILD_REKEY,          /* CREATE_CHILD_SA for sa->rekey */
+	IKE2_OP_IKE_REKEY,            /* CREATE_CHILD_SA for sa->ike_rekey */
+	IKE2_OP_CHILD_DELETE,         /* INFORMATIONAL with a delete for a child */
+	IKE2_OP_IKE_DELETE,           /* INFORMATIONAL with a delete for the IKE SA */
+	IKE2_OP_DPD,                  /* an empty INFORMATIONAL (liveness check) */
+};
+
 struct ike2_request {
 	bool active;
-	uint8_t exchange;
+	enum ike2_op op;
+	uint8_t exchange;             /* of op */
 	uint32_t mid;
 	struct cg_chunk data;         /* the message as sent, for bit-identical retransmits */
 	unsigned tries;               /* retransmissions done */
 	cg_timer_id timer;
-	bool delete_ike;              /* this request deletes the IKE SA */
-	bool liveness;                /* an empty INFORMATIONAL (DPD) */
+};
+
+/*
+ * Work that waits for the request slot (one request of ours at a time):
+ * what it is and what it needs, in order of arrival (ike2_sa_queue).
+ */
+struct ike2_work {
+	struct ike2_work *next;
+	enum ike2_op op;              /* CHILD_ADD, CHILD_REKEY, CHILD_DELETE or IKE_DELETE */
+	uint32_t spi_in;              /* CHILD_REKEY, CHILD_DELETE: the child's inbound SPI */
+	char child[CG_NAME_MAX];      /* CHILD_ADD: the child config */
+	uint32_t trap_reqid;          /* CHILD_ADD: its trap policies' reqid, 0 when none */
+	bool has_acquire;             /* CHILD_ADD: acq holds the triggering packet */
+	struct cg_kernel_acquire acq;
 };
 
 /* One IPv4 and one IPv6 virtual IP per IKE SA. */
@@ -458,13 +487,10 @@ struct ike2_sa {
 	struct cg_chunk resp;         /* our last response, for duplicate requests */
 
 	struct ike2_child *children;
-	struct ike2_pending_child *pending; /* until IKE_AUTH completes; NULL when none */
-	uint32_t pending_child_deletes[8]; /* inbound SPIs waiting for a free request slot */
-	size_t n_pending_child_deletes;
-	bool pending_ike_delete;
+	struct ike2_pending_child *pending; /* the child of our IKE_AUTH; NULL when none */
+	struct ike2_pending_child *add; /* our CREATE_CHILD_SA for a new child; NULL when none */
 	struct ike2_rekey *rekey;     /* our child rekeying in progress, NULL when none */
-	uint32_t pending_rekeys[4];   /* inbound SPIs of children to rekey */
-	size_t n_pending_rekeys;
+	struct ike2_work *queue;      /* work waiting for the request slot, oldest first */
 
 	int64_t established_at;       /* unix time */
 	cg_timer_id half_open_timer;
@@ -536,18 +562,27 @@ uint64_t ike2_sa_local_spi(const struct ike2_sa *sa);
 /* Writes the header of a message of ours on this SA. */
 void ike2_sa_hdr(const struct ike2_sa *sa, struct ike2_w *w, uint8_t exchange, bool response,
 		 uint32_t mid, uint8_t first);
-/* Sends a new request (takes data), with retransmission. */
-int ike2_sa_send_request(struct ike2_sa *sa, uint8_t exchange, struct cg_chunk data);
+/* Sends a new request for op (takes data), with retransmission. */
+int ike2_sa_send_request(struct ike2_sa *sa, enum ike2_op op, struct cg_chunk data);
+/* Builds and sends an encrypted request for op with the given inner payloads. */
+int ike2_sa_request(struct ike2_sa *sa, enum ike2_op op, struct ike2_w *inner);
 /* Sends a response and keeps it for duplicate requests (takes data). */
 int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data);
-/* Builds and sends an encrypted request/response with the given inner payloads. */
+/* Builds and sends an encrypted response with the given inner payloads (requests: ike2_sa_request). */
 int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
 		    struct ike2_w *inner);
 /* Sends a message, or all the fragments of one, as kept for retransmission. */
 int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data);
 /* The request in flight got its response: stop retransmitting. */
 void ike2_sa_request_done(struct ike2_sa *sa);
-/* Runs deletes queued while a request was outstanding. */
+/*
+ * Queues a copy of w until the request slot is free (an IKE delete goes
+ * first; the same child rekey or delete is queued once).
+ */
+int ike2_sa_queue(struct ike2_sa *sa, const struct ike2_work *w);
+/* Hands the queued work of from (but a delete of from) to to, after to's own. */
+void ike2_sa_queue_move(struct ike2_sa *from, struct ike2_sa *to);
+/* Runs queued work, oldest first, until a request is out or nothing is left. */
 void ike2_sa_run_pending(struct ike2_sa *sa);
 /* Starts the periodic liveness check when the connection sets dpd_delay. */
 void ike2_sa_arm_dpd(struct ike2_sa *sa);
@@ -649,22 +684,41 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 enum ike2_verdict ike2_auth_response(struct ike2_sa *sa, const struct ike2_msg *msg);
 
 /* child.c */
-/* Prepares sa->pending for child cfg: selectors, proposals, reserved SPI. */
+/* Prepares *ret (allocated) for child cfg: selectors, proposals, reserved SPI. */
 int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
-		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
-/* Writes [N(USE_TRANSPORT_MODE)] SA TSi TSr for the pending child. */
+		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid,
+		       struct ike2_pending_child **ret);
+/* Writes [N(USE_TRANSPORT_MODE)] SA TSi TSr for the child of our IKE_AUTH. */
 void ike2_child_write_request(struct ike2_sa *sa, struct ike2_w *w);
-/* Responder: negotiates a child from SA/TSi/TSr in msg; writes the answer into w. */
-void ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2_w *w);
-/* Initiator: completes the pending child from a response. */
+/* What a responder's child negotiation takes from its exchange (IKE_AUTH or CREATE_CHILD_SA). */
+struct ike2_child_answer {
+	const struct ike2_child *old; /* the child a CREATE_CHILD_SA rekeys; NULL: a new one */
+	bool create;                  /* CREATE_CHILD_SA: PFS counts, Nr [KEr] go in the answer */
+	struct cg_chunk ni, nr;       /* the exchange's nonces (nr ours) */
+};
+/*
+ * Responder, for both exchanges: negotiates a child from SA/TSi/TSr in msg,
+ * installs and adopts it, and writes [N(USE_TRANSPORT_MODE)] SA [Nr [KEr]]
+ * TSi TSr into w, or the error notify. The child (the SA's), or NULL.
+ */
+struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg *msg,
+				      const struct ike2_child_answer *a, struct ike2_w *w);
+/* Initiator: completes the child of our IKE_AUTH from its response. */
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg);
-/* The same with the key material of a CREATE_CHILD_SA exchange ([g^ir], Ni, Nr). */
-void ike2_child_complete_keyed(struct ike2_sa *sa, const struct ike2_msg *msg,
-			       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr);
-/* Writes TSi and TSr of the pending child (the acquire's packet first). */
-void ike2_child_write_ts(struct ike2_sa *sa, struct ike2_w *w);
-/* Drops the pending child (releases its SPI). */
-void ike2_child_abandon(struct ike2_sa *sa);
+/*
+ * Completes *pc with the key material of its exchange ([g^ir], Ni, Nr) and
+ * drops it (ike2_child_abandon).
+ */
+void ike2_child_complete_keyed(struct ike2_sa *sa, struct ike2_pending_child **pc,
+			       const struct ike2_msg *msg, struct cg_chunk shared,
+			       struct cg_chunk ni, struct cg_chunk nr);
+/* Selectors a prepared child offers on our side or the peer's, the acquire's packet first
+ * (out holds IKE2_MAX_TS); their count. */
+size_t ike2_child_offer_ts(const struct ike2_pending_child *pc, bool local, struct cg_ts *out);
+/* Drops a prepared child (releases its SPI and trap); *pc becomes NULL. */
+void ike2_child_abandon(struct ike2_sa *sa, struct ike2_pending_child **pc);
+/* Takes a negotiated, installed child into the IKE SA: id, list, log line, event t. */
+void ike2_child_adopt(struct ike2_sa *sa, struct ike2_child *c, enum cg_event_type t);
 /* Gives a child copies of exactly these selectors (replacing any it had). */
 int ike2_child_set_ts(struct ike2_child *c, const struct cg_ts *local, size_t n_local,
 		      const struct cg_ts *remote, size_t n_remote);
@@ -716,7 +770,27 @@ int ike2_info_delete_child(struct ike2_sa *sa, uint32_t spi_in);
 /* create.c */
 /* Responder: a new or rekeyed CHILD_SA (an IKE SA rekey goes to rekey.c). */
 enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike2_msg *msg);
-enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ike2_msg *msg);
+/* The response to our rekeying of a child. */
+enum ike2_verdict ike2_create_rekey_response(struct ike2_sa *sa, const struct ike2_msg *msg);
+/*
+ * What one CREATE_CHILD_SA request of ours for a child says (RFC 7296
+ * 1.3.1, 1.3.3); the nonce and key exchange are renewed on each send.
+ */
+struct ike2_create_req {
+	uint32_t rekey_spi;           /* inbound SPI of the child rekeyed; 0: a new child */
+	bool transport;               /* ask for transport mode */
+	const struct cg_proposal *props;
+	size_t n_props;
+	uint32_t spi_in;              /* reserved for the new child */
+	uint16_t ke_group;            /* PFS group, CG_KE_NONE without PFS */
+	struct cg_chunk *nonce;       /* replaced by a new one */
+	const struct cg_ke_alg **ke;  /* replaced, with *ke_ctx, by a new key exchange */
+	void **ke_ctx;
+	const struct cg_ts *tsi, *tsr;
+	size_t n_tsi, n_tsr;
+};
+/* Sends [N(REKEY_SA)] [N(USE_TRANSPORT_MODE)] SA Ni [KEi] TSi TSr (REKEY_SA for a rekey). */
+int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q);
 /* Rekeys the child with this inbound SPI (queued while a request is out). */
 int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in);
 /* Drops our rekeying in progress (releases its SPI and key exchange). */
@@ -742,14 +816,16 @@ uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposa
 /* addchild.c */
 /*
  * Negotiates child_name of conn_name with CREATE_CHILD_SA on an established
- * IKE SA of that connection; -ENOENT when none is established (initiate a
- * new IKE SA then), -EBUSY when every such SA has a request in flight.
+ * IKE SA of that connection, queued behind an exchange under way; -ENOENT
+ * when none is established (initiate a new IKE SA then).
  */
 int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child_name,
 			const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
 /* The child on its connection's established IKE SA if there is one, else a new IKE SA. */
 int ike2_initiate_child(struct ike2 *p, const char *conn_name, const char *child_name,
 			const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
+/* Queued work of kind IKE2_OP_CHILD_ADD: sends its request now. */
+void ike2_addchild_run(struct ike2_sa *sa, const struct ike2_work *w);
 /* The response to our CREATE_CHILD_SA for a new child. */
 enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_msg *msg);
 /* rekey.c */

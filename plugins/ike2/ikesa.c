@@ -43,6 +43,16 @@ void ike2_sa_log(struct ike2_sa *sa, enum cg_subsys subsys, enum cg_level level,
 	       (unsigned long long)sa->spi_r, line);
 }
 
+static void pending_free(struct ike2_pending_child *pc)
+{
+	if (!pc)
+		return;
+	if (pc->ke_ctx)
+		pc->ke->destroy(pc->ke_ctx);
+	cg_chunk_free(&pc->nonce);
+	free(pc);
+}
+
 static void sa_free(void *data)
 {
 	struct ike2_sa *sa = data;
@@ -80,11 +90,13 @@ static void sa_free(void *data)
 		cg_chunk_free(&sa->rekey->collided_nonce);
 		free(sa->rekey);
 	}
-	if (sa->pending) {
-		if (sa->pending->ke_ctx)
-			sa->pending->ke->destroy(sa->pending->ke_ctx);
-		cg_chunk_free(&sa->pending->nonce);
-		free(sa->pending);
+	pending_free(sa->pending);
+	pending_free(sa->add);
+	while (sa->queue) {
+		struct ike2_work *w = sa->queue;
+
+		sa->queue = w->next;
+		free(w);
 	}
 	free(sa->cp);
 	cg_chunk_clear(&sa->sk_e_out);
@@ -270,18 +282,35 @@ static void retransmit_job(void *arg)
 	cg_sa_checkin(t->p->core, entry);
 }
 
-int ike2_sa_send_request(struct ike2_sa *sa, uint8_t exchange, struct cg_chunk data)
+static uint8_t op_exchange(enum ike2_op op)
+{
+	switch (op) {
+	case IKE2_OP_INIT:
+		return IKE2_EXCH_SA_INIT;
+	case IKE2_OP_AUTH:
+		return IKE2_EXCH_AUTH;
+	case IKE2_OP_CHILD_ADD:
+	case IKE2_OP_CHILD_REKEY:
+	case IKE2_OP_IKE_REKEY:
+		return IKE2_EXCH_CREATE_CHILD_SA;
+	default:
+		return IKE2_EXCH_INFORMATIONAL;
+	}
+}
+
+int ike2_sa_send_request(struct ike2_sa *sa, enum ike2_op op, struct cg_chunk data)
 {
 	if (sa->req.active) {
 		cg_chunk_free(&data);
 		return -EBUSY;
 	}
 	sa->req = (struct ike2_request){
-		.active = true, .exchange = exchange, .mid = sa->mid_next, .data = data,
+		.active = true, .op = op, .exchange = op_exchange(op), .mid = sa->mid_next,
+		.data = data,
 	};
 	sa->mid_next++;
 	ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_DEBUG, "sending %s request %u (%zu bytes)",
-		    ike2_exchange_name(exchange), sa->req.mid, data.len);
+		    ike2_exchange_name(sa->req.exchange), sa->req.mid, data.len);
 	ike2_sa_transmit(sa, data);
 	arm_retransmit(sa);
 	return 0;
@@ -307,8 +336,9 @@ int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data
 	return ike2_sa_transmit(sa, data);
 }
 
-int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
-		    struct ike2_w *inner)
+/* Seals inner into a message of ours in *data. */
+static int sa_seal(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
+		   struct ike2_w *inner, struct cg_chunk *data)
 {
 	struct ike2_hdr h = {
 		.spi_i = sa->spi_i,
@@ -317,40 +347,127 @@ int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_
 		.flags = (sa->initiator ? IKE2_FLAG_I : 0) | (response ? IKE2_FLAG_R : 0),
 		.mid = mid,
 	};
+	int err = ike2_sk_seal(sa, &h, inner, data);
+
+	if (err)
+		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_ERROR, "encrypting %s failed: %s",
+			    ike2_exchange_name(exchange), strerror(-err));
+	return err;
+}
+
+int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
+		    struct ike2_w *inner)
+{
 	struct cg_chunk data;
 	int err;
 
-	err = ike2_sk_seal(sa, &h, inner, &data);
-	if (err) {
-		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_ERROR, "encrypting %s failed: %s",
-			    ike2_exchange_name(exchange), strerror(-err));
-		return err;
+	/* A request says what it is: ike2_sa_request. */
+	if (!response)
+		return -EINVAL;
+	err = sa_seal(sa, exchange, true, mid, inner, &data);
+	return err ? err : ike2_sa_send_response(sa, mid, data);
+}
+
+int ike2_sa_request(struct ike2_sa *sa, enum ike2_op op, struct ike2_w *inner)
+{
+	struct cg_chunk data;
+	int err;
+
+	if (sa->req.active)
+		return -EBUSY;
+	err = sa_seal(sa, op_exchange(op), false, sa->mid_next, inner, &data);
+	return err ? err : ike2_sa_send_request(sa, op, data);
+}
+
+static bool work_same(const struct ike2_work *a, const struct ike2_work *b)
+{
+	return a->op == b->op && (a->op == IKE2_OP_IKE_DELETE ||
+				  ((a->op == IKE2_OP_CHILD_REKEY || a->op == IKE2_OP_CHILD_DELETE) &&
+				   a->spi_in == b->spi_in));
+}
+
+int ike2_sa_queue(struct ike2_sa *sa, const struct ike2_work *w)
+{
+	struct ike2_work **at = &sa->queue, *copy;
+
+	for (struct ike2_work *q = sa->queue; q; q = q->next)
+		if (work_same(q, w))
+			return 0;
+	copy = malloc(sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	*copy = *w;
+	if (w->op != IKE2_OP_IKE_DELETE)
+		while (*at)
+			at = &(*at)->next;
+	copy->next = *at;
+	*at = copy;
+	return 0;
+}
+
+void ike2_sa_queue_move(struct ike2_sa *from, struct ike2_sa *to)
+{
+	struct ike2_work **at = &to->queue, **keep = &from->queue;
+
+	while (*at)
+		at = &(*at)->next;
+	while (*keep) {
+		struct ike2_work *w = *keep;
+
+		/* A delete of the old IKE SA stays with it. */
+		if (w->op == IKE2_OP_IKE_DELETE) {
+			keep = &w->next;
+			continue;
+		}
+		*keep = w->next;
+		w->next = NULL;
+		*at = w;
+		at = &w->next;
 	}
-	return response ? ike2_sa_send_response(sa, mid, data)
-			: ike2_sa_send_request(sa, exchange, data);
+}
+
+/* Starts one piece of queued work; an error means it is done with (and logged). */
+static void run_work(struct ike2_sa *sa, struct ike2_work *w)
+{
+	switch (w->op) {
+	case IKE2_OP_IKE_DELETE:
+		ike2_info_delete_ike(sa);
+		break;
+	case IKE2_OP_CHILD_REKEY:
+		ike2_create_rekey_child(sa, w->spi_in);
+		break;
+	case IKE2_OP_CHILD_DELETE:
+		ike2_info_delete_child(sa, w->spi_in);
+		break;
+	case IKE2_OP_CHILD_ADD:
+		ike2_addchild_run(sa, w);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Drops the queued work; a child an acquire asked for lets its trap trigger again. */
+static void queue_drop(struct ike2_sa *sa)
+{
+	while (sa->queue) {
+		struct ike2_work *w = sa->queue;
+
+		sa->queue = w->next;
+		if (w->op == IKE2_OP_CHILD_ADD && w->trap_reqid)
+			ike2_trap_done(sa->plugin, w->trap_reqid);
+		free(w);
+	}
 }
 
 void ike2_sa_run_pending(struct ike2_sa *sa)
 {
-	if (sa->req.active || sa->state != IKE2_ST_ESTABLISHED)
-		return;
-	if (sa->pending_ike_delete) {
-		sa->pending_ike_delete = false;
-		ike2_info_delete_ike(sa);
-	} else if (sa->n_pending_rekeys && !sa->rekey) {
-		uint32_t spi = sa->pending_rekeys[0];
+	while (sa->queue && !sa->req.active && sa->state == IKE2_ST_ESTABLISHED) {
+		struct ike2_work *w = sa->queue;
 
-		sa->n_pending_rekeys--;
-		memmove(sa->pending_rekeys, sa->pending_rekeys + 1,
-			sa->n_pending_rekeys * sizeof(uint32_t));
-		ike2_create_rekey_child(sa, spi);
-	} else if (sa->n_pending_child_deletes) {
-		uint32_t spi = sa->pending_child_deletes[0];
-
-		sa->n_pending_child_deletes--;
-		memmove(sa->pending_child_deletes, sa->pending_child_deletes + 1,
-			sa->n_pending_child_deletes * sizeof(uint32_t));
-		ike2_info_delete_child(sa, spi);
+		sa->queue = w->next;
+		run_work(sa, w);
+		free(w);
 	}
 }
 
@@ -375,8 +492,7 @@ static void dpd_job(void *arg)
 		if (!wait && !sa->req.active) {
 			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "sending a liveness check");
 			ike2_w_init(&w);
-			if (!ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w))
-				sa->req.liveness = true;
+			ike2_sa_request(sa, IKE2_OP_DPD, &w);
 			ike2_w_free(&w);
 		}
 		dpd_arm(sa, wait ? wait : sa->conn->dpd_delay * 1000);
@@ -429,7 +545,9 @@ void ike2_sa_down(struct ike2_sa *sa)
 		sa->children = c->next;
 		ike2_child_destroy(sa, c);
 	}
-	ike2_child_abandon(sa);
+	ike2_child_abandon(sa, &sa->pending);
+	ike2_child_abandon(sa, &sa->add);
+	queue_drop(sa);
 	ike2_create_abandon(sa);
 	ike2_cp_release(sa);
 	ike2_rekey_ike_abandon(sa);

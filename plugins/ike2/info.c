@@ -98,9 +98,9 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 
 enum ike2_verdict ike2_info_response(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
-	bool delete_ike = sa->req.delete_ike;
+	bool delete_ike = sa->req.op == IKE2_OP_IKE_DELETE;
 
-	if (sa->req.liveness)
+	if (sa->req.op == IKE2_OP_DPD)
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG, "liveness check %u answered", sa->req.mid);
 	ike2_sa_request_done(sa);
 	if (delete_ike) {
@@ -116,18 +116,15 @@ int ike2_info_delete_ike(struct ike2_sa *sa)
 	struct ike2_w w;
 	int err;
 
-	if (sa->req.active) {
-		sa->pending_ike_delete = true;
-		return 0;
-	}
+	if (sa->req.active)
+		return ike2_sa_queue(sa, &(struct ike2_work){ .op = IKE2_OP_IKE_DELETE });
 	ike2_w_init(&w);
 	ike2_w_delete(&w, CG_PROTO_IKE, NULL, 0);
-	err = ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w);
+	err = ike2_sa_request(sa, IKE2_OP_IKE_DELETE, &w);
 	ike2_w_free(&w);
 	if (err)
 		return err;
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "deleting the IKE SA");
-	sa->req.delete_ike = true;
 	sa->state = IKE2_ST_DELETING;
 	return 0;
 }
@@ -140,15 +137,12 @@ int ike2_info_delete_child(struct ike2_sa *sa, uint32_t spi_in)
 
 	if (!c)
 		return -ENOENT;
-	if (sa->req.active) {
-		if (sa->n_pending_child_deletes == CG_ARRAY_SIZE(sa->pending_child_deletes))
-			return -EBUSY;
-		sa->pending_child_deletes[sa->n_pending_child_deletes++] = spi_in;
-		return 0;
-	}
+	if (sa->req.active)
+		return ike2_sa_queue(sa, &(struct ike2_work){ .op = IKE2_OP_CHILD_DELETE,
+							      .spi_in = spi_in });
 	ike2_w_init(&w);
 	ike2_w_delete(&w, CG_PROTO_ESP, &spi_in, 1);
-	err = ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, false, sa->mid_next, &w);
+	err = ike2_sa_request(sa, IKE2_OP_CHILD_DELETE, &w);
 	ike2_w_free(&w);
 	if (err)
 		return err;

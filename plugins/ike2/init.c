@@ -127,7 +127,7 @@ static int init_send(struct ike2_sa *sa)
 		goto out;
 	}
 	sa->mid_next = 0;
-	err = ike2_sa_send_request(sa, IKE2_EXCH_SA_INIT, CG_CHUNK(w.buf, w.len));
+	err = ike2_sa_send_request(sa, IKE2_OP_INIT, CG_CHUNK(w.buf, w.len));
 out:
 	cg_chunk_free(&pub);
 	return err;
@@ -185,7 +185,7 @@ int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_n
 	sa->keyingtry = attempt;
 	sa->ke_group = cg_proposal_ke(&props[0]);
 	if (cc)
-		err = ike2_child_prepare(sa, cc, acq, trap_reqid);
+		err = ike2_child_prepare(sa, cc, acq, trap_reqid, &sa->pending);
 	if (!err)
 		err = init_send(sa);
 	if (err) {

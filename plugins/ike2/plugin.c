@@ -113,7 +113,7 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 			    msg->h.mid);
 		return IKE2_KEEP;
 	}
-	if (msg->h.exchange == IKE2_EXCH_SA_INIT) {
+	if (sa->req.op == IKE2_OP_INIT) {
 		msg->pl = msg->outer;
 		return ike2_init_response(sa, msg);
 	}
@@ -128,13 +128,20 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 	}
 	ike2_nat_update(sa, msg);
 	sa->last_peer_ms = cg_now_ms(sa->core);
-	switch (msg->h.exchange) {
-	case IKE2_EXCH_AUTH:
+	/* The response goes where the request we sent says. */
+	switch (sa->req.op) {
+	case IKE2_OP_AUTH:
 		return ike2_auth_response(sa, msg);
-	case IKE2_EXCH_INFORMATIONAL:
+	case IKE2_OP_CHILD_ADD:
+		return ike2_addchild_response(sa, msg);
+	case IKE2_OP_CHILD_REKEY:
+		return ike2_create_rekey_response(sa, msg);
+	case IKE2_OP_IKE_REKEY:
+		return ike2_rekey_ike_response(sa, msg);
+	case IKE2_OP_CHILD_DELETE:
+	case IKE2_OP_IKE_DELETE:
+	case IKE2_OP_DPD:
 		return ike2_info_response(sa, msg);
-	case IKE2_EXCH_CREATE_CHILD_SA:
-		return ike2_create_child_response(sa, msg);
 	default:
 		ike2_sa_request_done(sa);
 		ike2_sa_run_pending(sa);

@@ -104,7 +104,7 @@ static void rekey_job(void *arg)
 		return;
 	sa = cg_sa_data(entry);
 	sa->rekey_timer = 0;
-	if (sa->state == IKE2_ST_ESTABLISHED && sa->rekeyed && !sa->req.delete_ike) {
+	if (sa->state == IKE2_ST_ESTABLISHED && sa->rekeyed && sa->req.op != IKE2_OP_IKE_DELETE) {
 		/* The rekey timer of a replaced SA retires it. */
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO,
 			    "the peer never deleted this replaced IKE SA: deleting it");
@@ -206,19 +206,6 @@ static int successor_keys(struct ike2_sa *sa, const struct ike2_sa *old,
 	return err;
 }
 
-/* Child rekeys and deletes still queued on old are sa's to do now. */
-static void move_pending(struct ike2_sa *old, struct ike2_sa *sa)
-{
-	for (size_t i = 0; i < old->n_pending_rekeys; i++)
-		if (sa->n_pending_rekeys < CG_ARRAY_SIZE(sa->pending_rekeys))
-			sa->pending_rekeys[sa->n_pending_rekeys++] = old->pending_rekeys[i];
-	for (size_t i = 0; i < old->n_pending_child_deletes; i++)
-		if (sa->n_pending_child_deletes < CG_ARRAY_SIZE(sa->pending_child_deletes))
-			sa->pending_child_deletes[sa->n_pending_child_deletes++] =
-				old->pending_child_deletes[i];
-	old->n_pending_rekeys = old->n_pending_child_deletes = 0;
-}
-
 /* The children move from old to sa, which takes over from here on. */
 static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 {
@@ -240,7 +227,8 @@ static void adopt(struct ike2_sa *old, struct ike2_sa *sa)
 	old->children = NULL;
 	/* Virtual IPs and their pool leases belong to the IKE SA: keep them. */
 	ike2_cp_move(old, sa);
-	move_pending(old, sa);
+	/* Work still queued on old is sa's to do now. */
+	ike2_sa_queue_move(old, sa);
 	ike2_contact_replace(old, sa);
 	old->rekeyed = true;
 	sa->rekeyed = false;
@@ -304,7 +292,7 @@ static int rekey_send(struct ike2_sa *sa)
 	ike2_w_sa(&w, props, NULL, n, r->spi, 8);
 	ike2_w_nonce(&w, r->nonce);
 	ike2_w_ke(&w, r->ke_group, pub.ptr, pub.len);
-	err = ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, false, sa->mid_next, &w);
+	err = ike2_sa_request(sa, IKE2_OP_IKE_REKEY, &w);
 	ike2_w_free(&w);
 	cg_chunk_free(&pub);
 	return err;
@@ -533,10 +521,9 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	uint16_t group;
 	int err;
 
-	if (sa->req.delete_ike)
+	if (sa->req.op == IKE2_OP_IKE_DELETE)
 		return refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0, "the IKE SA is being deleted");
-	if (sa->rekey || (sa->req.active && sa->req.exchange == IKE2_EXCH_CREATE_CHILD_SA &&
-			  !sa->ike_rekey.active))
+	if (sa->req.op == IKE2_OP_CHILD_REKEY || sa->req.op == IKE2_OP_CHILD_ADD)
 		return refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0,
 			      "a CHILD_SA exchange of ours is under way");
 	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);

@@ -87,6 +87,13 @@ static int sa_store(struct kmem_sa *slot, const struct cg_kernel_sa *sa)
 	return 0;
 }
 
+/* An SA's keys point into its own slot: again after the slot moved. */
+static void sa_keys_repoint(struct kmem_sa *s)
+{
+	s->sa.encr_key.ptr = s->key_buf[0];
+	s->sa.integ_key.ptr = s->key_buf[1];
+}
+
 static struct kmem_sa *sa_append(struct kmem *km)
 {
 	if (km->n_sas == km->cap_sas) {
@@ -97,6 +104,8 @@ static struct kmem_sa *sa_append(struct kmem *km)
 			return NULL;
 		km->sas = grown;
 		km->cap_sas = cap;
+		for (size_t i = 0; i < km->n_sas; i++)
+			sa_keys_repoint(&km->sas[i]);
 	}
 	memset(&km->sas[km->n_sas], 0, sizeof(km->sas[0]));
 	return &km->sas[km->n_sas++];
@@ -106,6 +115,7 @@ static void sa_remove(struct kmem *km, struct kmem_sa *s)
 {
 	cg_memwipe(s->key_buf, sizeof(s->key_buf));
 	*s = km->sas[--km->n_sas];
+	sa_keys_repoint(s);
 }
 
 static int mem_get_spi(struct cg_kernel *k, const struct cg_addr *src, const struct cg_addr *dst,
