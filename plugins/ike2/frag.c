@@ -24,9 +24,8 @@ struct ike2_frags {
 };
 
 /* What the reassembly timer needs to find its set again. */
+/* Which set a fragment timer was armed for. */
 struct frag_timer {
-	struct ike2 *p;
-	uint64_t spi;
 	uint32_t gen;
 	bool response;
 };
@@ -97,17 +96,12 @@ void ike2_frag_discard(struct ike2_sa *sa, bool response)
 	sa->frags[response] = NULL;
 }
 
-static void frag_timeout_job(void *arg)
+static enum cg_sa_verdict frag_timeout_job(struct cg_sa *entry, void *arg)
 {
-	struct frag_timer *t = arg;
-	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
-	struct ike2_sa *sa;
-	struct ike2_frags *f;
+	const struct frag_timer *t = arg;
+	struct ike2_sa *sa = cg_sa_data(entry);
+	struct ike2_frags *f = sa->frags[t->response];
 
-	if (!entry)
-		return;
-	sa = cg_sa_data(entry);
-	f = sa->frags[t->response];
 	if (f && f->gen == t->gen) {
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO,
 			    "%s %s %u: %u of %u fragments after %u s, discarded",
@@ -116,7 +110,7 @@ static void frag_timeout_job(void *arg)
 		f->timer = 0;
 		ike2_frag_discard(sa, t->response);
 	}
-	cg_sa_checkin(t->p->core, entry);
+	return CG_SA_KEEP;
 }
 
 /* A fresh set for message msg with total fragments, replacing any other. */
@@ -124,7 +118,7 @@ static struct ike2_frags *frags_start(struct ike2_sa *sa, const struct ike2_msg 
 				      bool response, uint16_t total)
 {
 	struct ike2_frags *f;
-	struct frag_timer *t;
+	struct frag_timer t;
 
 	ike2_frag_discard(sa, response);
 	f = calloc(1, sizeof(*f));
@@ -135,16 +129,9 @@ static struct ike2_frags *frags_start(struct ike2_sa *sa, const struct ike2_msg 
 	f->total = total;
 	f->gen = ++sa->frags_gen;
 	sa->frags[response] = f;
-	t = malloc(sizeof(*t));
-	if (t) {
-		*t = (struct frag_timer){
-			.p = sa->plugin, .spi = ike2_sa_local_spi(sa), .gen = f->gen,
-			.response = response,
-		};
-		if (cg_timer_add(sa->core, IKE2_FRAG_TIMEOUT_MS, frag_timeout_job, t, free,
-				 &f->timer))
-			f->timer = 0;
-	}
+	t = (struct frag_timer){ .gen = f->gen, .response = response };
+	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), IKE2_FRAG_TIMEOUT_MS, frag_timeout_job, &t,
+			sizeof(t), &f->timer);
 	return f;
 }
 

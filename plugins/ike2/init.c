@@ -12,11 +12,6 @@
 
 #define INIT_MAX_RESTARTS 3
 
-struct half_open_timer {
-	struct ike2 *p;
-	uint64_t spi;
-};
-
 /* Looks up the algorithms of a chosen IKE proposal. */
 int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
 {
@@ -225,35 +220,23 @@ static void init_reject(struct ike2 *p, const struct ike2_msg *msg, uint16_t typ
 	ike2_w_free(&w);
 }
 
-static void half_open_job(void *arg)
+static enum cg_sa_verdict half_open_job(struct cg_sa *entry, void *arg)
 {
-	struct half_open_timer *t = arg;
-	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
-	struct ike2_sa *sa;
+	struct ike2_sa *sa = cg_sa_data(entry);
 
-	if (!entry)
-		return;
-	sa = cg_sa_data(entry);
+	(void)arg;
 	sa->half_open_timer = 0;
-	if (sa->state != IKE2_ST_INIT_DONE) {
-		cg_sa_checkin(t->p->core, entry);
-		return;
-	}
+	if (sa->state != IKE2_ST_INIT_DONE)
+		return CG_SA_KEEP;
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "half-open IKE SA timed out");
 	ike2_sa_down(sa);
-	cg_sa_checkin_destroy(t->p->core, entry);
+	return CG_SA_DESTROY;
 }
 
 static void arm_half_open(struct ike2_sa *sa)
 {
-	struct half_open_timer *t = malloc(sizeof(*t));
-
-	if (!t)
-		return;
-	*t = (struct half_open_timer){ .p = sa->plugin, .spi = sa->spi_r };
-	if (cg_timer_add(sa->core, IKE2_HALF_OPEN_TIMEOUT_MS, half_open_job, t, free,
-			 &sa->half_open_timer))
-		sa->half_open_timer = 0;
+	cg_sa_timer_add(sa->core, sa->spi_r, IKE2_HALF_OPEN_TIMEOUT_MS, half_open_job, NULL, 0,
+			&sa->half_open_timer);
 }
 
 /* The usable IKE proposals of an SA payload, as a plain array with their numbers. */
