@@ -13,61 +13,16 @@
 
 #define REKEY_MAX_RESTARTS 1
 
-int ike2_ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub)
-{
-	int err = ke->create(ke, ctx);
-
-	if (err)
-		return err;
-	err = cg_chunk_alloc(pub, ke->public_size);
-	if (!err)
-		err = ke->get_public(*ctx, pub->ptr);
-	if (err) {
-		cg_chunk_free(pub);
-		ke->destroy(*ctx);
-		*ctx = NULL;
-	}
-	return err;
-}
-
-int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
-		struct cg_chunk *shared)
-{
-	int err = ke->set_peer(ctx, peer->data, peer->len);
-
-	if (!err)
-		err = cg_chunk_alloc(shared, ke->shared_size);
-	if (!err)
-		err = ke->get_shared(ctx, shared->ptr);
-	if (err)
-		cg_chunk_clear(shared);
-	return err;
-}
-
-int ike2_nonce_new(struct ike2_sa *sa, struct cg_chunk *nonce)
-{
-	int err = cg_chunk_alloc(nonce, IKE2_NONCE_LEN);
-
-	if (!err)
-		err = cg_random(sa->core, nonce->ptr, nonce->len);
-	return err;
-}
-
 int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
 		     const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub)
 {
 	int err;
 
-	if (*ke_ctx) {
-		(*ke)->destroy(*ke_ctx);
-		*ke_ctx = NULL;
-	}
+	cg_ke_free(*ke, ke_ctx);
 	cg_chunk_free(nonce);
-	err = ike2_nonce_new(sa, nonce);
-	if (!err && group) {
-		*ke = cg_crypto_ke(sa->core, group);
-		err = *ke ? ike2_ke_begin(*ke, ke_ctx, pub) : -ENOPROTOOPT;
-	}
+	err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, nonce);
+	if (!err && group)
+		err = cg_ke_start(sa->core, group, ke, ke_ctx, pub);
 	return err;
 }
 
@@ -75,15 +30,10 @@ uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposa
 			     size_t n, uint16_t current)
 {
 	struct ike2_notify note;
-	bool offered = false;
-	uint16_t group;
 
 	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note) || note.data_len != 2)
 		return CG_KE_NONE;
-	group = (uint16_t)(note.data[0] << 8 | note.data[1]);
-	for (size_t i = 0; i < n; i++)
-		offered |= cg_proposal_has_ke(&props[i], group);
-	return offered && group != current ? group : CG_KE_NONE;
+	return cg_ke_retry_group(props, n, cg_get16(note.data), current);
 }
 
 static enum ike2_verdict create_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
@@ -221,9 +171,8 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		v = create_refuse(sa, msg, IKE2_N_INVALID_KE_PAYLOAD, group, "another PFS group");
 		goto out;
 	}
-	ke = group ? cg_crypto_ke(sa->core, group) : NULL;
-	if (group && (!ke || ike2_ke_begin(ke, &ke_ctx, &pub) ||
-		      ike2_ke_end(ke, ke_ctx, &peer, &shared))) {
+	if (group && (cg_ke_start(sa->core, group, &ke, &ke_ctx, &pub) ||
+		      cg_ke_shared(ke, ke_ctx, peer.data, peer.len, &shared))) {
 		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange failed");
 		goto out;
 	}
@@ -239,7 +188,7 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 	c->reqid = old ? old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
 	if (!c->reqid)
 		c->reqid = cg_kernel_new_reqid(sa->core);
-	err = ike2_nonce_new(sa, &nr);
+	err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, &nr);
 	if (!err)
 		err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
 					&c->spi_in);
@@ -433,7 +382,7 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 			    false))
 		goto out;
 	if (r->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != r->ke_group ||
-			    ike2_ke_end(r->ke, r->ke_ctx, &peer, &shared)))
+			    cg_ke_shared(r->ke, r->ke_ctx, peer.data, peer.len, &shared)))
 		goto out;
 	snprintf(c->name, sizeof(c->name), "%s", old->name);
 	ike2_child_setup(c, &sel, ike2_child_cfg(sa, old->name));

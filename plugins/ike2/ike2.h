@@ -721,12 +721,6 @@ enum ike2_verdict ike2_create_child_response(struct ike2_sa *sa, const struct ik
 int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in);
 /* Drops our rekeying in progress (releases its SPI and key exchange). */
 void ike2_create_abandon(struct ike2_sa *sa);
-/* A key exchange: our value (creates *ctx, writes pub), then the shared secret. */
-int ike2_ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub);
-int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
-		struct cg_chunk *shared);
-/* A new random nonce of IKE2_NONCE_LEN bytes. */
-int ike2_nonce_new(struct ike2_sa *sa, struct cg_chunk *nonce);
 /*
  * What a CREATE_CHILD_SA request needs each time it is sent: a new nonce
  * (the old one freed) and, unless group is CG_KE_NONE, a new key exchange

@@ -35,47 +35,18 @@ int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
 	return sa->encr && sa->prf ? 0 : -ENOPROTOOPT;
 }
 
-/* Creates our key exchange private value for sa->ke_group; writes the public value. */
-static int ke_start(struct ike2_sa *sa, struct cg_chunk *pub)
-{
-	int err;
-
-	if (sa->ke_ctx) {
-		sa->ke->destroy(sa->ke_ctx);
-		sa->ke_ctx = NULL;
-	}
-	sa->ke = cg_crypto_ke(sa->core, sa->ke_group);
-	if (!sa->ke)
-		return -ENOPROTOOPT;
-	err = sa->ke->create(sa->ke, &sa->ke_ctx);
-	if (err)
-		return err;
-	err = cg_chunk_alloc(pub, sa->ke->public_size);
-	if (!err)
-		err = sa->ke->get_public(sa->ke_ctx, pub->ptr);
-	if (err)
-		cg_chunk_free(pub);
-	return err;
-}
-
 /* Takes the peer's KE data and derives every IKE SA key. */
 static int ke_finish(struct ike2_sa *sa, const struct ike2_ke *ke)
 {
-	struct cg_chunk shared;
+	struct cg_chunk shared = CG_CHUNK_EMPTY;
 	int err;
 
-	err = sa->ke->set_peer(sa->ke_ctx, ke->data, ke->len);
+	err = cg_ke_shared(sa->ke, sa->ke_ctx, ke->data, ke->len, &shared);
 	if (err)
 		return err;
-	err = cg_chunk_alloc(&shared, sa->ke->shared_size);
-	if (err)
-		return err;
-	err = sa->ke->get_shared(sa->ke_ctx, shared.ptr);
-	if (!err)
-		err = ike2_keys_derive(sa, shared);
+	err = ike2_keys_derive(sa, shared);
 	cg_chunk_clear(&shared);
-	sa->ke->destroy(sa->ke_ctx);
-	sa->ke_ctx = NULL;
+	cg_ke_free(sa->ke, &sa->ke_ctx);
 	return err;
 }
 
@@ -90,11 +61,11 @@ static int init_send(struct ike2_sa *sa)
 
 	if (!n)
 		return -ENOPROTOOPT;
-	err = ke_start(sa, &pub);
+	err = cg_ke_start(sa->core, sa->ke_group, &sa->ke, &sa->ke_ctx, &pub);
 	if (err)
 		return err;
 	if (!sa->ni.len) {
-		err = ike2_nonce_new(sa, &sa->ni);
+		err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, &sa->ni);
 		if (err)
 			goto out;
 	}
@@ -262,9 +233,9 @@ static int init_answer(struct ike2_sa *sa, const struct ike2_msg *msg, uint8_t n
 	struct ike2_w w;
 	int err;
 
-	err = ke_start(sa, &pub);
+	err = cg_ke_start(sa->core, sa->ke_group, &sa->ke, &sa->ke_ctx, &pub);
 	if (!err)
-		err = ike2_nonce_new(sa, &sa->nr);
+		err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, &sa->nr);
 	if (!err)
 		err = ke_finish(sa, ke);
 	if (err)
@@ -404,12 +375,9 @@ static enum ike2_verdict init_notifies(struct ike2_sa *sa, const struct ike2_msg
 	if (ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n)) {
 		struct cg_proposal props[IKE2_MAX_PROPOSALS];
 		size_t np = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
-		uint16_t group = n.data_len == 2 ? (uint16_t)(n.data[0] << 8 | n.data[1]) : 0;
-		bool offered = false;
+		uint16_t group = n.data_len == 2 ? cg_get16(n.data) : CG_KE_NONE;
 
-		for (size_t i = 0; i < np; i++)
-			offered |= cg_proposal_has_ke(&props[i], group);
-		if (!offered || group == sa->ke_group) {
+		if (!cg_ke_retry_group(props, np, group, sa->ke_group)) {
 			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
 				    "INVALID_KE_PAYLOAD asks for group %u, which we did not offer",
 				    group);

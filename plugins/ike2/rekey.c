@@ -353,7 +353,7 @@ static struct ike2_sa *rekey_complete(struct ike2_sa *sa, const struct ike2_msg 
 	if (!cg_proposal_select(ours, n_ours, &prop.p, 1, true, &sel, &idx) ||
 	    prop.p.n != sel.n || cg_proposal_ke(&sel) != r->ke_group || peer.group != r->ke_group)
 		goto out;
-	err = ike2_ke_end(r->ke, r->ke_ctx, &peer, &shared);
+	err = cg_ke_shared(r->ke, r->ke_ctx, peer.data, peer.len, &shared);
 	if (err)
 		goto out;
 	nsa = successor_new(sa, true, r->spi, prop.spi);
@@ -523,10 +523,9 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	group = cg_proposal_ke(&sel);
 	if (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != group)
 		return refuse(sa, msg, IKE2_N_INVALID_KE_PAYLOAD, group, "another key exchange");
-	ke = cg_crypto_ke(sa->core, group);
-	if (!ke || ike2_ke_begin(ke, &ke_ctx, &pub))
+	if (cg_ke_start(sa->core, group, &ke, &ke_ctx, &pub))
 		return refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange unavailable");
-	err = ike2_ke_end(ke, ke_ctx, &peer, &shared);
+	err = cg_ke_shared(ke, ke_ctx, peer.data, peer.len, &shared);
 	ke->destroy(ke_ctx);
 	nsa = err ? NULL : successor_new(sa, false, spis[idx], 0);
 	if (!nsa) {
@@ -536,7 +535,7 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	}
 	err = cg_chunk_dup(&my_ni, ni);
 	if (!err)
-		err = ike2_nonce_new(sa, &nr);
+		err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, &nr);
 	if (!err)
 		err = successor_keys(nsa, sa, &sel, &my_ni, &nr, shared);
 	cg_chunk_clear(&shared);
