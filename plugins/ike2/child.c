@@ -201,7 +201,7 @@ void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
 	const struct cg_transform *esn = cg_proposal_get(sel, CG_TT_ESN);
 
 	c->encr_alg = encr ? encr->id : CG_ENCR_NULL;
-	c->encr_keylen = encr && encr->keylen ? encr->keylen : ike2_esp_default_keylen(c->encr_alg);
+	c->encr_keylen = encr && encr->keylen ? encr->keylen : cg_encr_default_keylen(c->encr_alg);
 	c->integ_alg = integ ? integ->id : CG_INTEG_NONE;
 	c->esn = esn && esn->id == CG_ESN_YES;
 	c->proxy = cc && cc->mode == CG_CHILD_TRANSPORT_PROXY;
@@ -224,7 +224,7 @@ void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
 int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 		       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr)
 {
-	size_t ek = ike2_esp_encr_keysize(c->encr_alg, c->encr_keylen);
+	size_t ek = cg_encr_key_size(c->encr_alg, c->encr_keylen);
 	size_t ak = ike2_esp_integ_keysize(c->integ_alg);
 	uint8_t km[KEYMAT_MAX];
 	struct cg_child_install ci;

@@ -609,11 +609,8 @@ int ike2_keys_child(struct ike2_sa *sa, struct cg_chunk shared, struct cg_chunk 
 /* AUTH for PSK (RFC 7296 2.15); out holds prf->out_size bytes. */
 int ike2_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
 		  const uint8_t *id_body, size_t id_len, uint8_t *out);
-/* Bytes of ESP key material for an algorithm (encryption with salt, integrity). */
-size_t ike2_esp_encr_keysize(uint16_t alg, uint16_t keylen);
+/* Bytes of ESP integrity key material for an algorithm (encryption: cg_encr_key_size). */
 size_t ike2_esp_integ_keysize(uint16_t alg);
-/* Key length in bits when the transform does not say (fixed-length algorithms). */
-uint16_t ike2_esp_default_keylen(uint16_t alg);
 
 /* init.c */
 /* Looks up the algorithms of a chosen IKE proposal. */
