@@ -39,15 +39,12 @@ uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposa
 static enum ike2_verdict create_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
 				       uint16_t type, uint16_t group, const char *why)
 {
-	uint8_t data[2] = { group >> 8, group & 0xff };
-	struct ike2_w w;
+	uint8_t data[2];
 
 	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CREATE_CHILD_SA refused: %s, answering %s", why,
 		    ike2_notify_name(type));
-	ike2_w_init(&w);
-	ike2_w_notify(&w, 0, type, NULL, 0, group ? data : NULL, group ? 2 : 0);
-	ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
-	ike2_w_free(&w);
+	cg_put16(data, group);
+	ike2_sa_refuse(sa, msg, type, data, group ? 2 : 0);
 	return IKE2_KEEP;
 }
 

@@ -543,6 +543,13 @@ int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data
 /* Builds and sends an encrypted request/response with the given inner payloads. */
 int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
 		    struct ike2_w *inner);
+/*
+ * Answers the request msg with one notify (encrypted, in msg's exchange),
+ * usually the error that refuses it; data borrowed, e.g. the group
+ * INVALID_KE_PAYLOAD asks for. The caller logs why.
+ */
+int ike2_sa_refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
+		   const uint8_t *data, size_t len);
 /* Sends a message, or all the fragments of one, as kept for retransmission. */
 int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data);
 /* The request in flight got its response: stop retransmitting. */

@@ -304,6 +304,19 @@ int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_
 			: ike2_sa_send_request(sa, exchange, data);
 }
 
+int ike2_sa_refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
+		   const uint8_t *data, size_t len)
+{
+	struct ike2_w w;
+	int err;
+
+	ike2_w_init(&w);
+	ike2_w_notify(&w, 0, type, NULL, 0, data, len);
+	err = ike2_sa_send_sk(sa, msg->h.exchange, true, msg->h.mid, &w);
+	ike2_w_free(&w);
+	return err;
+}
+
 void ike2_sa_run_pending(struct ike2_sa *sa)
 {
 	if (sa->req.active || sa->state != IKE2_ST_ESTABLISHED)
