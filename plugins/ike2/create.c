@@ -57,8 +57,7 @@ static struct ike2_child *rekeyed_child(struct ike2_sa *sa, const struct ike2_ms
 	*asked = ike2_chain_notify(&msg->pl, IKE2_N_REKEY_SA, &n);
 	if (!*asked || n.spi_size != 4)
 		return NULL;
-	return ike2_child_by_spi_out(sa, (uint32_t)n.spi[0] << 24 | (uint32_t)n.spi[1] << 16 |
-					     (uint32_t)n.spi[2] << 8 | n.spi[3]);
+	return ike2_child_by_spi_out(sa, cg_get32(n.spi));
 }
 
 /* Their usable ESP proposals (SPI size 4), with numbers and SPIs. */

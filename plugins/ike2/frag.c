@@ -30,11 +30,6 @@ struct frag_timer {
 	bool response;
 };
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 void ike2_frag_write_supported(struct ike2_sa *sa, struct ike2_w *w)
 {
 	/* A responder only answers an initiator that announced it (RFC 7383 2.3). */
@@ -76,7 +71,7 @@ uint16_t ike2_frag_number(const struct ike2_msg *msg)
 {
 	const struct ike2_pl *skf = ike2_chain_find(&msg->outer, IKE2_PL_SKF);
 
-	return skf && skf->len >= 4 ? get16(skf->body) : 0;
+	return skf && skf->len >= 4 ? cg_get16(skf->body) : 0;
 }
 
 static void frags_free(struct ike2_sa *sa, struct ike2_frags *f)
@@ -178,8 +173,8 @@ int ike2_frag_open(struct ike2_sa *sa, struct ike2_msg *msg, const struct ike2_p
 
 	if (skf->len < 4)
 		return frag_drop(sa, msg, 0, 0, "too short");
-	num = get16(skf->body);
-	total = get16(skf->body + 2);
+	num = cg_get16(skf->body);
+	total = cg_get16(skf->body + 2);
 	/* Cheap checks first: nothing unauthenticated changes what is kept. */
 	if (sa->conn->fragmentation == CG_FRAG_NO)
 		return frag_drop(sa, msg, num, total, "fragmentation is off");

@@ -177,9 +177,7 @@ int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
 		size_t len = data.len - off;
 
 		if (len >= CG_IKE_HEADER_LEN) {
-			uint32_t mlen = (uint32_t)data.ptr[off + 24] << 24 |
-					(uint32_t)data.ptr[off + 25] << 16 |
-					(uint32_t)data.ptr[off + 26] << 8 | data.ptr[off + 27];
+			uint32_t mlen = cg_get32(data.ptr + off + 24);
 
 			if (mlen >= CG_IKE_HEADER_LEN && mlen <= len)
 				len = mlen;

@@ -306,8 +306,9 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 		goto err_unref;
 	}
 	if (cg_proposal_ke(&sel) != ke.group) {
-		uint8_t group[2] = { cg_proposal_ke(&sel) >> 8, cg_proposal_ke(&sel) & 0xff };
+		uint8_t group[2];
 
+		cg_put16(group, cg_proposal_ke(&sel));
 		init_reject(p, msg, IKE2_N_INVALID_KE_PAYLOAD, group, sizeof(group));
 		goto err_unref;
 	}
