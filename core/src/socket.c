@@ -248,11 +248,6 @@ static void rx_job_free(void *arg)
 	free(job);
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /*
  * Checks a UDP payload received on dst and queues it for its handler.
  * -EINVAL for what is dropped here: keepalives, ESP the kernel left to us,
@@ -285,7 +280,7 @@ static int sockets_deliver(struct cg_sockets *s, const struct cg_addr *src,
 		       addr_port_str(src, peer, sizeof(peer)));
 		return -EINVAL;
 	}
-	msg_len = get_be32(data + IKE_LENGTH_OFFSET);
+	msg_len = cg_get32(data + IKE_LENGTH_OFFSET);
 	if (msg_len < CG_IKE_HEADER_LEN || msg_len > len) {
 		cg_log(s->core, CG_LOG_NET, CG_LVL_DEBUG,
 		       "dropping message from %s: header length %u, datagram %zu bytes",

@@ -193,7 +193,7 @@ enum ike2_verdict ike2_addchild_response(struct ike2_sa *sa, const struct ike2_m
 		goto err_abandon;
 	}
 	if (pc->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != pc->ke_group ||
-			     ike2_ke_end(pc->ke, pc->ke_ctx, &peer, &shared))) {
+			     cg_ke_shared(pc->ke, pc->ke_ctx, peer.data, peer.len, &shared))) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "CHILD_SA %s: the key exchange failed",
 			    pc->name);
 		goto err_abandon;

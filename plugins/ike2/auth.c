@@ -138,13 +138,8 @@ static void auth_established(struct ike2_sa *sa)
 static enum ike2_verdict auth_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
 				     const char *why)
 {
-	struct ike2_w w;
-
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "authentication failed: %s", why);
-	ike2_w_init(&w);
-	ike2_w_notify(&w, 0, IKE2_N_AUTHENTICATION_FAILED, NULL, 0, NULL, 0);
-	ike2_sa_send_sk(sa, IKE2_EXCH_AUTH, true, msg->h.mid, &w);
-	ike2_w_free(&w);
+	ike2_sa_refuse(sa, msg, IKE2_N_AUTHENTICATION_FAILED, NULL, 0);
 	return IKE2_DESTROY;
 }
 

@@ -199,7 +199,7 @@ void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
 	const struct cg_transform *esn = cg_proposal_get(sel, CG_TT_ESN);
 
 	c->encr_alg = encr ? encr->id : CG_ENCR_NULL;
-	c->encr_keylen = encr && encr->keylen ? encr->keylen : ike2_esp_default_keylen(c->encr_alg);
+	c->encr_keylen = encr && encr->keylen ? encr->keylen : cg_encr_default_keylen(c->encr_alg);
 	c->integ_alg = integ ? integ->id : CG_INTEG_NONE;
 	c->esn = esn && esn->id == CG_ESN_YES;
 	c->proxy = cc && cc->mode == CG_CHILD_TRANSPORT_PROXY;
@@ -222,7 +222,7 @@ void ike2_child_setup(struct ike2_child *c, const struct cg_proposal *sel,
 int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 		       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr)
 {
-	size_t ek = ike2_esp_encr_keysize(c->encr_alg, c->encr_keylen);
+	size_t ek = cg_encr_key_size(c->encr_alg, c->encr_keylen);
 	size_t ak = ike2_esp_integ_keysize(c->integ_alg);
 	uint8_t km[KEYMAT_MAX];
 	struct cg_child_install ci;
@@ -399,7 +399,7 @@ static uint16_t respond_ke(struct ike2_sa *sa, const struct ike2_msg *msg, uint1
 			   struct cg_chunk *pub, struct cg_chunk *shared, const char **why)
 {
 	const struct ike2_pl *ke_pl = ike2_chain_find(&msg->pl, IKE2_PL_KE);
-	const struct cg_ke_alg *ke;
+	const struct cg_ke_alg *ke = NULL;
 	struct ike2_ke peer;
 	void *ctx = NULL;
 	int err;
@@ -408,12 +408,10 @@ static uint16_t respond_ke(struct ike2_sa *sa, const struct ike2_msg *msg, uint1
 		*why = "another PFS group";
 		return IKE2_N_INVALID_KE_PAYLOAD;
 	}
-	ke = cg_crypto_ke(sa->core, group);
-	err = ke ? ike2_ke_begin(ke, &ctx, pub) : -ENOPROTOOPT;
-	if (!err) {
-		err = ike2_ke_end(ke, ctx, &peer, shared);
-		ke->destroy(ctx);
-	}
+	err = cg_ke_start(sa->core, group, &ke, &ctx, pub);
+	if (!err)
+		err = cg_ke_shared(ke, ctx, peer.data, peer.len, shared);
+	cg_ke_free(ke, &ctx);
 	*why = "key exchange failed";
 	return err ? IKE2_N_NO_PROPOSAL_CHOSEN : 0;
 }

@@ -76,8 +76,8 @@ static int cp_parse(const struct ike2_pl *pl, struct cp_payload *cp)
 
 		if (left < 4)
 			return -EBADMSG;
-		a.type = (uint16_t)((p[0] << 8 | p[1]) & 0x7fff);
-		a.len = (uint16_t)(p[2] << 8 | p[3]);
+		a.type = cg_get16(p) & 0x7fff;
+		a.len = cg_get16(p + 2);
 		a.value = p + 4;
 		if (a.len > left - 4)
 			return -EBADMSG;
@@ -245,8 +245,7 @@ static void reply_add_subnet(struct ike2_sa *sa, const struct cg_addr *net, uint
 /* A netmask as a prefix length; false when the mask is not contiguous. */
 static bool mask_prefixlen(const uint8_t *mask, uint8_t *prefixlen)
 {
-	uint32_t m = (uint32_t)mask[0] << 24 | (uint32_t)mask[1] << 16 | (uint32_t)mask[2] << 8 |
-		     mask[3];
+	uint32_t m = cg_get32(mask);
 	uint8_t n = 0;
 
 	while (n < 32 && (m & (0x80000000u >> n)))

@@ -16,61 +16,16 @@
 
 #define REKEY_MAX_RESTARTS 1
 
-int ike2_ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub)
-{
-	int err = ke->create(ke, ctx);
-
-	if (err)
-		return err;
-	err = cg_chunk_alloc(pub, ke->public_size);
-	if (!err)
-		err = ke->get_public(*ctx, pub->ptr);
-	if (err) {
-		cg_chunk_free(pub);
-		ke->destroy(*ctx);
-		*ctx = NULL;
-	}
-	return err;
-}
-
-int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
-		struct cg_chunk *shared)
-{
-	int err = ke->set_peer(ctx, peer->data, peer->len);
-
-	if (!err)
-		err = cg_chunk_alloc(shared, ke->shared_size);
-	if (!err)
-		err = ke->get_shared(ctx, shared->ptr);
-	if (err)
-		cg_chunk_clear(shared);
-	return err;
-}
-
-int ike2_nonce_new(struct ike2_sa *sa, struct cg_chunk *nonce)
-{
-	int err = cg_chunk_alloc(nonce, IKE2_NONCE_LEN);
-
-	if (!err)
-		err = cg_random(sa->core, nonce->ptr, nonce->len);
-	return err;
-}
-
 int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
 		     const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub)
 {
 	int err;
 
-	if (*ke_ctx) {
-		(*ke)->destroy(*ke_ctx);
-		*ke_ctx = NULL;
-	}
+	cg_ke_free(*ke, ke_ctx);
 	cg_chunk_free(nonce);
-	err = ike2_nonce_new(sa, nonce);
-	if (!err && group) {
-		*ke = cg_crypto_ke(sa->core, group);
-		err = *ke ? ike2_ke_begin(*ke, ke_ctx, pub) : -ENOPROTOOPT;
-	}
+	err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, nonce);
+	if (!err && group)
+		err = cg_ke_start(sa->core, group, ke, ke_ctx, pub);
 	return err;
 }
 
@@ -78,29 +33,21 @@ uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposa
 			     size_t n, uint16_t current)
 {
 	struct ike2_notify note;
-	bool offered = false;
-	uint16_t group;
 
 	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note) || note.data_len != 2)
 		return CG_KE_NONE;
-	group = (uint16_t)(note.data[0] << 8 | note.data[1]);
-	for (size_t i = 0; i < n; i++)
-		offered |= cg_proposal_has_ke(&props[i], group);
-	return offered && group != current ? group : CG_KE_NONE;
+	return cg_ke_retry_group(props, n, cg_get16(note.data), current);
 }
 
 static enum ike2_verdict create_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
 				       uint16_t type, uint16_t group, const char *why)
 {
-	uint8_t data[2] = { group >> 8, group & 0xff };
-	struct ike2_w w;
+	uint8_t data[2];
 
 	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CREATE_CHILD_SA refused: %s, answering %s", why,
 		    ike2_notify_name(type));
-	ike2_w_init(&w);
-	ike2_w_notify(&w, 0, type, NULL, 0, group ? data : NULL, group ? 2 : 0);
-	ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
-	ike2_w_free(&w);
+	cg_put16(data, group);
+	ike2_sa_refuse(sa, msg, type, data, group ? 2 : 0);
 	return IKE2_KEEP;
 }
 
@@ -113,8 +60,7 @@ static struct ike2_child *rekeyed_child(struct ike2_sa *sa, const struct ike2_ms
 	*asked = ike2_chain_notify(&msg->pl, IKE2_N_REKEY_SA, &n);
 	if (!*asked || n.spi_size != 4)
 		return NULL;
-	return ike2_child_by_spi_out(sa, (uint32_t)n.spi[0] << 24 | (uint32_t)n.spi[1] << 16 |
-					     (uint32_t)n.spi[2] << 8 | n.spi[3]);
+	return ike2_child_by_spi_out(sa, cg_get32(n.spi));
 }
 
 static bool has_ike_proposal(const struct ike2_prop *props, size_t n)
@@ -160,7 +106,7 @@ enum ike2_verdict ike2_create_child_request(struct ike2_sa *sa, const struct ike
 		v = create_refuse(sa, msg, IKE2_N_CHILD_SA_NOT_FOUND, 0, "no such CHILD_SA to rekey");
 		goto out;
 	}
-	err = ike2_nonce_new(sa, &nr);
+	err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, &nr);
 	if (err) {
 		v = create_refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, strerror(-err));
 		goto out;
@@ -341,7 +287,7 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 			    false))
 		goto out;
 	if (r->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != r->ke_group ||
-			    ike2_ke_end(r->ke, r->ke_ctx, &peer, &shared)))
+			    cg_ke_shared(r->ke, r->ke_ctx, peer.data, peer.len, &shared)))
 		goto out;
 	snprintf(c->name, sizeof(c->name), "%s", old->name);
 	ike2_child_setup(c, &sel, ike2_child_cfg(sa, old->name));

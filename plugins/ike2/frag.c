@@ -24,17 +24,11 @@ struct ike2_frags {
 };
 
 /* What the reassembly timer needs to find its set again. */
+/* Which set a fragment timer was armed for. */
 struct frag_timer {
-	struct ike2 *p;
-	uint64_t spi;
 	uint32_t gen;
 	bool response;
 };
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 void ike2_frag_write_supported(struct ike2_sa *sa, struct ike2_w *w)
 {
@@ -77,7 +71,7 @@ uint16_t ike2_frag_number(const struct ike2_msg *msg)
 {
 	const struct ike2_pl *skf = ike2_chain_find(&msg->outer, IKE2_PL_SKF);
 
-	return skf && skf->len >= 4 ? get16(skf->body) : 0;
+	return skf && skf->len >= 4 ? cg_get16(skf->body) : 0;
 }
 
 static void frags_free(struct ike2_sa *sa, struct ike2_frags *f)
@@ -97,17 +91,12 @@ void ike2_frag_discard(struct ike2_sa *sa, bool response)
 	sa->frags[response] = NULL;
 }
 
-static void frag_timeout_job(void *arg)
+static enum cg_sa_verdict frag_timeout_job(struct cg_sa *entry, void *arg)
 {
-	struct frag_timer *t = arg;
-	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
-	struct ike2_sa *sa;
-	struct ike2_frags *f;
+	const struct frag_timer *t = arg;
+	struct ike2_sa *sa = cg_sa_data(entry);
+	struct ike2_frags *f = sa->frags[t->response];
 
-	if (!entry)
-		return;
-	sa = cg_sa_data(entry);
-	f = sa->frags[t->response];
 	if (f && f->gen == t->gen) {
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO,
 			    "%s %s %u: %u of %u fragments after %u s, discarded",
@@ -116,7 +105,7 @@ static void frag_timeout_job(void *arg)
 		f->timer = 0;
 		ike2_frag_discard(sa, t->response);
 	}
-	cg_sa_checkin(t->p->core, entry);
+	return CG_SA_KEEP;
 }
 
 /* A fresh set for message msg with total fragments, replacing any other. */
@@ -124,7 +113,7 @@ static struct ike2_frags *frags_start(struct ike2_sa *sa, const struct ike2_msg 
 				      bool response, uint16_t total)
 {
 	struct ike2_frags *f;
-	struct frag_timer *t;
+	struct frag_timer t;
 
 	ike2_frag_discard(sa, response);
 	f = calloc(1, sizeof(*f));
@@ -135,16 +124,9 @@ static struct ike2_frags *frags_start(struct ike2_sa *sa, const struct ike2_msg 
 	f->total = total;
 	f->gen = ++sa->frags_gen;
 	sa->frags[response] = f;
-	t = malloc(sizeof(*t));
-	if (t) {
-		*t = (struct frag_timer){
-			.p = sa->plugin, .spi = ike2_sa_local_spi(sa), .gen = f->gen,
-			.response = response,
-		};
-		if (cg_timer_add(sa->core, IKE2_FRAG_TIMEOUT_MS, frag_timeout_job, t, free,
-				 &f->timer))
-			f->timer = 0;
-	}
+	t = (struct frag_timer){ .gen = f->gen, .response = response };
+	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), IKE2_FRAG_TIMEOUT_MS, frag_timeout_job, &t,
+			sizeof(t), &f->timer);
 	return f;
 }
 
@@ -191,8 +173,8 @@ int ike2_frag_open(struct ike2_sa *sa, struct ike2_msg *msg, const struct ike2_p
 
 	if (skf->len < 4)
 		return frag_drop(sa, msg, 0, 0, "too short");
-	num = get16(skf->body);
-	total = get16(skf->body + 2);
+	num = cg_get16(skf->body);
+	total = cg_get16(skf->body + 2);
 	/* Cheap checks first: nothing unauthenticated changes what is kept. */
 	if (sa->conn->fragmentation == CG_FRAG_NO)
 		return frag_drop(sa, msg, num, total, "fragmentation is off");

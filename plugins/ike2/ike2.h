@@ -571,6 +571,13 @@ int ike2_sa_send_response(struct ike2_sa *sa, uint32_t mid, struct cg_chunk data
 /* Builds and sends an encrypted response with the given inner payloads (requests: ike2_sa_request). */
 int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_t mid,
 		    struct ike2_w *inner);
+/*
+ * Answers the request msg with one notify (encrypted, in msg's exchange),
+ * usually the error that refuses it; data borrowed, e.g. the group
+ * INVALID_KE_PAYLOAD asks for. The caller logs why.
+ */
+int ike2_sa_refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
+		   const uint8_t *data, size_t len);
 /* Sends a message, or all the fragments of one, as kept for retransmission. */
 int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data);
 /* The request in flight got its response: stop retransmitting. */
@@ -644,11 +651,8 @@ int ike2_keys_child(struct ike2_sa *sa, struct cg_chunk shared, struct cg_chunk 
 /* AUTH for PSK (RFC 7296 2.15); out holds prf->out_size bytes. */
 int ike2_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
 		  const uint8_t *id_body, size_t id_len, uint8_t *out);
-/* Bytes of ESP key material for an algorithm (encryption with salt, integrity). */
-size_t ike2_esp_encr_keysize(uint16_t alg, uint16_t keylen);
+/* Bytes of ESP integrity key material for an algorithm (encryption: cg_encr_key_size). */
 size_t ike2_esp_integ_keysize(uint16_t alg);
-/* Key length in bits when the transform does not say (fixed-length algorithms). */
-uint16_t ike2_esp_default_keylen(uint16_t alg);
 
 /* init.c */
 /* Looks up the algorithms of a chosen IKE proposal. */
@@ -795,12 +799,6 @@ int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q);
 int ike2_create_rekey_child(struct ike2_sa *sa, uint32_t spi_in);
 /* Drops our rekeying in progress (releases its SPI and key exchange). */
 void ike2_create_abandon(struct ike2_sa *sa);
-/* A key exchange: our value (creates *ctx, writes pub), then the shared secret. */
-int ike2_ke_begin(const struct cg_ke_alg *ke, void **ctx, struct cg_chunk *pub);
-int ike2_ke_end(const struct cg_ke_alg *ke, void *ctx, const struct ike2_ke *peer,
-		struct cg_chunk *shared);
-/* A new random nonce of IKE2_NONCE_LEN bytes. */
-int ike2_nonce_new(struct ike2_sa *sa, struct cg_chunk *nonce);
 /*
  * What a CREATE_CHILD_SA request needs each time it is sent: a new nonce
  * (the old one freed) and, unless group is CG_KE_NONE, a new key exchange

@@ -14,10 +14,8 @@
 
 #include "ike2.h"
 
-/* What a timer job needs to find its SA again (the SA may be gone by then). */
-struct sa_timer {
-	struct ike2 *p;
-	uint64_t spi;
+/* Which request a retransmit timer was armed for. */
+struct retransmit_timer {
 	uint32_t mid;
 	unsigned tries;
 };
@@ -128,7 +126,7 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 {
 	struct ike2_sa *sa = calloc(1, sizeof(*sa));
 	uint64_t spi = 0;
-	int err = -EEXIST;
+	int err;
 
 	if (!sa) {
 		cg_config_unref(cfg);
@@ -144,16 +142,7 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->last_peer_ms = cg_now_ms(p->core);
-	for (int attempt = 0; attempt < 8 && err == -EEXIST; attempt++) {
-		err = cg_random(p->core, &spi, sizeof(spi));
-		if (err)
-			break;
-		if (!spi || spi == UINT64_MAX) {
-			err = -EEXIST;
-			continue;
-		}
-		err = cg_sa_add(p->core, 2, spi, conn->name, sa, &ike2_sa_ops, &sa->entry);
-	}
+	err = cg_sa_add_new(p->core, 2, conn->name, sa, &ike2_sa_ops, &spi, &sa->entry);
 	if (err) {
 		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an IKE SA: %s",
 		       conn->name, strerror(-err));
@@ -200,9 +189,7 @@ int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
 		size_t len = data.len - off;
 
 		if (len >= CG_IKE_HEADER_LEN) {
-			uint32_t mlen = (uint32_t)data.ptr[off + 24] << 24 |
-					(uint32_t)data.ptr[off + 25] << 16 |
-					(uint32_t)data.ptr[off + 26] << 8 | data.ptr[off + 27];
+			uint32_t mlen = cg_get32(data.ptr + off + 24);
 
 			if (mlen >= CG_IKE_HEADER_LEN && mlen <= len)
 				len = mlen;
@@ -228,37 +215,23 @@ static uint64_t retransmit_delay(unsigned tries)
 	return (uint64_t)ms;
 }
 
-static void retransmit_job(void *arg);
+static enum cg_sa_verdict retransmit_job(struct cg_sa *entry, void *arg);
 
 static void arm_retransmit(struct ike2_sa *sa)
 {
-	struct sa_timer *t = malloc(sizeof(*t));
+	struct retransmit_timer t = { .mid = sa->req.mid, .tries = sa->req.tries };
 
-	sa->req.timer = 0;
-	if (!t)
-		return;
-	*t = (struct sa_timer){
-		.p = sa->plugin, .spi = ike2_sa_local_spi(sa),
-		.mid = sa->req.mid, .tries = sa->req.tries,
-	};
-	if (cg_timer_add(sa->core, retransmit_delay(sa->req.tries), retransmit_job, t, free,
-			 &sa->req.timer))
-		sa->req.timer = 0;
+	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), retransmit_delay(sa->req.tries),
+			retransmit_job, &t, sizeof(t), &sa->req.timer);
 }
 
-static void retransmit_job(void *arg)
+static enum cg_sa_verdict retransmit_job(struct cg_sa *entry, void *arg)
 {
-	struct sa_timer *t = arg;
-	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
-	struct ike2_sa *sa;
+	const struct retransmit_timer *t = arg;
+	struct ike2_sa *sa = cg_sa_data(entry);
 
-	if (!entry)
-		return;
-	sa = cg_sa_data(entry);
-	if (!sa->req.active || sa->req.mid != t->mid || sa->req.tries != t->tries) {
-		cg_sa_checkin(t->p->core, entry);
-		return;
-	}
+	if (!sa->req.active || sa->req.mid != t->mid || sa->req.tries != t->tries)
+		return CG_SA_KEEP;
 	if (sa->req.tries >= IKE2_RETRANSMIT_TRIES) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
 			    "giving up after %u retransmits of %s request %u", sa->req.tries,
@@ -271,15 +244,14 @@ static void retransmit_job(void *arg)
 			ike2_retry_establish(sa);
 			ike2_sa_down(sa);
 		}
-		cg_sa_checkin_destroy(t->p->core, entry);
-		return;
+		return CG_SA_DESTROY;
 	}
 	sa->req.tries++;
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "retransmit %u of %s request %u", sa->req.tries,
 		    ike2_exchange_name(sa->req.exchange), sa->req.mid);
 	ike2_sa_transmit(sa, sa->req.data);
 	arm_retransmit(sa);
-	cg_sa_checkin(t->p->core, entry);
+	return CG_SA_KEEP;
 }
 
 static uint8_t op_exchange(enum ike2_op op)
@@ -460,6 +432,19 @@ static void queue_drop(struct ike2_sa *sa)
 	}
 }
 
+int ike2_sa_refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
+		   const uint8_t *data, size_t len)
+{
+	struct ike2_w w;
+	int err;
+
+	ike2_w_init(&w);
+	ike2_w_notify(&w, 0, type, NULL, 0, data, len);
+	err = ike2_sa_send_sk(sa, msg->h.exchange, true, msg->h.mid, &w);
+	ike2_w_free(&w);
+	return err;
+}
+
 void ike2_sa_run_pending(struct ike2_sa *sa)
 {
 	while (sa->queue && !sa->req.active && sa->state == IKE2_ST_ESTABLISHED) {
@@ -473,17 +458,13 @@ void ike2_sa_run_pending(struct ike2_sa *sa)
 
 static void dpd_arm(struct ike2_sa *sa, uint64_t delay_ms);
 
-static void dpd_job(void *arg)
+static enum cg_sa_verdict dpd_job(struct cg_sa *entry, void *arg)
 {
-	struct sa_timer *t = arg;
-	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
-	struct ike2_sa *sa;
+	struct ike2_sa *sa = cg_sa_data(entry);
 	struct ike2_w w;
 	uint64_t wait;
 
-	if (!entry)
-		return;
-	sa = cg_sa_data(entry);
+	(void)arg;
 	sa->dpd_timer = 0;
 	if (sa->state == IKE2_ST_ESTABLISHED) {
 		/* Nothing to check while the peer was heard from within dpd_delay. */
@@ -497,7 +478,7 @@ static void dpd_job(void *arg)
 		}
 		dpd_arm(sa, wait ? wait : sa->conn->dpd_delay * 1000);
 	}
-	cg_sa_checkin(t->p->core, entry);
+	return CG_SA_KEEP;
 }
 
 void ike2_sa_arm_dpd(struct ike2_sa *sa)
@@ -507,16 +488,10 @@ void ike2_sa_arm_dpd(struct ike2_sa *sa)
 
 static void dpd_arm(struct ike2_sa *sa, uint64_t delay_ms)
 {
-	struct sa_timer *t;
-
 	if (!sa->conn->dpd_delay || sa->dpd_timer)
 		return;
-	t = malloc(sizeof(*t));
-	if (!t)
-		return;
-	*t = (struct sa_timer){ .p = sa->plugin, .spi = ike2_sa_local_spi(sa) };
-	if (cg_timer_add(sa->core, delay_ms, dpd_job, t, free, &sa->dpd_timer))
-		sa->dpd_timer = 0;
+	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), delay_ms, dpd_job, NULL, 0,
+			&sa->dpd_timer);
 }
 
 void ike2_sa_publish(struct ike2_sa *sa, enum cg_event_type type)

@@ -12,11 +12,6 @@
 
 #define INIT_MAX_RESTARTS 3
 
-struct half_open_timer {
-	struct ike2 *p;
-	uint64_t spi;
-};
-
 /* Looks up the algorithms of a chosen IKE proposal. */
 int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
 {
@@ -40,47 +35,18 @@ int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
 	return sa->encr && sa->prf ? 0 : -ENOPROTOOPT;
 }
 
-/* Creates our key exchange private value for sa->ke_group; writes the public value. */
-static int ke_start(struct ike2_sa *sa, struct cg_chunk *pub)
-{
-	int err;
-
-	if (sa->ke_ctx) {
-		sa->ke->destroy(sa->ke_ctx);
-		sa->ke_ctx = NULL;
-	}
-	sa->ke = cg_crypto_ke(sa->core, sa->ke_group);
-	if (!sa->ke)
-		return -ENOPROTOOPT;
-	err = sa->ke->create(sa->ke, &sa->ke_ctx);
-	if (err)
-		return err;
-	err = cg_chunk_alloc(pub, sa->ke->public_size);
-	if (!err)
-		err = sa->ke->get_public(sa->ke_ctx, pub->ptr);
-	if (err)
-		cg_chunk_free(pub);
-	return err;
-}
-
 /* Takes the peer's KE data and derives every IKE SA key. */
 static int ke_finish(struct ike2_sa *sa, const struct ike2_ke *ke)
 {
-	struct cg_chunk shared;
+	struct cg_chunk shared = CG_CHUNK_EMPTY;
 	int err;
 
-	err = sa->ke->set_peer(sa->ke_ctx, ke->data, ke->len);
+	err = cg_ke_shared(sa->ke, sa->ke_ctx, ke->data, ke->len, &shared);
 	if (err)
 		return err;
-	err = cg_chunk_alloc(&shared, sa->ke->shared_size);
-	if (err)
-		return err;
-	err = sa->ke->get_shared(sa->ke_ctx, shared.ptr);
-	if (!err)
-		err = ike2_keys_derive(sa, shared);
+	err = ike2_keys_derive(sa, shared);
 	cg_chunk_clear(&shared);
-	sa->ke->destroy(sa->ke_ctx);
-	sa->ke_ctx = NULL;
+	cg_ke_free(sa->ke, &sa->ke_ctx);
 	return err;
 }
 
@@ -95,11 +61,11 @@ static int init_send(struct ike2_sa *sa)
 
 	if (!n)
 		return -ENOPROTOOPT;
-	err = ke_start(sa, &pub);
+	err = cg_ke_start(sa->core, sa->ke_group, &sa->ke, &sa->ke_ctx, &pub);
 	if (err)
 		return err;
 	if (!sa->ni.len) {
-		err = ike2_nonce_new(sa, &sa->ni);
+		err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, &sa->ni);
 		if (err)
 			goto out;
 	}
@@ -225,35 +191,23 @@ static void init_reject(struct ike2 *p, const struct ike2_msg *msg, uint16_t typ
 	ike2_w_free(&w);
 }
 
-static void half_open_job(void *arg)
+static enum cg_sa_verdict half_open_job(struct cg_sa *entry, void *arg)
 {
-	struct half_open_timer *t = arg;
-	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
-	struct ike2_sa *sa;
+	struct ike2_sa *sa = cg_sa_data(entry);
 
-	if (!entry)
-		return;
-	sa = cg_sa_data(entry);
+	(void)arg;
 	sa->half_open_timer = 0;
-	if (sa->state != IKE2_ST_INIT_DONE) {
-		cg_sa_checkin(t->p->core, entry);
-		return;
-	}
+	if (sa->state != IKE2_ST_INIT_DONE)
+		return CG_SA_KEEP;
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "half-open IKE SA timed out");
 	ike2_sa_down(sa);
-	cg_sa_checkin_destroy(t->p->core, entry);
+	return CG_SA_DESTROY;
 }
 
 static void arm_half_open(struct ike2_sa *sa)
 {
-	struct half_open_timer *t = malloc(sizeof(*t));
-
-	if (!t)
-		return;
-	*t = (struct half_open_timer){ .p = sa->plugin, .spi = sa->spi_r };
-	if (cg_timer_add(sa->core, IKE2_HALF_OPEN_TIMEOUT_MS, half_open_job, t, free,
-			 &sa->half_open_timer))
-		sa->half_open_timer = 0;
+	cg_sa_timer_add(sa->core, sa->spi_r, IKE2_HALF_OPEN_TIMEOUT_MS, half_open_job, NULL, 0,
+			&sa->half_open_timer);
 }
 
 /* The usable IKE proposals of an SA payload, as a plain array with their numbers. */
@@ -279,9 +233,9 @@ static int init_answer(struct ike2_sa *sa, const struct ike2_msg *msg, uint8_t n
 	struct ike2_w w;
 	int err;
 
-	err = ke_start(sa, &pub);
+	err = cg_ke_start(sa->core, sa->ke_group, &sa->ke, &sa->ke_ctx, &pub);
 	if (!err)
-		err = ike2_nonce_new(sa, &sa->nr);
+		err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, &sa->nr);
 	if (!err)
 		err = ke_finish(sa, ke);
 	if (err)
@@ -353,8 +307,9 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 		goto err_unref;
 	}
 	if (cg_proposal_ke(&sel) != ke.group) {
-		uint8_t group[2] = { cg_proposal_ke(&sel) >> 8, cg_proposal_ke(&sel) & 0xff };
+		uint8_t group[2];
 
+		cg_put16(group, cg_proposal_ke(&sel));
 		init_reject(p, msg, IKE2_N_INVALID_KE_PAYLOAD, group, sizeof(group));
 		goto err_unref;
 	}
@@ -422,12 +377,9 @@ static enum ike2_verdict init_notifies(struct ike2_sa *sa, const struct ike2_msg
 	if (ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n)) {
 		struct cg_proposal props[IKE2_MAX_PROPOSALS];
 		size_t np = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
-		uint16_t group = n.data_len == 2 ? (uint16_t)(n.data[0] << 8 | n.data[1]) : 0;
-		bool offered = false;
+		uint16_t group = n.data_len == 2 ? cg_get16(n.data) : CG_KE_NONE;
 
-		for (size_t i = 0; i < np; i++)
-			offered |= cg_proposal_has_ke(&props[i], group);
-		if (!offered || group == sa->ke_group) {
+		if (!cg_ke_retry_group(props, np, group, sa->ke_group)) {
 			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
 				    "INVALID_KE_PAYLOAD asks for group %u, which we did not offer",
 				    group);

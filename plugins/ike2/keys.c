@@ -184,34 +184,6 @@ int ike2_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
 	return err;
 }
 
-uint16_t ike2_esp_default_keylen(uint16_t alg)
-{
-	switch (alg) {
-	case CG_ENCR_3DES: return 192;
-	case CG_ENCR_CHACHA20_POLY1305: return 256;
-	case CG_ENCR_NULL: return 0;
-	default: return 128;
-	}
-}
-
-size_t ike2_esp_encr_keysize(uint16_t alg, uint16_t keylen)
-{
-	size_t key = (keylen ? keylen : ike2_esp_default_keylen(alg)) / 8;
-
-	switch (alg) {
-	case CG_ENCR_AES_CTR:
-	case CG_ENCR_AES_GCM_8:
-	case CG_ENCR_AES_GCM_12:
-	case CG_ENCR_AES_GCM_16:
-	case CG_ENCR_CHACHA20_POLY1305:
-		return key + 4; /* salt (RFC 3686, 4106, 7634) */
-	case CG_ENCR_NULL:
-		return 0;
-	default:
-		return key;
-	}
-}
-
 size_t ike2_esp_integ_keysize(uint16_t alg)
 {
 	switch (alg) {

@@ -3,7 +3,6 @@
  * The IKEv2 wire codec (RFC 7296 3): one parser and one writer per payload.
  * Every length is checked against what encloses it before anything is read.
  */
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,33 +11,18 @@
 
 #define PL_HDR_LEN 4
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 int ike2_hdr_parse(const uint8_t *data, size_t len, struct ike2_hdr *h)
 {
 	if (len < CG_IKE_HEADER_LEN)
 		return -EBADMSG;
-	h->spi_i = get64(data);
-	h->spi_r = get64(data + 8);
+	h->spi_i = cg_get64(data);
+	h->spi_r = cg_get64(data + 8);
 	h->next = data[16];
 	h->version = data[17];
 	h->exchange = data[18];
 	h->flags = data[19];
-	h->mid = get32(data + 20);
-	h->length = get32(data + 24);
+	h->mid = cg_get32(data + 20);
+	h->length = cg_get32(data + 24);
 	if (h->length != len)
 		return -EBADMSG;
 	return 0;
@@ -69,7 +53,7 @@ int ike2_chain_parse(uint8_t first, const uint8_t *data, size_t len, struct ike2
 
 		if (c->n == IKE2_MAX_PAYLOADS || len - off < PL_HDR_LEN)
 			return -EBADMSG;
-		plen = get16(data + off + 2);
+		plen = cg_get16(data + off + 2);
 		if (plen < PL_HDR_LEN || plen > len - off)
 			return -EBADMSG;
 		pl = &c->pl[c->n++];
@@ -111,7 +95,7 @@ static bool transform_parse(const uint8_t *p, size_t len, struct cg_transform *t
 	size_t off = 8;
 
 	t->type = p[4];
-	t->id = get16(p + 6);
+	t->id = cg_get16(p + 6);
 	t->keylen = 0;
 	*known = t->type >= CG_TT_ENCR && t->type <= CG_TT_ESN;
 	while (off < len) {
@@ -119,16 +103,16 @@ static bool transform_parse(const uint8_t *p, size_t len, struct cg_transform *t
 
 		if (len - off < 4)
 			return false;
-		atype = get16(p + off);
+		atype = cg_get16(p + off);
 		if (atype & 0x8000) {
 			/* TV format: the value is the 16-bit length field itself. */
 			if ((atype & 0x7fff) == 14)
-				t->keylen = get16(p + off + 2);
+				t->keylen = cg_get16(p + off + 2);
 			else
 				*known = false;
 			off += 4;
 		} else {
-			alen = get16(p + off + 2);
+			alen = cg_get16(p + off + 2);
 			if (alen > len - off - 4)
 				return false;
 			*known = false;
@@ -163,7 +147,7 @@ static int proposal_parse(const uint8_t *p, size_t len, struct ike2_prop *prop)
 
 		if (len - off < 8)
 			return -EBADMSG;
-		tlen = get16(p + off + 2);
+		tlen = cg_get16(p + off + 2);
 		if (tlen < 8 || tlen > len - off)
 			return -EBADMSG;
 		/* "last" is 0 for the last transform and 3 for every other (3.3.2). */
@@ -195,7 +179,7 @@ int ike2_sa_parse(const struct ike2_pl *pl, struct ike2_prop *props, size_t max,
 
 		if (pl->len - off < 8)
 			return -EBADMSG;
-		plen = get16(p + 2);
+		plen = cg_get16(p + 2);
 		if (plen < 8 || plen > pl->len - off)
 			return -EBADMSG;
 		if (p[0] != 0 && p[0] != 2)
@@ -220,7 +204,7 @@ int ike2_notify_parse(const struct ike2_pl *pl, struct ike2_notify *n)
 		return -EBADMSG;
 	n->proto = pl->body[0];
 	n->spi_size = pl->body[1];
-	n->type = get16(pl->body + 2);
+	n->type = cg_get16(pl->body + 2);
 	if ((size_t)4 + n->spi_size > pl->len)
 		return -EBADMSG;
 	n->spi = pl->body + 4;
@@ -262,7 +246,7 @@ int ike2_ke_parse(const struct ike2_pl *pl, struct ike2_ke *ke)
 {
 	if (pl->len < 4)
 		return -EBADMSG;
-	ke->group = get16(pl->body);
+	ke->group = cg_get16(pl->body);
 	ke->data = pl->body + 4;
 	ke->len = pl->len - 4;
 	return 0;
@@ -318,7 +302,7 @@ int ike2_ts_parse(const struct ike2_pl *pl, struct cg_ts *ts, size_t max, size_t
 
 		if (pl->len - off < 8)
 			return -EBADMSG;
-		slen = get16(p + 2);
+		slen = cg_get16(p + 2);
 		if (slen < 8 || slen > pl->len - off)
 			return -EBADMSG;
 		if (p[0] == IKE2_TS_IPV4_RANGE)
@@ -335,8 +319,8 @@ int ike2_ts_parse(const struct ike2_pl *pl, struct cg_ts *ts, size_t max, size_t
 			memset(t, 0, sizeof(*t));
 			t->family = alen == 4 ? AF_INET : AF_INET6;
 			t->proto = p[1];
-			t->from_port = get16(p + 4);
-			t->to_port = get16(p + 6);
+			t->from_port = cg_get16(p + 4);
+			t->to_port = cg_get16(p + 6);
 			t->from.family = t->to.family = t->family;
 			memcpy(t->from.u.bytes, p + 8, alen);
 			memcpy(t->to.u.bytes, p + 8 + alen, alen);
@@ -352,7 +336,7 @@ int ike2_delete_parse(const struct ike2_pl *pl, struct ike2_delete *d)
 		return -EBADMSG;
 	d->proto = pl->body[0];
 	d->spi_size = pl->body[1];
-	d->n_spis = get16(pl->body + 2);
+	d->n_spis = cg_get16(pl->body + 2);
 	d->spis = pl->body + 4;
 	if ((size_t)d->spi_size * d->n_spis != pl->len - 4)
 		return -EBADMSG;
@@ -415,31 +399,33 @@ void ike2_w_u8(struct ike2_w *w, uint8_t v)
 
 void ike2_w_u16(struct ike2_w *w, uint16_t v)
 {
-	uint8_t b[2] = { v >> 8, v & 0xff };
+	uint8_t b[2];
 
+	cg_put16(b, v);
 	ike2_w_put(w, b, 2);
 }
 
 void ike2_w_u32(struct ike2_w *w, uint32_t v)
 {
-	uint32_t be = htobe32(v);
+	uint8_t b[4];
 
-	ike2_w_put(w, &be, 4);
+	cg_put32(b, v);
+	ike2_w_put(w, b, 4);
 }
 
 void ike2_w_u64(struct ike2_w *w, uint64_t v)
 {
-	uint64_t be = htobe64(v);
+	uint8_t b[8];
 
-	ike2_w_put(w, &be, 8);
+	cg_put64(b, v);
+	ike2_w_put(w, b, 8);
 }
 
 static void w_patch16(struct ike2_w *w, size_t at, uint16_t v)
 {
 	if (w->failed)
 		return;
-	w->buf[at] = v >> 8;
-	w->buf[at + 1] = v & 0xff;
+	cg_put16(w->buf + at, v);
 }
 
 void ike2_w_hdr(struct ike2_w *w, const struct ike2_hdr *h)
@@ -457,10 +443,8 @@ void ike2_w_hdr(struct ike2_w *w, const struct ike2_hdr *h)
 
 void ike2_w_finish(struct ike2_w *w)
 {
-	uint32_t be = htobe32((uint32_t)w->len);
-
 	if (!w->failed && w->len >= CG_IKE_HEADER_LEN)
-		memcpy(w->buf + 24, &be, 4);
+		cg_put32(w->buf + 24, (uint32_t)w->len);
 }
 
 size_t ike2_w_begin(struct ike2_w *w, uint8_t type, bool critical)

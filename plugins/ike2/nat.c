@@ -138,40 +138,24 @@ void ike2_nat_encap_ports(const struct ike2_sa *sa, uint16_t *local, uint16_t *r
 	*remote = encap ? sa->remote.port : 0;
 }
 
-struct keepalive_timer {
-	struct ike2 *p;
-	uint64_t spi;
-};
-
-static void keepalive_job(void *arg)
+static enum cg_sa_verdict keepalive_job(struct cg_sa *entry, void *arg)
 {
-	struct keepalive_timer *t = arg;
-	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
-	struct ike2_sa *sa;
+	struct ike2_sa *sa = cg_sa_data(entry);
 
-	if (!entry)
-		return;
-	sa = cg_sa_data(entry);
+	(void)arg;
 	sa->keepalive_timer = 0;
 	if (sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed) {
 		/* One 0xff byte keeps the NAT's mapping for the peer's messages and ESP. */
 		cg_ike_send_keepalive(sa->core, &sa->local, &sa->remote);
 		ike2_nat_arm_keepalive(sa);
 	}
-	cg_sa_checkin(t->p->core, entry);
+	return CG_SA_KEEP;
 }
 
 void ike2_nat_arm_keepalive(struct ike2_sa *sa)
 {
-	struct keepalive_timer *t;
-
 	if (!sa->nat_local || sa->keepalive_timer)
 		return;
-	t = malloc(sizeof(*t));
-	if (!t)
-		return;
-	*t = (struct keepalive_timer){ .p = sa->plugin, .spi = ike2_sa_local_spi(sa) };
-	if (cg_timer_add(sa->core, KEEPALIVE_INTERVAL_MS, keepalive_job, t, free,
-			 &sa->keepalive_timer))
-		sa->keepalive_timer = 0;
+	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), KEEPALIVE_INTERVAL_MS, keepalive_job,
+			NULL, 0, &sa->keepalive_timer);
 }

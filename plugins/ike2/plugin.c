@@ -32,14 +32,9 @@ static void log_drop(struct ike2 *p, const struct cg_packet *pkt, const char *wh
 static void respond_notify(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
 			   const uint8_t *data, size_t len)
 {
-	struct ike2_w w;
-
 	ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO, "answering %s request %u with %s",
 		    ike2_exchange_name(msg->h.exchange), msg->h.mid, ike2_notify_name(type));
-	ike2_w_init(&w);
-	ike2_w_notify(&w, 0, type, NULL, 0, data, len);
-	ike2_sa_send_sk(sa, msg->h.exchange, true, msg->h.mid, &w);
-	ike2_w_free(&w);
+	ike2_sa_refuse(sa, msg, type, data, len);
 }
 
 static enum ike2_verdict dispatch_request(struct ike2_sa *sa, struct ike2_msg *msg)

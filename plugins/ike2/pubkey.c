@@ -153,7 +153,7 @@ void ike2_pubkey_note_peer(struct ike2_sa *sa, const struct ike2_chain *c)
 
 	if (ike2_chain_notify(c, IKE2_N_SIGNATURE_HASH_ALGORITHMS, &n))
 		for (size_t i = 0; i + 1 < n.data_len; i += 2) {
-			uint16_t hash = (uint16_t)(n.data[i] << 8 | n.data[i + 1]);
+			uint16_t hash = cg_get16(n.data + i);
 
 			if (hash && hash < 16)
 				sa->peer_sig_hashes |= (uint16_t)(1u << hash);

@@ -32,11 +32,6 @@
 #define REKEY_FAILED_RETRY_MS 60000u  /* the peer refused: try again later */
 #define REKEY_RETIRE_MS 30000u        /* a replaced SA nobody deleted goes after this */
 
-struct rekey_timer {
-	struct ike2 *p;
-	uint64_t spi;
-};
-
 int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b)
 {
 	size_t n = a.len < b.len ? a.len : b.len;
@@ -56,7 +51,7 @@ static struct cg_chunk nonce_min(struct cg_chunk a, struct cg_chunk b)
  * The rekey timer.
  */
 
-static void rekey_job(void *arg);
+static enum cg_sa_verdict rekey_job(struct cg_sa *entry, void *arg);
 
 /* After TEMPORARY_FAILURE: 1 to 3 s, random so both ends do not meet again. */
 static uint64_t busy_delay(struct ike2_sa *sa)
@@ -69,17 +64,9 @@ static uint64_t busy_delay(struct ike2_sa *sa)
 
 static void arm_in(struct ike2_sa *sa, uint64_t ms)
 {
-	struct rekey_timer *t;
-
 	if (sa->rekey_timer)
 		cg_timer_cancel(sa->core, sa->rekey_timer);
-	sa->rekey_timer = 0;
-	t = malloc(sizeof(*t));
-	if (!t)
-		return;
-	*t = (struct rekey_timer){ .p = sa->plugin, .spi = ike2_sa_local_spi(sa) };
-	if (cg_timer_add(sa->core, ms, rekey_job, t, free, &sa->rekey_timer))
-		sa->rekey_timer = 0;
+	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), ms, rekey_job, NULL, 0, &sa->rekey_timer);
 }
 
 void ike2_rekey_arm(struct ike2_sa *sa)
@@ -94,15 +81,11 @@ void ike2_rekey_arm(struct ike2_sa *sa)
 	arm_in(sa, ms ? ms : 1);
 }
 
-static void rekey_job(void *arg)
+static enum cg_sa_verdict rekey_job(struct cg_sa *entry, void *arg)
 {
-	struct rekey_timer *t = arg;
-	struct cg_sa *entry = cg_sa_checkout_by_spi(t->p->core, t->spi);
-	struct ike2_sa *sa;
+	struct ike2_sa *sa = cg_sa_data(entry);
 
-	if (!entry)
-		return;
-	sa = cg_sa_data(entry);
+	(void)arg;
 	sa->rekey_timer = 0;
 	if (sa->state == IKE2_ST_ESTABLISHED && sa->rekeyed && sa->req.op != IKE2_OP_IKE_DELETE) {
 		/* The rekey timer of a replaced SA retires it. */
@@ -115,7 +98,7 @@ static void rekey_job(void *arg)
 		else if (ike2_rekey_ike_start(sa))
 			arm_in(sa, REKEY_FAILED_RETRY_MS);
 	}
-	cg_sa_checkin(t->p->core, entry);
+	return CG_SA_KEEP;
 }
 
 static void stop_timers(struct ike2_sa *sa)
@@ -158,17 +141,10 @@ static struct ike2_sa *successor_new(struct ike2_sa *old, bool initiator, uint64
 	sa->spi_r = spi_r;
 	if (cg_id_dup(&old->id_local, &sa->id_local) || cg_id_dup(&old->id_remote, &sa->id_remote))
 		goto err_free;
-	if (initiator) {
+	if (initiator)
 		err = cg_sa_add(sa->core, 2, spi_i, sa->name, sa, &ike2_sa_ops, &sa->entry);
-	} else {
-		err = -EEXIST;
-		for (int attempt = 0; attempt < 8 && err == -EEXIST; attempt++) {
-			err = cg_random(sa->core, &sa->spi_r, sizeof(sa->spi_r));
-			if (!err)
-				err = cg_sa_add(sa->core, 2, sa->spi_r, sa->name, sa, &ike2_sa_ops,
-						&sa->entry);
-		}
-	}
+	else
+		err = cg_sa_add_new(sa->core, 2, sa->name, sa, &ike2_sa_ops, &sa->spi_r, &sa->entry);
 	if (err)
 		goto err_free;
 	return sa;
@@ -278,8 +254,8 @@ static int rekey_send(struct ike2_sa *sa)
 
 	if (!n)
 		return -ENOPROTOOPT;
-	while (!r->spi || r->spi == UINT64_MAX) {
-		err = cg_random(sa->core, &r->spi, sizeof(r->spi));
+	if (!r->spi) {
+		err = cg_sa_new_spi(sa->core, &r->spi);
 		if (err)
 			return err;
 	}
@@ -365,7 +341,7 @@ static struct ike2_sa *rekey_complete(struct ike2_sa *sa, const struct ike2_msg 
 	if (!cg_proposal_select(ours, n_ours, &prop.p, 1, true, &sel, &idx) ||
 	    prop.p.n != sel.n || cg_proposal_ke(&sel) != r->ke_group || peer.group != r->ke_group)
 		goto out;
-	err = ike2_ke_end(r->ke, r->ke_ctx, &peer, &shared);
+	err = cg_ke_shared(r->ke, r->ke_ctx, peer.data, peer.len, &shared);
 	if (err)
 		goto out;
 	nsa = successor_new(sa, true, r->spi, prop.spi);
@@ -458,15 +434,12 @@ enum ike2_verdict ike2_rekey_ike_response(struct ike2_sa *sa, const struct ike2_
 static enum ike2_verdict refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
 				uint16_t group, const char *why)
 {
-	uint8_t data[2] = { group >> 8, group & 0xff };
-	struct ike2_w w;
+	uint8_t data[2];
 
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA rekey refused: %s, answering %s", why,
 		    ike2_notify_name(type));
-	ike2_w_init(&w);
-	ike2_w_notify(&w, 0, type, NULL, 0, group ? data : NULL, group ? 2 : 0);
-	ike2_sa_send_sk(sa, IKE2_EXCH_CREATE_CHILD_SA, true, msg->h.mid, &w);
-	ike2_w_free(&w);
+	cg_put16(data, group);
+	ike2_sa_refuse(sa, msg, type, data, group ? 2 : 0);
 	return IKE2_KEEP;
 }
 
@@ -534,10 +507,9 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	group = cg_proposal_ke(&sel);
 	if (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != group)
 		return refuse(sa, msg, IKE2_N_INVALID_KE_PAYLOAD, group, "another key exchange");
-	ke = cg_crypto_ke(sa->core, group);
-	if (!ke || ike2_ke_begin(ke, &ke_ctx, &pub))
+	if (cg_ke_start(sa->core, group, &ke, &ke_ctx, &pub))
 		return refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange unavailable");
-	err = ike2_ke_end(ke, ke_ctx, &peer, &shared);
+	err = cg_ke_shared(ke, ke_ctx, peer.data, peer.len, &shared);
 	ke->destroy(ke_ctx);
 	nsa = err ? NULL : successor_new(sa, false, spis[idx], 0);
 	if (!nsa) {
@@ -547,7 +519,7 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	}
 	err = cg_chunk_dup(&my_ni, ni);
 	if (!err)
-		err = ike2_nonce_new(sa, &nr);
+		err = cg_nonce_new(sa->core, IKE2_NONCE_LEN, &nr);
 	if (!err)
 		err = successor_keys(nsa, sa, &sel, &my_ni, &nr, shared);
 	cg_chunk_clear(&shared);

@@ -70,7 +70,6 @@ void xfrm_mask_to_range(uint16_t value, uint16_t mask, uint16_t *from, uint16_t 
 struct xfrm_alg {
 	uint16_t id;          /* IANA transform ID */
 	const char *name;     /* Linux crypto API name */
-	uint16_t salt_bits;   /* nonce/salt bits after the key (AEAD, CTR) */
 	uint16_t icv_bits;    /* AEAD ICV, or integrity truncation */
 	bool aead;
 };

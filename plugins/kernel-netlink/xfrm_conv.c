@@ -194,23 +194,23 @@ void xfrm_ts_from_sel(const struct xfrm_selector *sel, struct cg_ts *src, struct
 }
 
 static const struct xfrm_alg encr_algs[] = {
-	{ CG_ENCR_AES_GCM_16, "rfc4106(gcm(aes))", 32, 128, true },
-	{ CG_ENCR_AES_GCM_12, "rfc4106(gcm(aes))", 32, 96, true },
-	{ CG_ENCR_AES_GCM_8, "rfc4106(gcm(aes))", 32, 64, true },
-	{ CG_ENCR_CHACHA20_POLY1305, "rfc7539esp(chacha20,poly1305)", 32, 128, true },
-	{ CG_ENCR_AES_CBC, "cbc(aes)", 0, 0, false },
-	{ CG_ENCR_AES_CTR, "rfc3686(ctr(aes))", 32, 0, false },
-	{ CG_ENCR_3DES, "cbc(des3_ede)", 0, 0, false },
-	{ CG_ENCR_NULL, "ecb(cipher_null)", 0, 0, false },
+	{ CG_ENCR_AES_GCM_16, "rfc4106(gcm(aes))", 128, true },
+	{ CG_ENCR_AES_GCM_12, "rfc4106(gcm(aes))", 96, true },
+	{ CG_ENCR_AES_GCM_8, "rfc4106(gcm(aes))", 64, true },
+	{ CG_ENCR_CHACHA20_POLY1305, "rfc7539esp(chacha20,poly1305)", 128, true },
+	{ CG_ENCR_AES_CBC, "cbc(aes)", 0, false },
+	{ CG_ENCR_AES_CTR, "rfc3686(ctr(aes))", 0, false },
+	{ CG_ENCR_3DES, "cbc(des3_ede)", 0, false },
+	{ CG_ENCR_NULL, "ecb(cipher_null)", 0, false },
 };
 
 static const struct xfrm_alg integ_algs[] = {
-	{ CG_INTEG_HMAC_SHA2_256_128, "hmac(sha256)", 0, 128, false },
-	{ CG_INTEG_HMAC_SHA2_384_192, "hmac(sha384)", 0, 192, false },
-	{ CG_INTEG_HMAC_SHA2_512_256, "hmac(sha512)", 0, 256, false },
-	{ CG_INTEG_HMAC_SHA1_96, "hmac(sha1)", 0, 96, false },
-	{ CG_INTEG_HMAC_MD5_96, "hmac(md5)", 0, 96, false },
-	{ CG_INTEG_AES_XCBC_96, "xcbc(aes)", 0, 96, false },
+	{ CG_INTEG_HMAC_SHA2_256_128, "hmac(sha256)", 128, false },
+	{ CG_INTEG_HMAC_SHA2_384_192, "hmac(sha384)", 192, false },
+	{ CG_INTEG_HMAC_SHA2_512_256, "hmac(sha512)", 256, false },
+	{ CG_INTEG_HMAC_SHA1_96, "hmac(sha1)", 96, false },
+	{ CG_INTEG_HMAC_MD5_96, "hmac(md5)", 96, false },
+	{ CG_INTEG_AES_XCBC_96, "xcbc(aes)", 96, false },
 };
 
 const struct xfrm_alg *xfrm_encr_alg(uint16_t id)

@@ -157,16 +157,6 @@ static int put_auth(struct nlmsghdr *nlh, const struct xfrm_alg *alg, const stru
 	return put_alg_attr(nlh, XFRMA_ALG_AUTH_TRUNC, &ab, sizeof(ab.auth), key);
 }
 
-/* The key (salt included) has the length the transform and its key length need. */
-static bool key_fits(const struct xfrm_alg *alg, uint16_t keylen, size_t len)
-{
-	if (alg->id == CG_ENCR_NULL)
-		return len == 0;
-	if (len * 8 <= alg->salt_bits)
-		return false;
-	return !keylen || len * 8 == (size_t)keylen + alg->salt_bits;
-}
-
 static int put_algorithms(struct nlmsghdr *nlh, const struct cg_kernel_sa *sa, const char **why)
 {
 	const struct xfrm_alg *encr = xfrm_encr_alg(sa->encr_alg);
@@ -177,7 +167,7 @@ static int put_algorithms(struct nlmsghdr *nlh, const struct cg_kernel_sa *sa, c
 		*why = "encryption algorithm unknown to this backend";
 		return -EOPNOTSUPP;
 	}
-	if (!key_fits(encr, sa->encr_keylen, sa->encr_key.len)) {
+	if (!cg_encr_key_fits(encr->id, sa->encr_keylen, sa->encr_key.len)) {
 		*why = "encryption key length does not match the algorithm";
 		return -EINVAL;
 	}

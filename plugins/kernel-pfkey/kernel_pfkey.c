@@ -100,36 +100,14 @@ static int pfk_get_spi(struct cg_kernel *k, const struct cg_addr *src, const str
 	return err;
 }
 
-/* Bits of salt or nonce the kernel takes at the end of the encryption key. */
-static unsigned encr_salt_bits(uint16_t encr)
-{
-	switch (encr) {
-	case CG_ENCR_AES_CTR:
-	case CG_ENCR_AES_GCM_8:
-	case CG_ENCR_AES_GCM_12:
-	case CG_ENCR_AES_GCM_16:
-		return 32;
-	default:
-		return 0;
-	}
-}
-
 /*
  * The encryption key (salt included) has the length the algorithm and its
  * key length need: af_key would take any length the cipher accepts.
  */
 static bool encr_key_fits(const struct cg_kernel_sa *sa)
 {
-	size_t bits = sa->encr_key.len * 8;
-	unsigned salt = encr_salt_bits(sa->encr_alg);
-
-	if (sa->id.proto != IPPROTO_ESP)
-		return true;
-	if (sa->encr_alg == CG_ENCR_NULL)
-		return bits == 0;
-	if (bits <= salt)
-		return false;
-	return !sa->encr_keylen || bits == (size_t)sa->encr_keylen + salt;
+	return sa->id.proto != IPPROTO_ESP ||
+	       cg_encr_key_fits(sa->encr_alg, sa->encr_keylen, sa->encr_key.len);
 }
 
 /* Checks what PF_KEY can express and finds the algorithm IDs; logs refusals. */

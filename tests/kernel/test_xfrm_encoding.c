@@ -160,7 +160,7 @@ Test(xfrm_encoding, algorithms)
 	cr_assert_str_eq(a->name, "rfc4106(gcm(aes))");
 	cr_assert(a->aead);
 	cr_assert_eq(a->icv_bits, 128);
-	cr_assert_eq(a->salt_bits, 32);
+	cr_assert_eq(cg_encr_salt_bits(a->id), 32);
 	cr_assert_eq(xfrm_encr_alg(CG_ENCR_AES_GCM_8)->icv_bits, 64);
 	cr_assert_str_eq(xfrm_encr_alg(CG_ENCR_CHACHA20_POLY1305)->name,
 			 "rfc7539esp(chacha20,poly1305)");

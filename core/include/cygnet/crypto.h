@@ -118,6 +118,36 @@ CG_EXPORT bool cg_crypto_supports(struct cg_core *core, const struct cg_proposal
 CG_EXPORT int cg_random(struct cg_core *core, void *out, size_t len);
 
 /*
+ * Key exchange and nonces for every IKE version (ke.c).
+ */
+/* A new random nonce of len bytes in *nonce (allocated, overwritten); 0 or a negative errno. */
+CG_EXPORT int cg_nonce_new(struct cg_core *core, size_t len, struct cg_chunk *nonce);
+/* Destroys *ctx (a context of ke) when it is set and empties it. */
+CG_EXPORT void cg_ke_free(const struct cg_ke_alg *ke, void **ctx);
+/*
+ * Starts a key exchange in group: destroys *ctx when set (a context of
+ * *ke), looks the algorithm up into *ke, creates a private value into
+ * *ctx and writes its public value into *pub (allocated). -ENOPROTOOPT
+ * when no plugin provides the group; on any error *ctx is NULL, *pub empty.
+ */
+CG_EXPORT int cg_ke_start(struct cg_core *core, uint16_t group, const struct cg_ke_alg **ke,
+			  void **ctx, struct cg_chunk *pub);
+/*
+ * Takes the peer's public value (borrowed) and writes the shared secret
+ * into *shared (allocated; wipe it with cg_chunk_clear). ctx stays the
+ * caller's. -EINVAL for a value the algorithm refuses.
+ */
+CG_EXPORT int cg_ke_shared(const struct cg_ke_alg *ke, void *ctx, const uint8_t *peer,
+			   size_t len, struct cg_chunk *shared);
+/*
+ * The group to retry with when the peer asks for `asked` (INVALID_KE_PAYLOAD
+ * and the like): asked when one of props offers it and it is not current,
+ * CG_KE_NONE when there is nothing to retry.
+ */
+CG_EXPORT uint16_t cg_ke_retry_group(const struct cg_proposal *props, size_t n, uint16_t asked,
+				     uint16_t current);
+
+/*
  * prf+ (RFC 7296 2.13): fills out with len bytes of
  * T1 | T2 | ... where Tn = prf(key, Tn-1 | seed | n). -EINVAL when len
  * needs more than 255 rounds.

@@ -4,6 +4,7 @@
 #define CYGNET_CYGNET_H
 
 #include <cygnet/bus.h>
+#include <cygnet/bytes.h>
 #include <cygnet/config.h>
 #include <cygnet/conn.h>
 #include <cygnet/control.h>

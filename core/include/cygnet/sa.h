@@ -11,6 +11,7 @@
 #ifndef CYGNET_SA_H
 #define CYGNET_SA_H
 
+#include <cygnet/sched.h>
 #include <cygnet/types.h>
 
 #ifdef __cplusplus
@@ -36,6 +37,18 @@ struct cg_sa_ops {
 CG_EXPORT int cg_sa_add(struct cg_core *core, uint8_t version, uint64_t local_spi,
 			const char *conn_name, void *data, const struct cg_sa_ops *ops,
 			struct cg_sa **ret);
+/*
+ * A fresh SPI of ours in *spi: random, never 0 nor all ones (sa_spi.c).
+ * 0 or the error of cg_random.
+ */
+CG_EXPORT int cg_sa_new_spi(struct cg_core *core, uint64_t *spi);
+/*
+ * cg_sa_add under a fresh SPI (cg_sa_new_spi), tried again while it is
+ * taken; the SPI chosen in *spi. 0, -EEXIST after a few clashes, or an error.
+ */
+CG_EXPORT int cg_sa_add_new(struct cg_core *core, uint8_t version, const char *conn_name,
+			    void *data, const struct cg_sa_ops *ops, uint64_t *spi,
+			    struct cg_sa **ret);
 /* Checks out by our own SPI; waits while another job has it; NULL when absent. */
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_spi(struct cg_core *core, uint64_t local_spi);
 /* Checks out a responder's half-open SA by the initiator's SPI and address. */
@@ -61,6 +74,22 @@ CG_EXPORT void cg_sa_set_established(struct cg_sa *sa);
 /* Indexes / unindexes a child's reqid to this SA. */
 CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid);
 CG_EXPORT void cg_sa_del_reqid(struct cg_sa *sa, uint32_t reqid);
+
+/* What a timer job does with its SA afterwards. */
+enum cg_sa_verdict {
+	CG_SA_KEEP,    /* check it back in */
+	CG_SA_DESTROY, /* cg_sa_checkin_destroy */
+};
+/* A timer's work on its SA (checked out); arg is the timer's copy of the caller's bytes. */
+typedef enum cg_sa_verdict (*cg_sa_job_fn)(struct cg_sa *sa, void *arg);
+/*
+ * After delay_ms, checks out the SA with local_spi and calls fn(sa, arg);
+ * nothing runs when the SA is gone by then. arg_len bytes at arg are
+ * copied (arg borrowed). The timer's id in *id (0 on failure) when id is
+ * not NULL, to cancel it. 0 or -ENOMEM (sa_timer.c).
+ */
+CG_EXPORT int cg_sa_timer_add(struct cg_core *core, uint64_t local_spi, uint64_t delay_ms,
+			      cg_sa_job_fn fn, const void *arg, size_t arg_len, cg_timer_id *id);
 
 /*
  * Calls fn for every SA (of any version when version is 0), each checked

@@ -119,6 +119,14 @@ CG_EXPORT bool cg_proposal_select(const struct cg_proposal *ours, size_t n_ours,
 CG_EXPORT const struct cg_transform *cg_proposal_get(const struct cg_proposal *p, uint8_t type);
 /* True when the encryption algorithm is an AEAD (GCM, ChaCha20-Poly1305). */
 CG_EXPORT bool cg_encr_is_aead(uint16_t id);
+/* Bits of salt or nonce taken after the encryption key (CTR, GCM, ChaCha20-Poly1305), else 0. */
+CG_EXPORT unsigned cg_encr_salt_bits(uint16_t id);
+/* Key length in bits an encryption transform has without a Key Length attribute (0 for NULL). */
+CG_EXPORT uint16_t cg_encr_default_keylen(uint16_t id);
+/* Bytes of key material, salt included, for keylen bits (0: the default); 0 for NULL. */
+CG_EXPORT size_t cg_encr_key_size(uint16_t id, uint16_t keylen);
+/* True when len bytes are a whole key for the transform: salt included, keylen bits when not 0. */
+CG_EXPORT bool cg_encr_key_fits(uint16_t id, uint16_t keylen, size_t len);
 /* Key exchange method the proposal prefers (its first KE transform), or CG_KE_NONE. */
 CG_EXPORT uint16_t cg_proposal_ke(const struct cg_proposal *p);
 /* True when the proposal offers this KE method. */
