@@ -24,6 +24,7 @@ struct cg_rtnl;     /* net.c */
 struct cg_ctl;      /* control.c */
 struct cg_pools;    /* pool.c */
 struct cg_dns;      /* dns.c */
+struct cg_watcher;  /* watch.c */
 
 struct cg_core {
 	char name[32];
@@ -44,6 +45,7 @@ struct cg_core {
 	struct cg_ctl *ctl;
 	struct cg_pools *pools;
 	struct cg_dns *dns;
+	struct cg_watcher *watch;
 	atomic_bool stopping;
 	int64_t started_at;
 };
@@ -54,6 +56,10 @@ void cg_sched_halt(struct cg_sched *sched);
 /* core.c */
 /* Unix time the core was created (for `status`). */
 int64_t cg_core_started_at(const struct cg_core *core);
+
+/* watch.c: the fd watcher; fini stops its thread once every module removed its fds. */
+int cg_watch_init(struct cg_core *core);
+void cg_watch_fini(struct cg_core *core);
 
 /* log.c */
 int cg_log_init(struct cg_core *core);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The control socket: a registry of commands (and of `status` sections), the
- * request parser, and a Unix socket served by one accepting thread that
- * hands each client to a thread of its own, since a handler may block
+ * request parser, and a Unix socket accepted on the fd watcher's thread,
+ * which hands each client to a thread of its own, since a handler may block
  * (`initiate` waits for the outcome).
  *
  * A request is checked before anything runs: empty, too long, NUL bytes,
@@ -11,11 +11,9 @@
  * credentials are checked once more on accept.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -46,9 +44,7 @@ struct cg_ctl {
 	int listen_fd;
 	char *path;
 	ino_t ino;                  /* of our socket file: removed only if still ours */
-	int wake_fd;
-	pthread_t thread;
-	bool running;
+	bool running;               /* listen_fd is on the fd watcher */
 	int clients[CTL_MAX_CLIENTS]; /* fds of clients being served, -1 when free */
 	unsigned n_clients;
 };
@@ -65,7 +61,6 @@ int cg_ctl_init(struct cg_core *core)
 		return -ENOMEM;
 	ctl->core = core;
 	ctl->listen_fd = -1;
-	ctl->wake_fd = -1;
 	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
 		ctl->clients[i] = -1;
 	pthread_mutex_init(&ctl->lock, NULL);
@@ -578,29 +573,13 @@ static void ctl_client_start(struct cg_ctl *ctl, int fd)
 	}
 }
 
-static void *ctl_accept_thread(void *arg)
+/* The watcher's callback for the listening socket (non-blocking: a client gone meanwhile is no wait). */
+static void ctl_acceptable(int listen_fd, void *arg)
 {
-	struct cg_ctl *ctl = arg;
-	struct pollfd pfd[2] = {
-		{ .fd = ctl->listen_fd, .events = POLLIN },
-		{ .fd = ctl->wake_fd, .events = POLLIN },
-	};
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-	for (;;) {
-		int fd;
-
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
-			ctl_client_start(ctl, fd);
-	}
-	return NULL;
+	if (fd >= 0)
+		ctl_client_start(arg, fd);
 }
 
 /* Creates the missing directories above the socket, root-only. */
@@ -659,7 +638,7 @@ static int ctl_listen(struct cg_ctl *ctl, const char *path)
 		return err;
 	if (ctl_in_use(&sun))
 		return -EADDRINUSE;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	unlink(tmp.sun_path);
@@ -696,21 +675,13 @@ int cg_ctl_start(struct cg_core *core, const struct cg_config *cfg)
 		       err == -EADDRINUSE ? " (is another cygnetd running?)" : "");
 		goto err_free_path;
 	}
-	ctl->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ctl->wake_fd < 0) {
-		err = -errno;
-		goto err_close;
-	}
-	err = -pthread_create(&ctl->thread, NULL, ctl_accept_thread, ctl);
+	err = cg_watch_add(core, ctl->listen_fd, ctl_acceptable, ctl);
 	if (err)
-		goto err_close_wake;
+		goto err_close;
 	ctl->running = true;
 	cg_log(core, CG_LOG_CTL, CG_LVL_DEBUG, "control socket at %s", path);
 	return 0;
 
-err_close_wake:
-	close(ctl->wake_fd);
-	ctl->wake_fd = -1;
 err_close:
 	close(ctl->listen_fd);
 	ctl->listen_fd = -1;
@@ -743,22 +714,17 @@ static void entries_free(struct ctl_entry *e)
 void cg_ctl_fini(struct cg_core *core)
 {
 	struct cg_ctl *ctl = core->ctl;
-	uint64_t one = 1;
 
 	if (!ctl)
 		return;
 	if (ctl->running) {
-		if (write(ctl->wake_fd, &one, sizeof(one)) < 0)
-			cg_log(core, CG_LOG_CTL, CG_LVL_WARN, "cannot wake the control thread");
-		pthread_join(ctl->thread, NULL);
+		cg_watch_del(core, ctl->listen_fd);
 		ctl->running = false;
 	}
 	if (ctl->listen_fd >= 0) {
 		close(ctl->listen_fd);
 		ctl_unlink(ctl);
 	}
-	if (ctl->wake_fd >= 0)
-		close(ctl->wake_fd);
 	/* Clients still reading are cut off; a running handler is waited for. */
 	pthread_mutex_lock(&ctl->lock);
 	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)

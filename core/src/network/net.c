@@ -2,7 +2,7 @@
 /*
  * Addresses and routes through rtnetlink (libmnl). Two sockets: one for
  * requests, used under a lock, and one subscribed to address and link
- * changes, read by a monitor thread that raises the bus events.
+ * changes, read on the fd watcher's thread, which raises the bus events.
  *
  * Routes for virtual IPs go into daemon.route_table (220 by default),
  * reached through a policy rule of priority 220 that this module adds on
@@ -17,11 +17,9 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "core_priv.h"
@@ -44,9 +42,8 @@ struct cg_rtnl {
 	uint32_t table;             /* daemon.route_table when started; 0 = no routes */
 	pthread_mutex_t routes_lock; /* guards routes; held across their requests */
 	struct rtnl_held *routes;   /* the routes we installed, with their users */
-	int wake_fd;
-	pthread_t thread;
-	bool running;
+	char *mon_buf;              /* read on the fd watcher's thread */
+	bool running;               /* mon is on the fd watcher */
 };
 
 /* A route of ours in the table, and how many asked for it. */
@@ -88,7 +85,6 @@ int cg_rtnl_init(struct cg_core *core)
 	if (!r)
 		return -ENOMEM;
 	r->core = core;
-	r->wake_fd = -1;
 	pthread_mutex_init(&r->req_lock, NULL);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->routes_lock, NULL);
@@ -811,35 +807,19 @@ static int rtnl_read_links(struct cg_rtnl *r)
 	return rtnl_request(r, nlh, link_cb, r);
 }
 
-static void *monitor_thread(void *arg)
+/* The watcher's callback for the monitor socket. */
+static void monitor_readable(int fd, void *arg)
 {
 	struct cg_rtnl *r = arg;
-	struct pollfd pfd[2] = {
-		{ .fd = mnl_socket_get_fd(r->mon), .events = POLLIN },
-		{ .fd = r->wake_fd, .events = POLLIN },
-	};
-	char *buf = malloc(RTNL_BUF_SIZE);
-	ssize_t n;
+	ssize_t n = recv(fd, r->mon_buf, RTNL_BUF_SIZE, MSG_DONTWAIT);
 
-	while (buf) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		n = recv(pfd[0].fd, buf, RTNL_BUF_SIZE, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == ENOBUFS)
-				cg_log(r->core, CG_LOG_KNL, CG_LVL_WARN,
-				       "rtnetlink monitor overrun: some address events were lost");
-			continue;
-		}
-		mnl_cb_run(buf, (size_t)n, 0, 0, monitor_cb, r);
+	if (n < 0) {
+		if (errno == ENOBUFS)
+			cg_log(r->core, CG_LOG_KNL, CG_LVL_WARN,
+			       "rtnetlink monitor overrun: some address events were lost");
+		return;
 	}
-	free(buf);
-	return NULL;
+	mnl_cb_run(r->mon_buf, (size_t)n, 0, 0, monitor_cb, r);
 }
 
 static struct mnl_socket *rtnl_open(unsigned groups)
@@ -877,21 +857,21 @@ int cg_rtnl_start(struct cg_core *core, const struct cg_config *cfg)
 	err = rtnl_read_links(r);
 	if (err)
 		goto err_close_mon;
-	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (r->wake_fd < 0) {
-		err = -errno;
+	r->mon_buf = malloc(RTNL_BUF_SIZE);
+	if (!r->mon_buf) {
+		err = -ENOMEM;
 		goto err_close_mon;
 	}
 	r->running = true;
-	err = -pthread_create(&r->thread, NULL, monitor_thread, r);
+	err = cg_watch_add(core, mnl_socket_get_fd(r->mon), monitor_readable, r);
 	if (err)
-		goto err_close_wake;
+		goto err_free_buf;
 	return 0;
 
-err_close_wake:
+err_free_buf:
 	r->running = false;
-	close(r->wake_fd);
-	r->wake_fd = -1;
+	free(r->mon_buf);
+	r->mon_buf = NULL;
 err_close_mon:
 	mnl_socket_close(r->mon);
 	r->mon = NULL;
@@ -904,14 +884,11 @@ err_close_req:
 void cg_rtnl_fini(struct cg_core *core)
 {
 	struct cg_rtnl *r = core->rtnl;
-	uint64_t one = 1;
 
 	if (!r)
 		return;
 	if (r->running) {
-		if (write(r->wake_fd, &one, sizeof(one)) < 0)
-			cg_log(core, CG_LOG_KNL, CG_LVL_WARN, "cannot wake the rtnetlink monitor");
-		pthread_join(r->thread, NULL);
+		cg_watch_del(core, mnl_socket_get_fd(r->mon));
 		r->running = false;
 	}
 	/* What the plugins did not let go of (they normally have). */
@@ -926,8 +903,7 @@ void cg_rtnl_fini(struct cg_core *core)
 	for (int slot = 0; slot < 2; slot++)
 		if (r->rule_added[slot])
 			rtnl_rule_change(r, RTM_DELRULE, 0, slot ? AF_INET6 : AF_INET);
-	if (r->wake_fd >= 0)
-		close(r->wake_fd);
+	free(r->mon_buf);
 	if (r->mon)
 		mnl_socket_close(r->mon);
 	if (r->req)
