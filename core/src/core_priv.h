@@ -15,7 +15,7 @@
 struct cg_loader;   /* loader.c */
 struct cg_bus;      /* bus.c */
 struct cg_logger;   /* log.c */
-struct cg_kreg;     /* kernel.c: backend registry and install journal */
+struct cg_kreg;     /* kernel.c: backend registry; journal.c: install journal */
 struct cg_crypto;   /* crypto.c */
 struct cg_credmgr;  /* cred.c */
 struct cg_samgr;    /* sa.c */
@@ -89,10 +89,8 @@ void cg_loader_fini(struct cg_core *core);
 /* The plugin directory in effect (opts, config, build tree or install dir). */
 const char *cg_loader_dir(struct cg_core *core, const struct cg_config *cfg);
 
-/* kernel.c */
+/* kernel.c (with journal.c, see kernel/kernel_priv.h) */
 int cg_kernel_init(struct cg_core *core);
-/* Removes leftovers listed in the journal by a previous, crashed run. */
-int cg_kernel_clean_journal(struct cg_core *core);
 void cg_kernel_fini(struct cg_core *core);
 
 /* crypto.c */

@@ -1,248 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The kernel backend registry and the record of what cygnetd installed.
- *
- * Every SA and policy added through cg_kernel_* is recorded in memory and
- * appended to a journal file ("+ <object>" / "- <object>"). On shutdown the
- * backend's unregistration removes every recorded object; after a crash
- * the next start replays the journal and removes the leftovers. Objects
- * that other daemons installed are never in the record, so they stay.
+ * The kernel backend registry: one active backend, reached by every
+ * cg_kernel_* call, whose installs and removals are recorded in the
+ * journal (journal.c), and whose events go out on the bus.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "core_priv.h"
-
-#define REC_LINE_MAX 320
-/* Compact the journal once it holds this many lines and 4x the live ones. */
-#define JOURNAL_COMPACT_MIN 1024
-
-struct cg_kernel {
-	struct cg_core *core;
-	const struct cg_kernel_ops *ops;
-	void *priv;
-};
-
-enum rec_kind {
-	REC_SA,
-	REC_POLICY,
-};
-
-struct rec {
-	enum rec_kind kind;
-	unsigned refs;  /* policies shared by several users */
-	union {
-		struct cg_kernel_sa_id sa;
-		struct cg_kernel_policy_id pol;
-	} u;
-	char line[REC_LINE_MAX];
-};
-
-struct cg_kreg {
-	pthread_mutex_t lock;
-	struct cg_kernel *active;
-	struct cg_hmap recs;     /* hash of line -> struct rec */
-	char *journal_path;
-	int journal_fd;
-	size_t journal_lines;
-	atomic_uint next_reqid;
-};
-
-/* Text form of objects, for the journal and for logs. */
-
-static void sa_id_line(const struct cg_kernel_sa_id *id, char *buf, size_t len)
-{
-	char src[CG_ADDR_STRLEN], dst[CG_ADDR_STRLEN];
-
-	snprintf(buf, len, "sa %s %s %08x %u", cg_addr_str(&id->src, src, sizeof(src)),
-		 cg_addr_str(&id->dst, dst, sizeof(dst)), id->spi, id->proto);
-}
-
-static void ts_fields(const struct cg_ts *ts, char *buf, size_t len)
-{
-	char from[CG_ADDR_STRLEN], to[CG_ADDR_STRLEN];
-
-	snprintf(buf, len, "%s %s %u %u", cg_addr_str(&ts->from, from, sizeof(from)),
-		 cg_addr_str(&ts->to, to, sizeof(to)), ts->from_port, ts->to_port);
-}
-
-static void pol_id_line(const struct cg_kernel_policy_id *id, char *buf, size_t len)
-{
-	char src[2 * CG_ADDR_STRLEN + 16], dst[2 * CG_ADDR_STRLEN + 16];
-
-	ts_fields(&id->src, src, sizeof(src));
-	ts_fields(&id->dst, dst, sizeof(dst));
-	snprintf(buf, len, "pol %s %u %s %s", cg_dir_name(id->dir), id->src.proto, src, dst);
-}
-
-static bool parse_ts(char **save, uint8_t proto, struct cg_ts *ts)
-{
-	const char *from = strtok_r(NULL, " ", save), *to = strtok_r(NULL, " ", save);
-	const char *pf = strtok_r(NULL, " ", save), *pt = strtok_r(NULL, " ", save);
-
-	if (!from || !to || !pf || !pt || cg_addr_parse(from, &ts->from) ||
-	    cg_addr_parse(to, &ts->to) || ts->from.family != ts->to.family)
-		return false;
-	ts->family = ts->from.family;
-	ts->proto = proto;
-	ts->from_port = (uint16_t)strtoul(pf, NULL, 10);
-	ts->to_port = (uint16_t)strtoul(pt, NULL, 10);
-	return true;
-}
-
-/* Parses a journal object line back into a record; false when malformed. */
-static bool rec_parse(const char *line, struct rec *r)
-{
-	char buf[REC_LINE_MAX], *save = NULL, *kind;
-
-	memset(r, 0, sizeof(*r));
-	snprintf(buf, sizeof(buf), "%s", line);
-	snprintf(r->line, sizeof(r->line), "%s", line);
-	kind = strtok_r(buf, " ", &save);
-	if (!kind)
-		return false;
-	if (!strcmp(kind, "sa")) {
-		const char *src = strtok_r(NULL, " ", &save), *dst = strtok_r(NULL, " ", &save);
-		const char *spi = strtok_r(NULL, " ", &save), *proto = strtok_r(NULL, " ", &save);
-
-		r->kind = REC_SA;
-		return src && dst && spi && proto && !cg_addr_parse(src, &r->u.sa.src) &&
-		       !cg_addr_parse(dst, &r->u.sa.dst) &&
-		       (r->u.sa.spi = (uint32_t)strtoul(spi, NULL, 16), true) &&
-		       (r->u.sa.proto = (uint8_t)atoi(proto)) != 0;
-	}
-	if (!strcmp(kind, "pol")) {
-		const char *dir = strtok_r(NULL, " ", &save), *proto = strtok_r(NULL, " ", &save);
-
-		r->kind = REC_POLICY;
-		if (!dir || !proto)
-			return false;
-		for (int d = CG_DIR_IN; d <= CG_DIR_FWD; d++)
-			if (!strcmp(dir, cg_dir_name(d)))
-				r->u.pol.dir = d;
-		return parse_ts(&save, (uint8_t)atoi(proto), &r->u.pol.src) &&
-		       parse_ts(&save, (uint8_t)atoi(proto), &r->u.pol.dst);
-	}
-	return false;
-}
-
-/* Journal. */
-
-static void journal_append(struct cg_kreg *kr, char op, const char *line)
-{
-	char buf[REC_LINE_MAX + 4];
-	int n;
-
-	if (kr->journal_fd < 0)
-		return;
-	n = snprintf(buf, sizeof(buf), "%c %s\n", op, line);
-	if (write(kr->journal_fd, buf, (size_t)n) == n)
-		kr->journal_lines++;
-}
-
-/* Rewrites the journal with only the live records; caller holds the lock. */
-static void journal_compact(struct cg_kreg *kr)
-{
-	char tmp[4096];
-	int fd;
-
-	if (kr->journal_fd < 0)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.new", kr->journal_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	kr->journal_lines = 0;
-	for (size_t i = 0; i < kr->recs.cap; i++) {
-		struct rec *r = kr->recs.vals[i];
-		char buf[REC_LINE_MAX + 4];
-		int n;
-
-		if (!r)
-			continue;
-		n = snprintf(buf, sizeof(buf), "+ %s\n", r->line);
-		if (write(fd, buf, (size_t)n) == n)
-			kr->journal_lines++;
-	}
-	if (rename(tmp, kr->journal_path)) {
-		close(fd);
-		unlink(tmp);
-		return;
-	}
-	close(kr->journal_fd);
-	kr->journal_fd = fd;
-}
-
-static void rec_add(struct cg_kreg *kr, struct rec *r)
-{
-	uint64_t key = cg_hash64(r->line, strlen(r->line), 0);
-	struct rec *old = cg_hmap_get(&kr->recs, key);
-
-	if (old) {
-		old->refs++;
-		free(r);
-		return;
-	}
-	r->refs = 1;
-	if (cg_hmap_put(&kr->recs, key, r)) {
-		free(r);
-		return;
-	}
-	journal_append(kr, '+', r->line);
-	if (kr->journal_lines > JOURNAL_COMPACT_MIN && kr->journal_lines > 4 * kr->recs.used)
-		journal_compact(kr);
-}
-
-/* Drops one reference; true when the object must now leave the kernel. */
-static bool rec_release(struct cg_kreg *kr, const char *line, bool force)
-{
-	uint64_t key = cg_hash64(line, strlen(line), 0);
-	struct rec *r = cg_hmap_get(&kr->recs, key);
-
-	if (!r)
-		return true; /* not ours as far as we know: the caller asked, so do it */
-	if (!force && --r->refs > 0)
-		return false;
-	cg_hmap_del(&kr->recs, key);
-	journal_append(kr, '-', r->line);
-	free(r);
-	return true;
-}
-
-static void record_sa(struct cg_core *core, const struct cg_kernel_sa_id *id)
-{
-	struct cg_kreg *kr = core->kernel;
-	struct rec *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return;
-	r->kind = REC_SA;
-	r->u.sa = *id;
-	sa_id_line(id, r->line, sizeof(r->line));
-	pthread_mutex_lock(&kr->lock);
-	rec_add(kr, r);
-	pthread_mutex_unlock(&kr->lock);
-}
-
-static void record_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
-{
-	struct cg_kreg *kr = core->kernel;
-	struct rec *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return;
-	r->kind = REC_POLICY;
-	r->u.pol = *id;
-	pol_id_line(id, r->line, sizeof(r->line));
-	pthread_mutex_lock(&kr->lock);
-	rec_add(kr, r);
-	pthread_mutex_unlock(&kr->lock);
-}
+#include "kernel_priv.h"
 
 int cg_kernel_init(struct cg_core *core)
 {
@@ -251,157 +17,10 @@ int cg_kernel_init(struct cg_core *core)
 	if (!kr)
 		return -ENOMEM;
 	pthread_mutex_init(&kr->lock, NULL);
-	cg_hmap_init(&kr->recs);
-	kr->journal_fd = -1;
+	cg_journal_init(kr);
 	atomic_init(&kr->next_reqid, 1);
 	core->kernel = kr;
 	return 0;
-}
-
-static const char *journal_path(struct cg_core *core)
-{
-	struct cg_config *cfg;
-	static const char none[] = "";
-	const char *p;
-
-	if (core->opts.state_file)
-		return core->opts.state_file;
-	cfg = core->cfg;
-	p = cfg ? cfg->daemon.state_file : NULL;
-	return p ? p : none;
-}
-
-static void mkdir_parent(const char *path)
-{
-	char dir[4096], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = '\0';
-	mkdir(dir, 0700);
-}
-
-/* Removes one recorded object through the backend; -ENOENT counts as done. */
-static int rec_remove_from_kernel(struct cg_kernel *k, const struct rec *r)
-{
-	int err = r->kind == REC_SA ? k->ops->del_sa(k, &r->u.sa) : k->ops->del_policy(k, &r->u.pol);
-
-	return err == -ENOENT ? 0 : err;
-}
-
-int cg_kernel_clean_journal(struct cg_core *core)
-{
-	struct cg_kreg *kr = core->kernel;
-	const char *path = journal_path(core);
-	struct cg_hmap live;
-	char line[REC_LINE_MAX + 8];
-	size_t removed = 0, failed = 0;
-	FILE *f;
-
-	if (!*path || !kr->active)
-		return 0;
-	cg_hmap_init(&live);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		struct rec *r;
-		uint64_t key;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (strlen(line) < 3 || line[1] != ' ')
-			continue;
-		key = cg_hash64(line + 2, strlen(line + 2), 0);
-		if (line[0] == '-') {
-			free(cg_hmap_del(&live, key));
-			continue;
-		}
-		r = malloc(sizeof(*r));
-		if (!r || !rec_parse(line + 2, r) || cg_hmap_put(&live, key, r)) {
-			free(r);
-			continue;
-		}
-	}
-	if (f)
-		fclose(f);
-	/* Policies first, so no packet meets a policy whose SA is gone. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < live.cap; i++) {
-			struct rec *r = live.vals[i];
-
-			if (!r || (pass == 0) != (r->kind == REC_POLICY))
-				continue;
-			if (rec_remove_from_kernel(kr->active, r))
-				failed++;
-			else
-				removed++;
-		}
-	}
-	for (size_t i = 0; i < live.cap; i++)
-		free(live.vals[i]);
-	cg_hmap_free(&live);
-	if (removed || failed)
-		cg_log(core, CG_LOG_KNL, CG_LVL_INFO,
-		       "removed %zu kernel objects left by a previous run (%zu could not be removed)",
-		       removed, failed);
-	mkdir_parent(path);
-	pthread_mutex_lock(&kr->lock);
-	free(kr->journal_path);
-	kr->journal_path = cg_strdup(path);
-	kr->journal_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	if (kr->journal_fd < 0)
-		cg_log(core, CG_LOG_KNL, CG_LVL_WARN,
-		       "cannot write %s (%s): leftovers of a crash will not be cleaned", path,
-		       strerror(errno));
-	pthread_mutex_unlock(&kr->lock);
-	return (int)removed;
-}
-
-/*
- * Removes every recorded object (policies first); returns how many. The
- * records are taken out under the lock and removed outside it, so a
- * backend may raise events meanwhile.
- */
-static int kernel_flush(struct cg_core *core, struct cg_kernel *k)
-{
-	struct cg_kreg *kr = core->kernel;
-	struct rec **taken;
-	size_t n = 0;
-	int removed = 0;
-
-	pthread_mutex_lock(&kr->lock);
-	taken = calloc(kr->recs.used ? kr->recs.used : 1, sizeof(*taken));
-	for (size_t i = 0; taken && i < kr->recs.cap; i++) {
-		if (!kr->recs.vals[i])
-			continue;
-		taken[n++] = kr->recs.vals[i];
-		cg_hmap_del(&kr->recs, kr->recs.keys[i]);
-	}
-	/* Everything recorded is going: an empty journal says so to the next start. */
-	if (taken && kr->journal_fd >= 0 && !ftruncate(kr->journal_fd, 0))
-		kr->journal_lines = 0;
-	pthread_mutex_unlock(&kr->lock);
-	if (!taken)
-		return -ENOMEM;
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < n; i++) {
-			struct rec *r = taken[i];
-			int err;
-
-			if ((pass == 0) != (r->kind == REC_POLICY))
-				continue;
-			err = rec_remove_from_kernel(k, r);
-			if (err)
-				cg_log(core, CG_LOG_KNL, CG_LVL_WARN, "cannot remove %s: %s", r->line,
-				       strerror(-err));
-			else
-				removed++;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		free(taken[i]);
-	free(taken);
-	return removed;
 }
 
 void cg_kernel_fini(struct cg_core *core)
@@ -410,12 +29,7 @@ void cg_kernel_fini(struct cg_core *core)
 
 	if (!kr)
 		return;
-	for (size_t i = 0; i < kr->recs.cap; i++)
-		free(kr->recs.vals[i]);
-	cg_hmap_free(&kr->recs);
-	if (kr->journal_fd >= 0)
-		close(kr->journal_fd);
-	free(kr->journal_path);
+	cg_journal_fini(kr);
 	pthread_mutex_destroy(&kr->lock);
 	free(kr);
 	core->kernel = NULL;
@@ -452,7 +66,7 @@ CG_EXPORT int cg_kernel_register(struct cg_core *core, const struct cg_kernel_op
 	 * the backend (ndhole, IKE) installs something the old journal also
 	 * names, and so that everything they install is journaled.
 	 */
-	cg_kernel_clean_journal(core);
+	cg_journal_clean(core);
 	return 0;
 }
 
@@ -467,7 +81,7 @@ CG_EXPORT void cg_kernel_unregister(struct cg_kernel *k)
 	core = k->core;
 	kr = core->kernel;
 	/* Users of the kernel stopped before their backend: remove what they left. */
-	n = kernel_flush(core, k);
+	n = cg_journal_flush(core, k);
 	if (n)
 		cg_log(core, CG_LOG_KNL, CG_LVL_INFO, "removed %d kernel objects installed by cygnetd",
 		       n);
@@ -505,16 +119,8 @@ CG_EXPORT void cg_kernel_raise_acquire(struct cg_kernel *k, const struct cg_kern
 CG_EXPORT void cg_kernel_raise_expire(struct cg_kernel *k, const struct cg_kernel_expire *ev)
 {
 	/* A hard expire removed the SA: it leaves our record too. */
-	if (ev->hard) {
-		char line[REC_LINE_MAX];
-		struct cg_kreg *kr = k->core->kernel;
-
-		sa_id_line(&ev->id, line, sizeof(line));
-		pthread_mutex_lock(&kr->lock);
-		if (cg_hmap_get(&kr->recs, cg_hash64(line, strlen(line), 0)))
-			rec_release(kr, line, true);
-		pthread_mutex_unlock(&kr->lock);
-	}
+	if (ev->hard)
+		cg_journal_forget_sa(k->core, &ev->id);
 	kernel_raise(k, CG_EV_KERNEL_EXPIRE, ev, sizeof(*ev));
 }
 
@@ -574,7 +180,7 @@ CG_EXPORT int cg_kernel_get_spi(struct cg_core *core, const struct cg_addr *src,
 		return err;
 	/* The larval SA is ours too until it is completed or deleted. */
 	id = (struct cg_kernel_sa_id){ .src = *src, .dst = *dst, .spi = *spi, .proto = proto };
-	record_sa(core, &id);
+	cg_journal_record_sa(core, &id);
 	return 0;
 }
 
@@ -587,7 +193,7 @@ CG_EXPORT int cg_kernel_add_sa(struct cg_core *core, const struct cg_kernel_sa *
 		return -ENODEV;
 	err = k->ops->add_sa(k, sa);
 	if (!err)
-		record_sa(core, &sa->id);
+		cg_journal_record_sa(core, &sa->id);
 	return err;
 }
 
@@ -600,22 +206,17 @@ CG_EXPORT int cg_kernel_update_sa(struct cg_core *core, const struct cg_kernel_s
 		return -ENODEV;
 	err = k->ops->update_sa(k, sa);
 	if (!err)
-		record_sa(core, &sa->id); /* no-op when already recorded */
+		cg_journal_record_sa(core, &sa->id); /* no-op when already recorded */
 	return err;
 }
 
 CG_EXPORT int cg_kernel_del_sa(struct cg_core *core, const struct cg_kernel_sa_id *id)
 {
-	struct cg_kreg *kr = core->kernel;
 	struct cg_kernel *k = active(core);
-	char line[REC_LINE_MAX];
 
 	if (!k)
 		return -ENODEV;
-	sa_id_line(id, line, sizeof(line));
-	pthread_mutex_lock(&kr->lock);
-	rec_release(kr, line, true);
-	pthread_mutex_unlock(&kr->lock);
+	cg_journal_forget_sa(core, id);
 	return k->ops->del_sa(k, id);
 }
 
@@ -630,39 +231,25 @@ CG_EXPORT int cg_kernel_query_sa(struct cg_core *core, const struct cg_kernel_sa
 CG_EXPORT int cg_kernel_add_policy(struct cg_core *core, const struct cg_kernel_policy *pol,
 				   bool replace)
 {
-	struct cg_kreg *kr = core->kernel;
 	struct cg_kernel *k = active(core);
-	char line[REC_LINE_MAX];
-	bool ours;
 	int err;
 
 	if (!k)
 		return -ENODEV;
-	pol_id_line(&pol->id, line, sizeof(line));
-	pthread_mutex_lock(&kr->lock);
-	ours = cg_hmap_get(&kr->recs, cg_hash64(line, strlen(line), 0)) != NULL;
-	pthread_mutex_unlock(&kr->lock);
 	/* A second user of one of our policies shares it (and may update it). */
-	err = k->ops->add_policy(k, pol, replace || ours);
+	err = k->ops->add_policy(k, pol, replace || cg_journal_has_policy(core, &pol->id));
 	if (!err)
-		record_policy(core, &pol->id);
+		cg_journal_record_policy(core, &pol->id);
 	return err;
 }
 
 CG_EXPORT int cg_kernel_del_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
 {
-	struct cg_kreg *kr = core->kernel;
 	struct cg_kernel *k = active(core);
-	char line[REC_LINE_MAX];
-	bool last;
 
 	if (!k)
 		return -ENODEV;
-	pol_id_line(id, line, sizeof(line));
-	pthread_mutex_lock(&kr->lock);
-	last = rec_release(kr, line, false);
-	pthread_mutex_unlock(&kr->lock);
-	return last ? k->ops->del_policy(k, id) : 0;
+	return cg_journal_release_policy(core, id) ? k->ops->del_policy(k, id) : 0;
 }
 
 CG_EXPORT int cg_kernel_query_policy(struct cg_core *core, const struct cg_kernel_policy_id *id,
@@ -686,7 +273,7 @@ CG_EXPORT int cg_kernel_flush_installed(struct cg_core *core)
 {
 	struct cg_kernel *k = active(core);
 
-	return k ? kernel_flush(core, k) : -ENODEV;
+	return k ? cg_journal_flush(core, k) : -ENODEV;
 }
 
 CG_EXPORT uint32_t cg_kernel_new_reqid(struct cg_core *core)
