@@ -1,82 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Addresses and routes through rtnetlink (libmnl). Two sockets: one for
- * requests, used under a lock, and one subscribed to address and link
- * changes, read on the fd watcher's thread, which raises the bus events.
- *
- * Routes for virtual IPs go into daemon.route_table (220 by default),
- * reached through a policy rule of priority 220 that this module adds on
- * first use and removes when it stops, as strongSwan does; so
- * `ip route show table 220` reads the same. Routes are counted: several
- * children may need the same one, and it goes when the last lets it go
- * (and at the latest when this module stops).
+ * rtnetlink (libmnl). Two sockets: one for requests, used under a lock,
+ * and one subscribed to address and link changes, read on the fd watcher's
+ * thread, which raises the bus events. Routes are in net_route.c,
+ * addresses in net_addr.c.
  */
 #include <errno.h>
-#include <libmnl/libmnl.h>
-#include <linux/fib_rules.h>
-#include <linux/if_addr.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core_priv.h"
-
-#define RTNL_RULE_PRIORITY 220
-#define RTNL_BUF_SIZE 32768
+#include "net_priv.h"
 
 #define LINK_DOWN_STATE ((void *)(uintptr_t)1)
 #define LINK_UP_STATE ((void *)(uintptr_t)2)
-
-struct cg_rtnl {
-	struct cg_core *core;
-	pthread_mutex_t req_lock;   /* guards req and seq: one request at a time */
-	pthread_mutex_t lock;       /* guards links and rule_added */
-	struct mnl_socket *req;
-	uint32_t seq;
-	struct mnl_socket *mon;
-	struct cg_hmap links;       /* ifindex -> LINK_UP_STATE / LINK_DOWN_STATE */
-	bool rule_added[2];         /* our rule to the table for IPv4, IPv6 */
-	uint32_t table;             /* daemon.route_table when started; 0 = no routes */
-	pthread_mutex_t routes_lock; /* guards routes; held across their requests */
-	struct rtnl_held *routes;   /* the routes we installed, with their users */
-	char *mon_buf;              /* read on the fd watcher's thread */
-	bool running;               /* mon is on the fd watcher */
-};
-
-/* A route of ours in the table, and how many asked for it. */
-struct rtnl_held {
-	struct rtnl_held *next;
-	struct cg_addr dst;         /* masked, port 0 */
-	uint8_t prefixlen;
-	uint8_t type;               /* RTN_UNICAST, or RTN_THROW for an exclusion */
-	struct cg_addr src, gateway;
-	unsigned users;
-};
-
-/* One local address as read from the kernel. */
-struct rtnl_addr {
-	struct cg_addr addr;
-	uint8_t prefixlen;
-	int ifindex;
-	uint32_t flags;             /* IFA_F_* */
-};
-
-struct rtnl_addrs {
-	struct rtnl_addr *v;
-	size_t n, cap;
-	int err;
-};
-
-/* What a route lookup or a route dump entry told us. */
-struct rtnl_route {
-	bool found;
-	uint8_t type;
-	struct cg_addr prefsrc, gateway;
-	int oif;
-};
 
 int cg_rtnl_init(struct cg_core *core)
 {
@@ -93,12 +32,7 @@ int cg_rtnl_init(struct cg_core *core)
 	return 0;
 }
 
-static int rule_slot(sa_family_t family)
-{
-	return family == AF_INET6 ? 1 : 0;
-}
-
-static uint8_t addr_bits(sa_family_t family)
+uint8_t rtnl_addr_bits(sa_family_t family)
 {
 	return family == AF_INET6 ? 128 : 32;
 }
@@ -107,7 +41,7 @@ static uint8_t addr_bits(sa_family_t family)
  * Requests. Every request asks for an ACK, so a reply ends with it (or with
  * NLMSG_DONE for a dump) and the receive loop knows when to stop.
  */
-static int rtnl_request(struct cg_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+int rtnl_request(struct cg_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char *buf;
 	uint32_t portid;
@@ -142,7 +76,7 @@ out:
 	return ret;
 }
 
-static struct nlmsghdr *rtnl_msg(char *buf, uint16_t type, uint16_t flags, void **extra,
+struct nlmsghdr *rtnl_msg(char *buf, uint16_t type, uint16_t flags, void **extra,
 				 size_t extra_len)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -153,13 +87,13 @@ static struct nlmsghdr *rtnl_msg(char *buf, uint16_t type, uint16_t flags, void 
 	return nlh;
 }
 
-static void put_addr(struct nlmsghdr *nlh, uint16_t type, const struct cg_addr *a)
+void rtnl_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct cg_addr *a)
 {
 	mnl_attr_put(nlh, type, cg_addr_len(a), a->u.bytes);
 }
 
 /* Reads an address attribute whose length matches the family. */
-static bool get_addr(const struct nlattr *attr, sa_family_t family, struct cg_addr *out)
+bool rtnl_get_addr(const struct nlattr *attr, sa_family_t family, struct cg_addr *out)
 {
 	struct cg_addr a = { .family = family };
 
@@ -170,11 +104,7 @@ static bool get_addr(const struct nlattr *attr, sa_family_t family, struct cg_ad
 	return true;
 }
 
-#define MAX3(a, b, c) ((a) > (b) ? ((a) > (c) ? (a) : (c)) : ((b) > (c) ? (b) : (c)))
-/* Attribute tables are sized for the largest type of the three families we parse. */
-#define TB_SIZE MAX3(IFA_MAX, RTA_MAX, IFLA_MAX)
-
-static int collect_attr(const struct nlattr *attr, void *data)
+int rtnl_collect_attr(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
 	uint16_t type = mnl_attr_get_type(attr);
@@ -182,531 +112,6 @@ static int collect_attr(const struct nlattr *attr, void *data)
 	if (type <= TB_SIZE)
 		tb[type] = attr;
 	return MNL_CB_OK;
-}
-
-/*
- * Routes.
- */
-
-static int route_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct rtnl_route *rt = data;
-	const struct nlattr *tb[TB_SIZE + 1] = { 0 };
-	const struct rtmsg *rtm;
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
-		return MNL_CB_OK;
-	rtm = mnl_nlmsg_get_payload(nlh);
-	if (mnl_attr_parse(nlh, sizeof(*rtm), collect_attr, tb) < 0)
-		return MNL_CB_OK;
-	rt->found = true;
-	rt->type = rtm->rtm_type;
-	get_addr(tb[RTA_PREFSRC], rtm->rtm_family, &rt->prefsrc);
-	get_addr(tb[RTA_GATEWAY], rtm->rtm_family, &rt->gateway);
-	if (tb[RTA_OIF] && mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) == 0)
-		rt->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
-	return MNL_CB_OK;
-}
-
-/* Asks the kernel which route it would use to reach dst. */
-static int rtnl_lookup(struct cg_rtnl *r, const struct cg_addr *dst, struct rtnl_route *rt)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct rtmsg *rtm;
-	struct nlmsghdr *nlh = rtnl_msg(buf, RTM_GETROUTE, 0, (void **)&rtm, sizeof(*rtm));
-	int err;
-
-	rtm->rtm_family = dst->family;
-	rtm->rtm_dst_len = addr_bits(dst->family);
-	put_addr(nlh, RTA_DST, dst);
-	memset(rt, 0, sizeof(*rt));
-	err = rtnl_request(r, nlh, route_cb, rt);
-	if (!err && !rt->found)
-		err = -EHOSTUNREACH;
-	return err;
-}
-
-CG_EXPORT int cg_net_source_for(struct cg_core *core, const struct cg_addr *dst,
-				struct cg_addr *src)
-{
-	struct rtnl_route rt;
-	int err;
-
-	if (!dst || (dst->family != AF_INET && dst->family != AF_INET6) || !src)
-		return -EINVAL;
-	err = rtnl_lookup(core->rtnl, dst, &rt);
-	if (err)
-		return err;
-	if (rt.prefsrc.family != dst->family)
-		return -EADDRNOTAVAIL;
-	*src = rt.prefsrc;
-	return 0;
-}
-
-/* The main table's default route, for routes whose destination is everything. */
-struct default_route {
-	sa_family_t family;
-	struct rtnl_route rt;
-};
-
-static int default_route_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct default_route *d = data;
-	const struct rtmsg *rtm;
-	struct rtnl_route rt = { 0 };
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
-		return MNL_CB_OK;
-	rtm = mnl_nlmsg_get_payload(nlh);
-	if (d->rt.found || rtm->rtm_family != d->family || rtm->rtm_dst_len != 0 ||
-	    rtm->rtm_table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
-		return MNL_CB_OK;
-	route_cb(nlh, &rt);
-	d->rt = rt;
-	return MNL_CB_OK;
-}
-
-static int rtnl_default_route(struct cg_rtnl *r, sa_family_t family, struct rtnl_route *rt)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct rtmsg *rtm;
-	struct nlmsghdr *nlh = rtnl_msg(buf, RTM_GETROUTE, NLM_F_DUMP, (void **)&rtm, sizeof(*rtm));
-	struct default_route d = { .family = family };
-	int err;
-
-	rtm->rtm_family = family;
-	err = rtnl_request(r, nlh, default_route_cb, &d);
-	if (!err && !d.rt.found)
-		err = -ENETUNREACH;
-	*rt = d.rt;
-	return err;
-}
-
-/* Clears the host bits: the kernel refuses a route prefix with them set. */
-static struct cg_addr addr_mask(const struct cg_addr *a, uint8_t prefixlen)
-{
-	struct cg_addr m = *a;
-	size_t len = cg_addr_len(a);
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned bit = 8 * (unsigned)i;
-		unsigned keep = prefixlen >= bit + 8 ? 8 : prefixlen > bit ? prefixlen - bit : 0;
-
-		m.u.bytes[i] &= (uint8_t)(0xff00 >> keep);
-	}
-	m.port = 0;
-	return m;
-}
-
-/*
- * Without a gateway, the route takes the next hop the main table has for
- * dst (its default route when dst is everything).
- */
-static int rtnl_next_hop(struct cg_rtnl *r, const struct cg_addr *net, uint8_t prefixlen,
-			 struct rtnl_route *hop)
-{
-	if (prefixlen == 0)
-		return rtnl_default_route(r, net->family, hop);
-	return rtnl_lookup(r, net, hop);
-}
-
-static int rtnl_ensure_rule(struct cg_rtnl *r, sa_family_t family);
-
-/* A table number for the one-byte header fields: larger ones go in an attribute only. */
-static uint8_t table_byte(uint32_t table)
-{
-	return table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-}
-
-static int rtnl_route_change(struct cg_rtnl *r, uint16_t type, uint16_t flags, uint8_t rtn,
-			     const struct cg_addr *net, uint8_t prefixlen,
-			     const struct cg_addr *src, const struct cg_addr *gateway)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct rtnl_route hop = { 0 };
-	struct rtmsg *rtm;
-	struct nlmsghdr *nlh;
-	int err;
-
-	if (gateway && !cg_addr_is_any(gateway)) {
-		hop.gateway = *gateway;
-	} else if (type == RTM_NEWROUTE && rtn == RTN_UNICAST) {
-		err = rtnl_next_hop(r, net, prefixlen, &hop);
-		if (err)
-			return err;
-	}
-	nlh = rtnl_msg(buf, type, flags, (void **)&rtm, sizeof(*rtm));
-	rtm->rtm_family = net->family;
-	rtm->rtm_dst_len = prefixlen;
-	rtm->rtm_table = table_byte(r->table);
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = rtn;
-	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
-	if (prefixlen)
-		put_addr(nlh, RTA_DST, net);
-	if (rtn == RTN_UNICAST) {
-		if (src && src->family == net->family && !cg_addr_is_any(src))
-			put_addr(nlh, RTA_PREFSRC, src);
-		if (hop.gateway.family == net->family)
-			put_addr(nlh, RTA_GATEWAY, &hop.gateway);
-		if (hop.oif)
-			mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)hop.oif);
-	}
-	if (type == RTM_NEWROUTE && (err = rtnl_ensure_rule(r, net->family)))
-		return err;
-	return rtnl_request(r, nlh, NULL, NULL);
-}
-
-static struct rtnl_held **held_find(struct cg_rtnl *r, const struct cg_addr *net,
-				    uint8_t prefixlen, uint8_t rtn)
-{
-	struct rtnl_held **pp = &r->routes;
-
-	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->type == rtn && (*pp)->prefixlen == prefixlen &&
-		    cg_addr_equal(&(*pp)->dst, net))
-			return pp;
-	return pp;
-}
-
-/* Checks what every route call needs; fills the masked destination. */
-static int route_args(struct cg_core *core, const struct cg_addr *dst, uint8_t prefixlen,
-		      struct cg_addr *net)
-{
-	struct cg_rtnl *r = core->rtnl;
-
-	if (!dst || (dst->family != AF_INET && dst->family != AF_INET6) ||
-	    prefixlen > addr_bits(dst->family))
-		return -EINVAL;
-	if (!r || !r->req)
-		return -ENODEV;
-	if (!r->table)
-		return -EOPNOTSUPP;
-	*net = addr_mask(dst, prefixlen);
-	return 0;
-}
-
-/* One more user of a route; installs it for the first. */
-static int route_hold(struct cg_core *core, uint8_t rtn, const struct cg_addr *dst,
-		      uint8_t prefixlen, const struct cg_addr *src, const struct cg_addr *gateway)
-{
-	struct cg_rtnl *r = core->rtnl;
-	struct rtnl_held **pp, *h;
-	struct cg_addr net;
-	int err = route_args(core, dst, prefixlen, &net);
-
-	if (err)
-		return err;
-	pthread_mutex_lock(&r->routes_lock);
-	pp = held_find(r, &net, prefixlen, rtn);
-	if (*pp) {
-		(*pp)->users++;
-		pthread_mutex_unlock(&r->routes_lock);
-		return 0;
-	}
-	h = calloc(1, sizeof(*h));
-	err = h ? rtnl_route_change(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, rtn, &net,
-				    prefixlen, src, gateway)
-		: -ENOMEM;
-	if (!err) {
-		*h = (struct rtnl_held){ .dst = net, .prefixlen = prefixlen, .type = rtn, .users = 1 };
-		if (src)
-			h->src = *src;
-		if (gateway)
-			h->gateway = *gateway;
-		*pp = h;
-		h = NULL;
-	}
-	pthread_mutex_unlock(&r->routes_lock);
-	free(h);
-	return err;
-}
-
-/* One user less; removes the route with the last (one we never held: at once). */
-static int route_release(struct cg_core *core, uint8_t rtn, const struct cg_addr *dst,
-			 uint8_t prefixlen, const struct cg_addr *src, const struct cg_addr *gateway)
-{
-	struct cg_rtnl *r = core->rtnl;
-	struct rtnl_held **pp, *h = NULL;
-	struct cg_addr net;
-	int err = route_args(core, dst, prefixlen, &net);
-
-	if (err)
-		return err;
-	pthread_mutex_lock(&r->routes_lock);
-	pp = held_find(r, &net, prefixlen, rtn);
-	if (*pp && --(*pp)->users) {
-		pthread_mutex_unlock(&r->routes_lock);
-		return 0;
-	}
-	if (*pp) {
-		h = *pp;
-		*pp = h->next;
-		src = &h->src;
-		gateway = &h->gateway;
-	}
-	err = rtnl_route_change(r, RTM_DELROUTE, 0, rtn, &net, prefixlen, src, gateway);
-	pthread_mutex_unlock(&r->routes_lock);
-	free(h);
-	return err;
-}
-
-CG_EXPORT int cg_net_add_route(struct cg_core *core, const struct cg_addr *dst, uint8_t prefixlen,
-			       const struct cg_addr *src, const struct cg_addr *gateway)
-{
-	return route_hold(core, RTN_UNICAST, dst, prefixlen, src, gateway);
-}
-
-CG_EXPORT int cg_net_del_route(struct cg_core *core, const struct cg_addr *dst, uint8_t prefixlen,
-			       const struct cg_addr *src, const struct cg_addr *gateway)
-{
-	return route_release(core, RTN_UNICAST, dst, prefixlen, src, gateway);
-}
-
-CG_EXPORT int cg_net_add_exclusion(struct cg_core *core, const struct cg_addr *host)
-{
-	return route_hold(core, RTN_THROW, host, host ? addr_bits(host->family) : 0, NULL, NULL);
-}
-
-CG_EXPORT int cg_net_del_exclusion(struct cg_core *core, const struct cg_addr *host)
-{
-	return route_release(core, RTN_THROW, host, host ? addr_bits(host->family) : 0, NULL,
-			     NULL);
-}
-
-CG_EXPORT uint32_t cg_net_route_table(struct cg_core *core)
-{
-	return core->rtnl && core->rtnl->req ? core->rtnl->table : 0;
-}
-
-static int rtnl_rule_change(struct cg_rtnl *r, uint16_t type, uint16_t flags, sa_family_t family)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct fib_rule_hdr *frh;
-	struct nlmsghdr *nlh = rtnl_msg(buf, type, flags, (void **)&frh, sizeof(*frh));
-
-	frh->family = family;
-	frh->table = table_byte(r->table);
-	frh->action = FR_ACT_TO_TBL;
-	mnl_attr_put_u32(nlh, FRA_PRIORITY, RTNL_RULE_PRIORITY);
-	mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
-	return rtnl_request(r, nlh, NULL, NULL);
-}
-
-/* Adds "from all lookup TABLE" once; a rule already there (a previous run) is fine. */
-static int rtnl_ensure_rule(struct cg_rtnl *r, sa_family_t family)
-{
-	int slot = rule_slot(family), err;
-	bool have;
-
-	pthread_mutex_lock(&r->lock);
-	have = r->rule_added[slot];
-	pthread_mutex_unlock(&r->lock);
-	if (have)
-		return 0;
-	err = rtnl_rule_change(r, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, family);
-	if (err == -EEXIST)
-		return 0;
-	if (err) {
-		cg_log(r->core, CG_LOG_KNL, CG_LVL_ERROR,
-		       "cannot add the rule for routing table %u: %s", r->table, strerror(-err));
-		return err;
-	}
-	pthread_mutex_lock(&r->lock);
-	r->rule_added[slot] = true;
-	pthread_mutex_unlock(&r->lock);
-	return 0;
-}
-
-/*
- * Addresses.
- */
-
-static bool parse_addr(const struct nlmsghdr *nlh, struct rtnl_addr *out)
-{
-	const struct nlattr *tb[TB_SIZE + 1] = { 0 };
-	const struct ifaddrmsg *ifa;
-
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
-		return false;
-	ifa = mnl_nlmsg_get_payload(nlh);
-	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
-		return false;
-	if (mnl_attr_parse(nlh, sizeof(*ifa), collect_attr, tb) < 0)
-		return false;
-	memset(out, 0, sizeof(*out));
-	/* IFA_LOCAL is our end on point-to-point links, where IFA_ADDRESS is the peer. */
-	if (!get_addr(tb[IFA_LOCAL], ifa->ifa_family, &out->addr) &&
-	    !get_addr(tb[IFA_ADDRESS], ifa->ifa_family, &out->addr))
-		return false;
-	out->prefixlen = ifa->ifa_prefixlen;
-	out->ifindex = (int)ifa->ifa_index;
-	out->flags = ifa->ifa_flags;
-	if (tb[IFA_FLAGS] && mnl_attr_validate(tb[IFA_FLAGS], MNL_TYPE_U32) == 0)
-		out->flags = mnl_attr_get_u32(tb[IFA_FLAGS]);
-	return true;
-}
-
-static int addrs_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct rtnl_addrs *list = data;
-	struct rtnl_addr a;
-
-	if (nlh->nlmsg_type != RTM_NEWADDR || !parse_addr(nlh, &a))
-		return MNL_CB_OK;
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 16;
-		struct rtnl_addr *v = realloc(list->v, cap * sizeof(*v));
-
-		if (!v) {
-			list->err = -ENOMEM;
-			return MNL_CB_OK;
-		}
-		list->v = v;
-		list->cap = cap;
-	}
-	list->v[list->n++] = a;
-	return MNL_CB_OK;
-}
-
-/* Reads every local address of a family (AF_UNSPEC: all); free list->v. */
-static int rtnl_addrs(struct cg_rtnl *r, sa_family_t family, struct rtnl_addrs *list)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ifaddrmsg *ifa;
-	struct nlmsghdr *nlh = rtnl_msg(buf, RTM_GETADDR, NLM_F_DUMP, (void **)&ifa, sizeof(*ifa));
-	int err;
-
-	ifa->ifa_family = family;
-	memset(list, 0, sizeof(*list));
-	err = rtnl_request(r, nlh, addrs_cb, list);
-	if (!err)
-		err = list->err;
-	if (err) {
-		free(list->v);
-		memset(list, 0, sizeof(*list));
-	}
-	return err;
-}
-
-static const struct rtnl_addr *addrs_find(const struct rtnl_addrs *list, const struct cg_addr *a)
-{
-	for (size_t i = 0; i < list->n; i++)
-		if (cg_addr_equal(&list->v[i].addr, a))
-			return &list->v[i];
-	return NULL;
-}
-
-CG_EXPORT bool cg_net_is_local(struct cg_core *core, const struct cg_addr *addr)
-{
-	struct rtnl_addrs list;
-	bool local;
-
-	if (!addr || (addr->family != AF_INET && addr->family != AF_INET6))
-		return false;
-	if (rtnl_addrs(core->rtnl, addr->family, &list))
-		return false;
-	local = addrs_find(&list, addr) != NULL;
-	free(list.v);
-	return local;
-}
-
-CG_EXPORT int cg_net_foreach_addr(struct cg_core *core, cg_net_addr_fn fn, void *ctx)
-{
-	struct rtnl_addrs list;
-	char ifname[IF_NAMESIZE];
-	int err;
-
-	if (!fn)
-		return -EINVAL;
-	/* Collected first: fn may call back into this module. */
-	err = rtnl_addrs(core->rtnl, AF_UNSPEC, &list);
-	if (err)
-		return err;
-	for (size_t i = 0; i < list.n; i++) {
-		if (!if_indextoname((unsigned)list.v[i].ifindex, ifname))
-			ifname[0] = '\0';
-		if (!fn(ctx, &list.v[i].addr, list.v[i].prefixlen, list.v[i].ifindex, ifname))
-			break;
-	}
-	free(list.v);
-	return 0;
-}
-
-static int rtnl_addr_change(struct cg_rtnl *r, uint16_t type, uint16_t flags,
-			    const struct cg_addr *addr, uint8_t prefixlen, int ifindex)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct ifaddrmsg *ifa;
-	struct nlmsghdr *nlh = rtnl_msg(buf, type, flags, (void **)&ifa, sizeof(*ifa));
-
-	ifa->ifa_family = addr->family;
-	ifa->ifa_prefixlen = prefixlen;
-	ifa->ifa_index = (unsigned)ifindex;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	/* A virtual IP is ours by assignment: duplicate address detection would only delay it. */
-	if (addr->family == AF_INET6)
-		ifa->ifa_flags = IFA_F_NODAD;
-	put_addr(nlh, IFA_LOCAL, addr);
-	put_addr(nlh, IFA_ADDRESS, addr);
-	return rtnl_request(r, nlh, NULL, NULL);
-}
-
-static uint8_t vip_prefixlen(const struct cg_addr *vip, uint8_t prefixlen)
-{
-	uint8_t host = addr_bits(vip->family);
-
-	return prefixlen && prefixlen <= host ? prefixlen : host;
-}
-
-CG_EXPORT int cg_net_add_vip(struct cg_core *core, const struct cg_addr *vip, uint8_t prefixlen,
-			     const struct cg_addr *via, const char *ifname)
-{
-	struct cg_rtnl *r = core->rtnl;
-	struct rtnl_route rt;
-	int ifindex, err;
-
-	if (!vip || (vip->family != AF_INET && vip->family != AF_INET6) || cg_addr_is_any(vip))
-		return -EINVAL;
-	if (!r || !r->req)
-		return -ENODEV;
-	if (ifname && *ifname) {
-		ifindex = (int)if_nametoindex(ifname);
-		if (!ifindex)
-			return -ENODEV;
-	} else if (via && via->family != AF_UNSPEC) {
-		err = rtnl_lookup(r, via, &rt);
-		if (err)
-			return err;
-		if (!rt.oif)
-			return -ENODEV;
-		ifindex = rt.oif;
-	} else {
-		return -EINVAL;
-	}
-	return rtnl_addr_change(r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, vip,
-				vip_prefixlen(vip, prefixlen), ifindex);
-}
-
-CG_EXPORT int cg_net_del_vip(struct cg_core *core, const struct cg_addr *vip, uint8_t prefixlen)
-{
-	struct cg_rtnl *r = core->rtnl;
-	const struct rtnl_addr *found;
-	struct rtnl_addrs list;
-	int ifindex, err;
-
-	if (!vip || (vip->family != AF_INET && vip->family != AF_INET6))
-		return -EINVAL;
-	err = rtnl_addrs(r, vip->family, &list);
-	if (err)
-		return err;
-	found = addrs_find(&list, vip);
-	ifindex = found ? found->ifindex : 0;
-	free(list.v);
-	if (!ifindex)
-		return -ENOENT;
-	return rtnl_addr_change(r, RTM_DELADDR, 0, vip, vip_prefixlen(vip, prefixlen), ifindex);
 }
 
 /*
@@ -720,7 +125,7 @@ static void publish_addr(struct cg_rtnl *r, const struct nlmsghdr *nlh)
 	};
 	struct rtnl_addr a;
 
-	if (!parse_addr(nlh, &a))
+	if (!rtnl_parse_addr(nlh, &a))
 		return;
 	ev.u.addr.addr = a.addr;
 	ev.u.addr.prefixlen = a.prefixlen;
@@ -762,7 +167,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return MNL_CB_OK;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	if (ifi->ifi_index <= 0 || mnl_attr_parse(nlh, sizeof(*ifi), collect_attr, tb) < 0)
+	if (ifi->ifi_index <= 0 || mnl_attr_parse(nlh, sizeof(*ifi), rtnl_collect_attr, tb) < 0)
 		return MNL_CB_OK;
 	ev.u.link.ifindex = ifi->ifi_index;
 	ev.u.link.up = !gone && (ifi->ifi_flags & IFF_UP);
@@ -891,18 +296,7 @@ void cg_rtnl_fini(struct cg_core *core)
 		cg_watch_del(core, mnl_socket_get_fd(r->mon));
 		r->running = false;
 	}
-	/* What the plugins did not let go of (they normally have). */
-	while (r->routes) {
-		struct rtnl_held *h = r->routes;
-
-		r->routes = h->next;
-		rtnl_route_change(r, RTM_DELROUTE, 0, h->type, &h->dst, h->prefixlen, &h->src,
-				  &h->gateway);
-		free(h);
-	}
-	for (int slot = 0; slot < 2; slot++)
-		if (r->rule_added[slot])
-			rtnl_rule_change(r, RTM_DELRULE, 0, slot ? AF_INET6 : AF_INET);
+	rtnl_routes_release_all(r);
 	free(r->mon_buf);
 	if (r->mon)
 		mnl_socket_close(r->mon);
