@@ -25,7 +25,7 @@ static const struct module modules[] = {
 	{ "kernel", cg_kernel_init, cg_kernel_fini },
 	{ "crypto", cg_crypto_init, cg_crypto_fini },
 	{ "credentials", cg_cred_init, cg_cred_fini },
-	{ "sa", cg_samgr_init, cg_samgr_fini },
+	{ "IKE SA manager", cg_samgr_init, cg_samgr_fini },
 	{ "pools", cg_pools_init, cg_pools_fini },
 	{ "rtnetlink", cg_rtnl_init, cg_rtnl_fini },
 	{ "dns", cg_dns_init, cg_dns_fini },
