@@ -15,15 +15,16 @@
 struct cg_loader;   /* loader.c */
 struct cg_bus;      /* bus.c */
 struct cg_logger;   /* log.c */
-struct cg_kreg;     /* kernel.c: backend registry and install journal */
+struct cg_kreg;     /* kernel.c: backend registry; journal.c: install journal */
 struct cg_crypto;   /* crypto.c */
 struct cg_credmgr;  /* cred.c */
-struct cg_samgr;    /* sa.c */
+struct cg_samgr;    /* ike/sa.c: the IKE SA manager */
 struct cg_sockets;  /* socket.c */
 struct cg_rtnl;     /* net.c */
-struct cg_ctl;      /* control.c */
+struct cg_ctl;      /* control.c, ctl_socket.c */
 struct cg_pools;    /* pool.c */
 struct cg_dns;      /* dns.c */
+struct cg_watcher;  /* watch.c */
 
 struct cg_core {
 	char name[32];
@@ -38,12 +39,13 @@ struct cg_core {
 	struct cg_kreg *kernel;
 	struct cg_crypto *crypto;
 	struct cg_credmgr *cred;
-	struct cg_samgr *sa;
+	struct cg_samgr *ike_sas;  /* the IKE SA manager; kernel SAs are kernel/'s */
 	struct cg_sockets *sockets;
 	struct cg_rtnl *rtnl;
 	struct cg_ctl *ctl;
 	struct cg_pools *pools;
 	struct cg_dns *dns;
+	struct cg_watcher *watch;
 	atomic_bool stopping;
 	int64_t started_at;
 };
@@ -54,6 +56,10 @@ void cg_sched_halt(struct cg_sched *sched);
 /* core.c */
 /* Unix time the core was created (for `status`). */
 int64_t cg_core_started_at(const struct cg_core *core);
+
+/* watch.c: the fd watcher; fini stops its thread once every module removed its fds. */
+int cg_watch_init(struct cg_core *core);
+void cg_watch_fini(struct cg_core *core);
 
 /* log.c */
 int cg_log_init(struct cg_core *core);
@@ -83,10 +89,8 @@ void cg_loader_fini(struct cg_core *core);
 /* The plugin directory in effect (opts, config, build tree or install dir). */
 const char *cg_loader_dir(struct cg_core *core, const struct cg_config *cfg);
 
-/* kernel.c */
+/* kernel.c (with journal.c, see kernel/kernel_priv.h) */
 int cg_kernel_init(struct cg_core *core);
-/* Removes leftovers listed in the journal by a previous, crashed run. */
-int cg_kernel_clean_journal(struct cg_core *core);
 void cg_kernel_fini(struct cg_core *core);
 
 /* crypto.c */
@@ -99,26 +103,26 @@ int cg_cred_init(struct cg_core *core);
 void cg_cred_reload(struct cg_core *core);
 void cg_cred_fini(struct cg_core *core);
 
-/* sa.c */
+/* ike/sa.c: the IKE SA manager */
 int cg_samgr_init(struct cg_core *core);
 /* Destroys every remaining SA (at shutdown, after the plugins stopped using them). */
 void cg_samgr_fini(struct cg_core *core);
 
 /* socket.c */
 int cg_sockets_init(struct cg_core *core);
-/* Opens the UDP sockets (unless opts.no_sockets) and starts the receive thread. */
+/* Opens the UDP sockets (unless opts.no_sockets) and puts them on the fd watcher. */
 int cg_sockets_start(struct cg_core *core, const struct cg_config *cfg);
 void cg_sockets_fini(struct cg_core *core);
 
 /* net.c */
 int cg_rtnl_init(struct cg_core *core);
-/* Opens rtnetlink (unless opts.no_rtnetlink) and starts the monitor thread. */
+/* Opens rtnetlink (unless opts.no_rtnetlink) and puts its monitor on the fd watcher. */
 int cg_rtnl_start(struct cg_core *core, const struct cg_config *cfg);
 void cg_rtnl_fini(struct cg_core *core);
 
 /* control.c */
 int cg_ctl_init(struct cg_core *core);
-/* Opens the control socket (unless opts.no_control) and starts its thread. */
+/* ctl_socket.c: opens the control socket (unless opts.no_control) on the fd watcher. */
 int cg_ctl_start(struct cg_core *core, const struct cg_config *cfg);
 void cg_ctl_fini(struct cg_core *core);
 

@@ -98,7 +98,6 @@ static int knl_init(struct cg_core *core, void **state)
 	if (!kn)
 		return -ENOMEM;
 	kn->core = core;
-	kn->stop_fd = -1;
 	kn->ev_rcvbuf = config_rcvbuf(core);
 	pthread_mutex_init(&kn->req_lock, NULL);
 	err = req_open(kn);

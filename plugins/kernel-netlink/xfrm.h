@@ -28,11 +28,10 @@ struct knl {
 	uint32_t req_portid;
 	uint32_t seq;
 
-	/* Events: multicast groups read by a thread of our own. */
+	/* Events: multicast groups read on the core's fd watcher. */
 	struct mnl_socket *ev;
-	pthread_t ev_thread;
-	bool ev_running;
-	int stop_fd;            /* eventfd that ends the thread */
+	bool ev_watched;
+	char *ev_buf;           /* XFRM_EV_BUF_SIZE bytes */
 	unsigned ev_rcvbuf;     /* bytes, as configured or grown */
 	atomic_uint overflows;  /* times the event queue overflowed */
 };

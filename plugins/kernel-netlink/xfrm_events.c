@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Kernel events: a thread reads XFRM's multicast groups and raises
- * acquire, expire, migrate, mapping and policy-gone through the core's
- * upcalls. When the socket's queue overflows (ENOBUFS) the loss is logged,
- * the buffer grows, and SAs are checked for soft expires that were lost.
+ * Kernel events: XFRM's multicast groups are read on the core's fd watcher
+ * and raise acquire, expire, migrate, mapping and policy-gone through the
+ * core's upcalls. When the socket's queue overflows (ENOBUFS) the loss is
+ * logged, the buffer grows, and SAs are checked for soft expires that were
+ * lost.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "xfrm.h"
@@ -18,6 +18,7 @@
 	((1u << (XFRMNLGRP_ACQUIRE - 1)) | (1u << (XFRMNLGRP_EXPIRE - 1)) |        \
 	 (1u << (XFRMNLGRP_POLICY - 1)) | (1u << (XFRMNLGRP_MIGRATE - 1)) |        \
 	 (1u << (XFRMNLGRP_MAPPING - 1)))
+#define XFRM_EV_BUF_SIZE (1u << 16)
 
 static size_t payload_len(const struct nlmsghdr *nlh)
 {
@@ -231,37 +232,21 @@ static void ev_overflow(struct knl *kn)
 		       raised);
 }
 
-static void *ev_thread(void *arg)
+/* The core's fd watcher calls this while the event socket is readable. */
+static void ev_readable(int fd, void *arg)
 {
 	struct knl *kn = arg;
-	char buf[1 << 16];
-	struct pollfd fds[2] = {
-		{ .fd = mnl_socket_get_fd(kn->ev), .events = POLLIN },
-		{ .fd = kn->stop_fd, .events = POLLIN },
-	};
+	ssize_t n = recv(fd, kn->ev_buf, XFRM_EV_BUF_SIZE, MSG_DONTWAIT);
 
-	for (;;) {
-		ssize_t n;
-
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (fds[1].revents)
-			break;
-		n = recv(fds[0].fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == ENOBUFS)
-				ev_overflow(kn);
-			else if (errno != EINTR && errno != EAGAIN)
-				cg_log(kn->core, CG_LOG_KNL, CG_LVL_ERROR,
-				       "reading kernel events failed: %s", strerror(errno));
-			continue;
-		}
-		mnl_cb_run(buf, (size_t)n, 0, 0, ev_cb, kn);
+	if (n < 0) {
+		if (errno == ENOBUFS)
+			ev_overflow(kn);
+		else if (errno != EINTR && errno != EAGAIN)
+			cg_log(kn->core, CG_LOG_KNL, CG_LVL_ERROR,
+			       "reading kernel events failed: %s", strerror(errno));
+		return;
 	}
-	return NULL;
+	mnl_cb_run(kn->ev_buf, (size_t)n, 0, 0, ev_cb, kn);
 }
 
 int xfrm_events_start(struct knl *kn)
@@ -276,20 +261,20 @@ int xfrm_events_start(struct knl *kn)
 		goto err_close;
 	}
 	set_rcvbuf(kn, kn->ev_rcvbuf ? kn->ev_rcvbuf : XFRM_EV_RCVBUF_DEFAULT);
-	kn->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (kn->stop_fd < 0) {
-		err = -errno;
+	kn->ev_buf = malloc(XFRM_EV_BUF_SIZE);
+	if (!kn->ev_buf) {
+		err = -ENOMEM;
 		goto err_close;
 	}
-	err = -pthread_create(&kn->ev_thread, NULL, ev_thread, kn);
+	err = cg_watch_add(kn->core, mnl_socket_get_fd(kn->ev), ev_readable, kn);
 	if (err)
-		goto err_close_stop;
-	kn->ev_running = true;
+		goto err_free_buf;
+	kn->ev_watched = true;
 	return 0;
 
-err_close_stop:
-	close(kn->stop_fd);
-	kn->stop_fd = -1;
+err_free_buf:
+	free(kn->ev_buf);
+	kn->ev_buf = NULL;
 err_close:
 	mnl_socket_close(kn->ev);
 	kn->ev = NULL;
@@ -298,17 +283,12 @@ err_close:
 
 void xfrm_events_stop(struct knl *kn)
 {
-	uint64_t one = 1;
-
-	if (kn->ev_running) {
-		if (write(kn->stop_fd, &one, sizeof(one)) != sizeof(one))
-			cg_log(kn->core, CG_LOG_KNL, CG_LVL_WARN, "cannot stop the event reader");
-		pthread_join(kn->ev_thread, NULL);
-		kn->ev_running = false;
+	if (kn->ev_watched) {
+		cg_watch_del(kn->core, mnl_socket_get_fd(kn->ev));
+		kn->ev_watched = false;
 	}
-	if (kn->stop_fd >= 0)
-		close(kn->stop_fd);
-	kn->stop_fd = -1;
+	free(kn->ev_buf);
+	kn->ev_buf = NULL;
 	if (kn->ev)
 		mnl_socket_close(kn->ev);
 	kn->ev = NULL;

@@ -494,7 +494,7 @@ static int pfk_init(struct cg_core *core, void **state)
 		return -ENOMEM;
 	pfk->core = core;
 	pfk->pid = (uint32_t)getpid();
-	pfk->req_fd = pfk->ev_fd = pfk->stop_fd = -1;
+	pfk->req_fd = pfk->ev_fd = -1;
 	pthread_mutex_init(&pfk->req_lock, NULL);
 	/*
 	 * Start high: af_key numbers its acquires from 1 and SADB_GETSPI looks a

@@ -24,11 +24,9 @@ struct pfk {
 	struct pfk_buf req_buf;   /* the request being sent */
 	struct pfk_buf reply_buf; /* the datagram being read */
 
-	/* Events: a registered socket read by its own thread. */
+	/* Events: a registered socket read on the core's fd watcher. */
 	int ev_fd;
-	int stop_fd;              /* eventfd that ends the thread */
-	pthread_t thread;
-	bool thread_running;
+	bool ev_watched;
 	struct pfk_buf ev_buf;
 };
 

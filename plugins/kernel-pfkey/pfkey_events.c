@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The event thread: reads the registered PF_KEY socket and turns the
- * kernel's messages into the same upcalls kernel-netlink makes, so the
- * IKE and mobility logic never learns which backend it runs on.
+ * The events: the registered PF_KEY socket is read on the core's fd watcher
+ * and the kernel's messages become the same upcalls kernel-netlink makes,
+ * so the IKE and mobility logic never learns which backend it runs on.
  *
  * af_key's messages say less than XFRM's: an acquire names the trapping
  * policy only by its index and a NAT mapping names its SA without the
@@ -11,9 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -223,57 +221,26 @@ static void read_event(struct pfk *pfk)
 	cg_memwipe(pfk->ev_buf.words, (size_t)n);
 }
 
-static void *event_thread(void *arg)
+/* The core's fd watcher calls this while the event socket is readable. */
+static void event_readable(int fd, void *arg)
 {
-	struct pfk *pfk = arg;
-	struct pollfd pfd[2] = {
-		{ .fd = pfk->ev_fd, .events = POLLIN },
-		{ .fd = pfk->stop_fd, .events = POLLIN },
-	};
-
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			cg_log(pfk->core, CG_LOG_KNL, CG_LVL_ERROR, "PF_KEY event thread: %s",
-			       strerror(errno));
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		if (pfd[0].revents & POLLIN)
-			read_event(pfk);
-	}
-	return NULL;
+	(void)fd;
+	read_event(arg);
 }
 
 int pfk_events_start(struct pfk *pfk)
 {
-	int err;
+	int err = cg_watch_add(pfk->core, pfk->ev_fd, event_readable, pfk);
 
-	pfk->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (pfk->stop_fd < 0)
-		return -errno;
-	err = -pthread_create(&pfk->thread, NULL, event_thread, pfk);
-	if (err) {
-		close(pfk->stop_fd);
-		pfk->stop_fd = -1;
-		return err;
-	}
-	pfk->thread_running = true;
-	return 0;
+	if (!err)
+		pfk->ev_watched = true;
+	return err;
 }
 
 void pfk_events_stop(struct pfk *pfk)
 {
-	uint64_t one = 1;
-
-	if (!pfk->thread_running)
+	if (!pfk->ev_watched)
 		return;
-	if (write(pfk->stop_fd, &one, sizeof(one)) != sizeof(one))
-		cg_log(pfk->core, CG_LOG_KNL, CG_LVL_WARN, "cannot stop the PF_KEY event thread");
-	pthread_join(pfk->thread, NULL);
-	pfk->thread_running = false;
-	close(pfk->stop_fd);
-	pfk->stop_fd = -1;
+	cg_watch_del(pfk->core, pfk->ev_fd);
+	pfk->ev_watched = false;
 }

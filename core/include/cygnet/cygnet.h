@@ -26,5 +26,6 @@
 #include <cygnet/transform.h>
 #include <cygnet/ts.h>
 #include <cygnet/types.h>
+#include <cygnet/watch.h>
 
 #endif

@@ -50,7 +50,7 @@ int cg_samgr_init(struct cg_core *core)
 	cg_hmap_init(&m->by_init);
 	cg_hmap_init(&m->by_reqid);
 	m->next_id = 1;
-	core->sa = m;
+	core->ike_sas = m;
 	return 0;
 }
 
@@ -64,7 +64,7 @@ static void sa_free(struct cg_sa *sa)
 
 void cg_samgr_fini(struct cg_core *core)
 {
-	struct cg_samgr *m = core->sa;
+	struct cg_samgr *m = core->ike_sas;
 
 	if (!m)
 		return;
@@ -78,7 +78,7 @@ void cg_samgr_fini(struct cg_core *core)
 	pthread_cond_destroy(&m->returned);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
-	core->sa = NULL;
+	core->ike_sas = NULL;
 }
 
 static uint64_t init_key(uint64_t spi_i, const struct cg_addr *remote)
@@ -95,7 +95,7 @@ CG_EXPORT int cg_sa_add(struct cg_core *core, uint8_t version, uint64_t local_sp
 			const char *conn_name, void *data, const struct cg_sa_ops *ops,
 			struct cg_sa **ret)
 {
-	struct cg_samgr *m = core->sa;
+	struct cg_samgr *m = core->ike_sas;
 	struct cg_sa *sa;
 	int err;
 
@@ -104,7 +104,7 @@ CG_EXPORT int cg_sa_add(struct cg_core *core, uint8_t version, uint64_t local_sp
 	sa = calloc(1, sizeof(*sa));
 	if (!sa)
 		return -ENOMEM;
-	sa->mgr = core->sa;
+	sa->mgr = core->ike_sas;
 	sa->version = version;
 	sa->local_spi = local_spi;
 	snprintf(sa->conn, sizeof(sa->conn), "%s", conn_name ? conn_name : "");
@@ -159,7 +159,7 @@ static struct cg_sa *checkout_locked(struct cg_samgr *m, struct cg_sa *sa)
 
 static struct cg_sa *checkout_from(struct cg_core *core, struct cg_hmap *map, uint64_t key)
 {
-	struct cg_samgr *m = core->sa;
+	struct cg_samgr *m = core->ike_sas;
 	struct cg_sa *sa;
 
 	if (!key || key == UINT64_MAX)
@@ -172,28 +172,28 @@ static struct cg_sa *checkout_from(struct cg_core *core, struct cg_hmap *map, ui
 
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_spi(struct cg_core *core, uint64_t local_spi)
 {
-	return checkout_from(core, &core->sa->by_spi, local_spi);
+	return checkout_from(core, &core->ike_sas->by_spi, local_spi);
 }
 
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_init(struct cg_core *core, uint64_t spi_i,
 					       const struct cg_addr *remote)
 {
-	return checkout_from(core, &core->sa->by_init, init_key(spi_i, remote));
+	return checkout_from(core, &core->ike_sas->by_init, init_key(spi_i, remote));
 }
 
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_id(struct cg_core *core, uint32_t unique_id)
 {
-	return checkout_from(core, &core->sa->by_id, unique_id);
+	return checkout_from(core, &core->ike_sas->by_id, unique_id);
 }
 
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_reqid(struct cg_core *core, uint32_t reqid)
 {
-	return checkout_from(core, &core->sa->by_reqid, reqid);
+	return checkout_from(core, &core->ike_sas->by_reqid, reqid);
 }
 
 CG_EXPORT void cg_sa_checkin(struct cg_core *core, struct cg_sa *sa)
 {
-	struct cg_samgr *m = core->sa;
+	struct cg_samgr *m = core->ike_sas;
 
 	pthread_mutex_lock(&m->lock);
 	sa->checked_out = false;
@@ -214,7 +214,7 @@ static void unindex_init(struct cg_samgr *m, struct cg_sa *sa)
 
 CG_EXPORT void cg_sa_checkin_destroy(struct cg_core *core, struct cg_sa *sa)
 {
-	struct cg_samgr *m = core->sa;
+	struct cg_samgr *m = core->ike_sas;
 	struct cg_sa *copy = NULL;
 
 	pthread_mutex_lock(&m->lock);
@@ -336,7 +336,7 @@ CG_EXPORT void cg_sa_del_reqid(struct cg_sa *sa, uint32_t reqid)
 
 CG_EXPORT void cg_sa_foreach(struct cg_core *core, uint8_t version, cg_sa_iter_fn fn, void *ctx)
 {
-	struct cg_samgr *m = core->sa;
+	struct cg_samgr *m = core->ike_sas;
 	uint32_t *ids;
 	size_t n = 0;
 
@@ -362,7 +362,7 @@ CG_EXPORT void cg_sa_foreach(struct cg_core *core, uint8_t version, cg_sa_iter_f
 
 CG_EXPORT size_t cg_sa_count(struct cg_core *core)
 {
-	struct cg_samgr *m = core->sa;
+	struct cg_samgr *m = core->ike_sas;
 	size_t n;
 
 	pthread_mutex_lock(&m->lock);
@@ -373,7 +373,7 @@ CG_EXPORT size_t cg_sa_count(struct cg_core *core)
 
 CG_EXPORT size_t cg_sa_count_half_open(struct cg_core *core)
 {
-	struct cg_samgr *m = core->sa;
+	struct cg_samgr *m = core->ike_sas;
 	size_t n;
 
 	pthread_mutex_lock(&m->lock);

@@ -20,11 +20,12 @@ struct module {
 
 /* Set up in this order, torn down in reverse. */
 static const struct module modules[] = {
+	{ "fd watcher", cg_watch_init, cg_watch_fini },
 	{ "bus", cg_bus_init, cg_bus_fini },
 	{ "kernel", cg_kernel_init, cg_kernel_fini },
 	{ "crypto", cg_crypto_init, cg_crypto_fini },
 	{ "credentials", cg_cred_init, cg_cred_fini },
-	{ "sa", cg_samgr_init, cg_samgr_fini },
+	{ "IKE SA manager", cg_samgr_init, cg_samgr_fini },
 	{ "pools", cg_pools_init, cg_pools_fini },
 	{ "rtnetlink", cg_rtnl_init, cg_rtnl_fini },
 	{ "dns", cg_dns_init, cg_dns_fini },

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The IKE socket layer. One UDP socket per family and port (IKE and NAT-T),
- * or per listen address and port when daemon.listen names addresses. A
- * receive thread reads datagrams with their local address (PKTINFO), checks
+ * or per listen address and port when daemon.listen names addresses. The
+ * fd watcher's thread reads datagrams with their local address (PKTINFO), checks
  * the common header and queues one job per message; the job calls the
  * handler registered for the message's major version.
  *
@@ -14,11 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/udp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "core_priv.h"
@@ -42,6 +40,7 @@ struct ike_handler {
 };
 
 struct ike_socket {
+	struct cg_sockets *owner;
 	int fd;
 	struct cg_addr local;    /* bound address and port (any address: all) */
 	bool nat_t;
@@ -59,9 +58,8 @@ struct cg_sockets {
 	uint16_t port, port_nat_t;
 	struct ike_socket *socks;
 	size_t n_socks;
-	int wake_fd;             /* eventfd ending the receive thread */
-	pthread_t thread;
-	bool running;
+	uint8_t *rx_buf;         /* one datagram, read on the fd watcher's thread */
+	size_t n_watched;        /* socks[0..n_watched) are on the fd watcher */
 };
 
 /* One received message on its way to a handler. */
@@ -94,7 +92,6 @@ int cg_sockets_init(struct cg_core *core)
 	cg_hmap_init(&s->quiet_peers);
 	s->port = IKE_DEFAULT_PORT;
 	s->port_nat_t = IKE_DEFAULT_PORT_NAT_T;
-	s->wake_fd = -1;
 	core->sockets = s;
 	return 0;
 }
@@ -374,37 +371,13 @@ static void sockets_recv_one(struct cg_sockets *s, const struct ike_socket *sock
 	sockets_deliver(s, &src, &dst, ifindex, buf, (size_t)n);
 }
 
-static void *sockets_thread(void *arg)
+/* The watcher's callback for one IKE socket: reads one datagram. */
+static void sockets_readable(int fd, void *arg)
 {
-	struct cg_sockets *s = arg;
-	struct pollfd *pfd = calloc(s->n_socks + 1, sizeof(*pfd));
-	uint8_t *buf = malloc(CG_IKE_MAX_DATAGRAM);
+	const struct ike_socket *sock = arg;
 
-	if (!pfd || !buf) {
-		cg_log(s->core, CG_LOG_NET, CG_LVL_ERROR, "IKE receive thread: out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < s->n_socks; i++)
-		pfd[i] = (struct pollfd){ .fd = s->socks[i].fd, .events = POLLIN };
-	pfd[s->n_socks] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
-	for (;;) {
-		if (poll(pfd, s->n_socks + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			cg_log(s->core, CG_LOG_NET, CG_LVL_ERROR, "IKE receive thread: poll: %s",
-			       strerror(errno));
-			break;
-		}
-		if (pfd[s->n_socks].revents)
-			break;
-		for (size_t i = 0; i < s->n_socks; i++)
-			if (pfd[i].revents & POLLIN)
-				sockets_recv_one(s, &s->socks[i], buf);
-	}
-out:
-	free(buf);
-	free(pfd);
-	return NULL;
+	(void)fd;
+	sockets_recv_one(sock->owner, sock, sock->owner->rx_buf);
 }
 
 /*
@@ -489,6 +462,7 @@ static int sockets_open_one(struct cg_sockets *s, const struct cg_addr *local, b
 		       strerror(-err));
 		*warned_bypass = true;
 	}
+	sock->owner = s;
 	sock->fd = fd;
 	sock->local = *local;
 	sock->nat_t = nat_t;
@@ -517,11 +491,16 @@ static int sockets_open_addr(struct cg_sockets *s, struct cg_addr local, bool *w
 
 static void sockets_close(struct cg_sockets *s)
 {
+	for (size_t i = 0; i < s->n_watched; i++)
+		cg_watch_del(s->core, s->socks[i].fd);
+	s->n_watched = 0;
 	for (size_t i = 0; i < s->n_socks; i++)
 		close(s->socks[i].fd);
 	free(s->socks);
 	s->socks = NULL;
 	s->n_socks = 0;
+	free(s->rx_buf);
+	s->rx_buf = NULL;
 }
 
 static int sockets_open(struct cg_sockets *s, const struct cg_config *cfg)
@@ -580,22 +559,22 @@ int cg_sockets_start(struct cg_core *core, const struct cg_config *cfg)
 	err = sockets_open(s, cfg);
 	if (err)
 		return err;
-	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->wake_fd < 0) {
-		err = -errno;
+	s->rx_buf = malloc(CG_IKE_MAX_DATAGRAM);
+	if (!s->rx_buf) {
+		err = -ENOMEM;
 		goto err_close;
 	}
-	err = -pthread_create(&s->thread, NULL, sockets_thread, s);
-	if (err)
-		goto err_close_wake;
-	s->running = true;
+	for (; s->n_watched < s->n_socks; s->n_watched++) {
+		struct ike_socket *sock = &s->socks[s->n_watched];
+
+		err = cg_watch_add(core, sock->fd, sockets_readable, sock);
+		if (err)
+			goto err_close;
+	}
 	cg_log(core, CG_LOG_NET, CG_LVL_INFO, "IKE sockets open on UDP ports %u and %u", s->port,
 	       s->port_nat_t);
 	return 0;
 
-err_close_wake:
-	close(s->wake_fd);
-	s->wake_fd = -1;
 err_close:
 	sockets_close(s);
 	return err;
@@ -607,16 +586,6 @@ void cg_sockets_fini(struct cg_core *core)
 
 	if (!s)
 		return;
-	if (s->running) {
-		uint64_t one = 1;
-
-		if (write(s->wake_fd, &one, sizeof(one)) < 0)
-			cg_log(core, CG_LOG_NET, CG_LVL_WARN, "cannot wake the IKE receive thread");
-		pthread_join(s->thread, NULL);
-		s->running = false;
-	}
-	if (s->wake_fd >= 0)
-		close(s->wake_fd);
 	sockets_close(s);
 	core->sockets = NULL;
 	/* Receive jobs still queued hold their own reference. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The kernel backend registry and the record of what cygnetd installed.
+ * The record of what cygnetd installed in the kernel.
  *
  * Every SA and policy added through cg_kernel_* is recorded in memory and
  * appended to a journal file ("+ <object>" / "- <object>"). On shutdown the
@@ -16,17 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core_priv.h"
+#include "kernel_priv.h"
 
 #define REC_LINE_MAX 320
 /* Compact the journal once it holds this many lines and 4x the live ones. */
 #define JOURNAL_COMPACT_MIN 1024
-
-struct cg_kernel {
-	struct cg_core *core;
-	const struct cg_kernel_ops *ops;
-	void *priv;
-};
 
 enum rec_kind {
 	REC_SA,
@@ -41,16 +35,6 @@ struct rec {
 		struct cg_kernel_policy_id pol;
 	} u;
 	char line[REC_LINE_MAX];
-};
-
-struct cg_kreg {
-	pthread_mutex_t lock;
-	struct cg_kernel *active;
-	struct cg_hmap recs;     /* hash of line -> struct rec */
-	char *journal_path;
-	int journal_fd;
-	size_t journal_lines;
-	atomic_uint next_reqid;
 };
 
 /* Text form of objects, for the journal and for logs. */
@@ -214,7 +198,7 @@ static bool rec_release(struct cg_kreg *kr, const char *line, bool force)
 	return true;
 }
 
-static void record_sa(struct cg_core *core, const struct cg_kernel_sa_id *id)
+void cg_journal_record_sa(struct cg_core *core, const struct cg_kernel_sa_id *id)
 {
 	struct cg_kreg *kr = core->kernel;
 	struct rec *r = calloc(1, sizeof(*r));
@@ -229,7 +213,7 @@ static void record_sa(struct cg_core *core, const struct cg_kernel_sa_id *id)
 	pthread_mutex_unlock(&kr->lock);
 }
 
-static void record_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
+void cg_journal_record_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
 {
 	struct cg_kreg *kr = core->kernel;
 	struct rec *r = calloc(1, sizeof(*r));
@@ -244,18 +228,47 @@ static void record_policy(struct cg_core *core, const struct cg_kernel_policy_id
 	pthread_mutex_unlock(&kr->lock);
 }
 
-int cg_kernel_init(struct cg_core *core)
+void cg_journal_forget_sa(struct cg_core *core, const struct cg_kernel_sa_id *id)
 {
-	struct cg_kreg *kr = calloc(1, sizeof(*kr));
+	struct cg_kreg *kr = core->kernel;
+	char line[REC_LINE_MAX];
 
-	if (!kr)
-		return -ENOMEM;
-	pthread_mutex_init(&kr->lock, NULL);
+	sa_id_line(id, line, sizeof(line));
+	pthread_mutex_lock(&kr->lock);
+	rec_release(kr, line, true);
+	pthread_mutex_unlock(&kr->lock);
+}
+
+bool cg_journal_has_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
+{
+	struct cg_kreg *kr = core->kernel;
+	char line[REC_LINE_MAX];
+	bool ours;
+
+	pol_id_line(id, line, sizeof(line));
+	pthread_mutex_lock(&kr->lock);
+	ours = cg_hmap_get(&kr->recs, cg_hash64(line, strlen(line), 0)) != NULL;
+	pthread_mutex_unlock(&kr->lock);
+	return ours;
+}
+
+bool cg_journal_release_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
+{
+	struct cg_kreg *kr = core->kernel;
+	char line[REC_LINE_MAX];
+	bool last;
+
+	pol_id_line(id, line, sizeof(line));
+	pthread_mutex_lock(&kr->lock);
+	last = rec_release(kr, line, false);
+	pthread_mutex_unlock(&kr->lock);
+	return last;
+}
+
+void cg_journal_init(struct cg_kreg *kr)
+{
 	cg_hmap_init(&kr->recs);
 	kr->journal_fd = -1;
-	atomic_init(&kr->next_reqid, 1);
-	core->kernel = kr;
-	return 0;
 }
 
 static const char *journal_path(struct cg_core *core)
@@ -291,7 +304,7 @@ static int rec_remove_from_kernel(struct cg_kernel *k, const struct rec *r)
 	return err == -ENOENT ? 0 : err;
 }
 
-int cg_kernel_clean_journal(struct cg_core *core)
+int cg_journal_clean(struct cg_core *core)
 {
 	struct cg_kreg *kr = core->kernel;
 	const char *path = journal_path(core);
@@ -362,7 +375,7 @@ int cg_kernel_clean_journal(struct cg_core *core)
  * records are taken out under the lock and removed outside it, so a
  * backend may raise events meanwhile.
  */
-static int kernel_flush(struct cg_core *core, struct cg_kernel *k)
+int cg_journal_flush(struct cg_core *core, struct cg_kernel *k)
 {
 	struct cg_kreg *kr = core->kernel;
 	struct rec **taken;
@@ -404,310 +417,12 @@ static int kernel_flush(struct cg_core *core, struct cg_kernel *k)
 	return removed;
 }
 
-void cg_kernel_fini(struct cg_core *core)
+void cg_journal_fini(struct cg_kreg *kr)
 {
-	struct cg_kreg *kr = core->kernel;
-
-	if (!kr)
-		return;
 	for (size_t i = 0; i < kr->recs.cap; i++)
 		free(kr->recs.vals[i]);
 	cg_hmap_free(&kr->recs);
 	if (kr->journal_fd >= 0)
 		close(kr->journal_fd);
 	free(kr->journal_path);
-	pthread_mutex_destroy(&kr->lock);
-	free(kr);
-	core->kernel = NULL;
-}
-
-/* Backend side. */
-
-CG_EXPORT int cg_kernel_register(struct cg_core *core, const struct cg_kernel_ops *ops, void *priv,
-				 struct cg_kernel **ret)
-{
-	struct cg_kreg *kr = core->kernel;
-	struct cg_kernel *k;
-
-	pthread_mutex_lock(&kr->lock);
-	if (kr->active) {
-		cg_log(core, CG_LOG_KNL, CG_LVL_ERROR,
-		       "kernel backend '%s' refused: '%s' is already active (load only one)",
-		       ops->name, kr->active->ops->name);
-		pthread_mutex_unlock(&kr->lock);
-		return -EEXIST;
-	}
-	k = calloc(1, sizeof(*k));
-	if (!k) {
-		pthread_mutex_unlock(&kr->lock);
-		return -ENOMEM;
-	}
-	*k = (struct cg_kernel){ .core = core, .ops = ops, .priv = priv };
-	kr->active = k;
-	pthread_mutex_unlock(&kr->lock);
-	*ret = k;
-	cg_log(core, CG_LOG_KNL, CG_LVL_DEBUG, "kernel backend '%s' registered", ops->name);
-	/*
-	 * Clean up after a crashed run now, before any plugin started after
-	 * the backend (ndhole, IKE) installs something the old journal also
-	 * names, and so that everything they install is journaled.
-	 */
-	cg_kernel_clean_journal(core);
-	return 0;
-}
-
-CG_EXPORT void cg_kernel_unregister(struct cg_kernel *k)
-{
-	struct cg_core *core;
-	struct cg_kreg *kr;
-	int n;
-
-	if (!k)
-		return;
-	core = k->core;
-	kr = core->kernel;
-	/* Users of the kernel stopped before their backend: remove what they left. */
-	n = kernel_flush(core, k);
-	if (n)
-		cg_log(core, CG_LOG_KNL, CG_LVL_INFO, "removed %d kernel objects installed by cygnetd",
-		       n);
-	pthread_mutex_lock(&kr->lock);
-	if (kr->active == k)
-		kr->active = NULL;
-	pthread_mutex_unlock(&kr->lock);
-	free(k);
-}
-
-CG_EXPORT void *cg_kernel_priv(const struct cg_kernel *k)
-{
-	return k->priv;
-}
-
-CG_EXPORT struct cg_core *cg_kernel_core(const struct cg_kernel *k)
-{
-	return k->core;
-}
-
-static void kernel_raise(struct cg_kernel *k, enum cg_event_type type, const void *payload,
-			 size_t len)
-{
-	struct cg_event ev = { .type = type };
-
-	memcpy(&ev.u, payload, len);
-	cg_bus_publish(k->core, &ev);
-}
-
-CG_EXPORT void cg_kernel_raise_acquire(struct cg_kernel *k, const struct cg_kernel_acquire *ev)
-{
-	kernel_raise(k, CG_EV_KERNEL_ACQUIRE, ev, sizeof(*ev));
-}
-
-CG_EXPORT void cg_kernel_raise_expire(struct cg_kernel *k, const struct cg_kernel_expire *ev)
-{
-	/* A hard expire removed the SA: it leaves our record too. */
-	if (ev->hard) {
-		char line[REC_LINE_MAX];
-		struct cg_kreg *kr = k->core->kernel;
-
-		sa_id_line(&ev->id, line, sizeof(line));
-		pthread_mutex_lock(&kr->lock);
-		if (cg_hmap_get(&kr->recs, cg_hash64(line, strlen(line), 0)))
-			rec_release(kr, line, true);
-		pthread_mutex_unlock(&kr->lock);
-	}
-	kernel_raise(k, CG_EV_KERNEL_EXPIRE, ev, sizeof(*ev));
-}
-
-CG_EXPORT void cg_kernel_raise_migrate(struct cg_kernel *k, const struct cg_kernel_migrate *ev)
-{
-	kernel_raise(k, CG_EV_KERNEL_MIGRATE, ev, sizeof(*ev));
-}
-
-CG_EXPORT void cg_kernel_raise_mapping(struct cg_kernel *k, const struct cg_kernel_mapping *ev)
-{
-	kernel_raise(k, CG_EV_KERNEL_MAPPING, ev, sizeof(*ev));
-}
-
-CG_EXPORT void cg_kernel_raise_policy_gone(struct cg_kernel *k,
-					   const struct cg_kernel_policy_gone *ev)
-{
-	kernel_raise(k, CG_EV_KERNEL_POLICY_GONE, ev, sizeof(*ev));
-}
-
-/* User side. */
-
-static struct cg_kernel *active(struct cg_core *core)
-{
-	struct cg_kreg *kr = core->kernel;
-	struct cg_kernel *k;
-
-	pthread_mutex_lock(&kr->lock);
-	k = kr->active;
-	pthread_mutex_unlock(&kr->lock);
-	return k;
-}
-
-CG_EXPORT bool cg_kernel_available(struct cg_core *core)
-{
-	return active(core) != NULL;
-}
-
-CG_EXPORT const char *cg_kernel_name(struct cg_core *core)
-{
-	struct cg_kernel *k = active(core);
-
-	return k ? k->ops->name : "none";
-}
-
-CG_EXPORT int cg_kernel_get_spi(struct cg_core *core, const struct cg_addr *src,
-				const struct cg_addr *dst, uint8_t proto, uint32_t reqid,
-				uint32_t *spi)
-{
-	struct cg_kernel *k = active(core);
-	struct cg_kernel_sa_id id;
-	int err;
-
-	if (!k)
-		return -ENODEV;
-	err = k->ops->get_spi(k, src, dst, proto, reqid, spi);
-	if (err)
-		return err;
-	/* The larval SA is ours too until it is completed or deleted. */
-	id = (struct cg_kernel_sa_id){ .src = *src, .dst = *dst, .spi = *spi, .proto = proto };
-	record_sa(core, &id);
-	return 0;
-}
-
-CG_EXPORT int cg_kernel_add_sa(struct cg_core *core, const struct cg_kernel_sa *sa)
-{
-	struct cg_kernel *k = active(core);
-	int err;
-
-	if (!k)
-		return -ENODEV;
-	err = k->ops->add_sa(k, sa);
-	if (!err)
-		record_sa(core, &sa->id);
-	return err;
-}
-
-CG_EXPORT int cg_kernel_update_sa(struct cg_core *core, const struct cg_kernel_sa *sa)
-{
-	struct cg_kernel *k = active(core);
-	int err;
-
-	if (!k)
-		return -ENODEV;
-	err = k->ops->update_sa(k, sa);
-	if (!err)
-		record_sa(core, &sa->id); /* no-op when already recorded */
-	return err;
-}
-
-CG_EXPORT int cg_kernel_del_sa(struct cg_core *core, const struct cg_kernel_sa_id *id)
-{
-	struct cg_kreg *kr = core->kernel;
-	struct cg_kernel *k = active(core);
-	char line[REC_LINE_MAX];
-
-	if (!k)
-		return -ENODEV;
-	sa_id_line(id, line, sizeof(line));
-	pthread_mutex_lock(&kr->lock);
-	rec_release(kr, line, true);
-	pthread_mutex_unlock(&kr->lock);
-	return k->ops->del_sa(k, id);
-}
-
-CG_EXPORT int cg_kernel_query_sa(struct cg_core *core, const struct cg_kernel_sa_id *id,
-				 struct cg_kernel_sa_stats *stats)
-{
-	struct cg_kernel *k = active(core);
-
-	return k ? k->ops->query_sa(k, id, stats) : -ENODEV;
-}
-
-CG_EXPORT int cg_kernel_add_policy(struct cg_core *core, const struct cg_kernel_policy *pol,
-				   bool replace)
-{
-	struct cg_kreg *kr = core->kernel;
-	struct cg_kernel *k = active(core);
-	char line[REC_LINE_MAX];
-	bool ours;
-	int err;
-
-	if (!k)
-		return -ENODEV;
-	pol_id_line(&pol->id, line, sizeof(line));
-	pthread_mutex_lock(&kr->lock);
-	ours = cg_hmap_get(&kr->recs, cg_hash64(line, strlen(line), 0)) != NULL;
-	pthread_mutex_unlock(&kr->lock);
-	/* A second user of one of our policies shares it (and may update it). */
-	err = k->ops->add_policy(k, pol, replace || ours);
-	if (!err)
-		record_policy(core, &pol->id);
-	return err;
-}
-
-CG_EXPORT int cg_kernel_del_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
-{
-	struct cg_kreg *kr = core->kernel;
-	struct cg_kernel *k = active(core);
-	char line[REC_LINE_MAX];
-	bool last;
-
-	if (!k)
-		return -ENODEV;
-	pol_id_line(id, line, sizeof(line));
-	pthread_mutex_lock(&kr->lock);
-	last = rec_release(kr, line, false);
-	pthread_mutex_unlock(&kr->lock);
-	return last ? k->ops->del_policy(k, id) : 0;
-}
-
-CG_EXPORT int cg_kernel_query_policy(struct cg_core *core, const struct cg_kernel_policy_id *id,
-				     struct cg_kernel_policy_stats *stats)
-{
-	struct cg_kernel *k = active(core);
-
-	return k ? k->ops->query_policy(k, id, stats) : -ENODEV;
-}
-
-CG_EXPORT int cg_kernel_bypass_socket(struct cg_core *core, int fd, sa_family_t family)
-{
-	struct cg_kernel *k = active(core);
-
-	if (!k)
-		return -ENODEV;
-	return k->ops->bypass_socket ? k->ops->bypass_socket(k, fd, family) : -EOPNOTSUPP;
-}
-
-CG_EXPORT int cg_kernel_flush_installed(struct cg_core *core)
-{
-	struct cg_kernel *k = active(core);
-
-	return k ? kernel_flush(core, k) : -ENODEV;
-}
-
-CG_EXPORT uint32_t cg_kernel_new_reqid(struct cg_core *core)
-{
-	return atomic_fetch_add(&core->kernel->next_reqid, 1);
-}
-
-CG_EXPORT const char *cg_dir_name(enum cg_dir dir)
-{
-	switch (dir) {
-	case CG_DIR_IN:
-		return "in";
-	case CG_DIR_OUT:
-		return "out";
-	case CG_DIR_FWD:
-		return "fwd";
-	}
-	return "?";
-}
-
-CG_EXPORT const char *cg_mode_name(enum cg_ipsec_mode mode)
-{
-	return mode == CG_MODE_TUNNEL ? "tunnel" : "transport";
 }

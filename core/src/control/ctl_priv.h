@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Shared between the command registry (control.c), the socket (ctl_socket.c),
+ * the core's commands (ctl_cmds.c) and the output builder (output.c).
+ */
+#ifndef CG_CTL_PRIV_H
+#define CG_CTL_PRIV_H
+
+#include "core_priv.h"
+
+#define CTL_MAX_CLIENTS 16
+
+/* A command or a status section; freed once unregistered and idle. */
+struct ctl_entry {
+	char *name;
+	char *usage;
+	cg_ctl_fn cmd;
+	cg_ctl_status_fn status;
+	void *ctx;
+	unsigned in_flight;
+	struct ctl_entry *next;
+};
+
+struct cg_ctl {
+	struct cg_core *core;
+	pthread_mutex_t lock;       /* guards the lists, in_flight and clients */
+	pthread_cond_t idle;        /* an entry went idle or a client left */
+	struct ctl_entry *cmds;
+	struct ctl_entry *sections;
+	int listen_fd;
+	char *path;
+	ino_t ino;                  /* of our socket file: removed only if still ours */
+	bool running;               /* listen_fd is on the fd watcher */
+	int clients[CTL_MAX_CLIENTS]; /* fds of clients being served, -1 when free */
+	unsigned n_clients;
+};
+
+/* output.c: the message given to cg_out_error (NULL when none), and whether it was called. */
+const char *cg_out_error_msg(const struct cg_out *out);
+bool cg_out_failed(const struct cg_out *out);
+
+/* ctl_cmds.c: registers help, status, list-conns and reload. */
+int cg_ctl_register_builtins(struct cg_core *core);
+/* control.c: calls every status section's provider, each inside an object of its name. */
+void cg_ctl_status_sections(struct cg_core *core, struct cg_out *out);
+/* control.c: calls fn for every registered command, sorted by name. */
+void cg_ctl_foreach_command(struct cg_core *core,
+			    void (*fn)(void *ctx, const char *name, const char *usage), void *ctx);
+/* control.c: "ok" or "error: <message>" on the first line, then the body; 0 or -ENOMEM. */
+int cg_ctl_reply_compose(char **reply, const char *error, const char *body);
+/* ctl_socket.c: stops accepting, removes the socket file, cuts off clients and waits for them. */
+void cg_ctl_close(struct cg_ctl *ctl);
+
+#endif
