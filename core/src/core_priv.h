@@ -92,6 +92,15 @@ const char *cg_loader_dir(struct cg_core *core, const struct cg_config *cfg);
 /* kernel.c (with journal.c, see kernel/kernel_priv.h) */
 int cg_kernel_init(struct cg_core *core);
 void cg_kernel_fini(struct cg_core *core);
+/*
+ * The SA `from` now sits at `to`, moved by the kernel itself (a MIGRATE):
+ * the install record follows, nothing goes to the kernel. An SA missing
+ * from the record (not ours) stays out of it.
+ */
+void cg_kernel_sa_moved(struct cg_core *core, const struct cg_kernel_sa_id *from,
+			const struct cg_kernel_sa_id *to);
+/* sa.c: the protocol's hooks of a checked-out SA (for sa_move.c). */
+const struct cg_sa_ops *cg_sa_ops_of(const struct cg_sa *sa);
 
 /* crypto.c */
 int cg_crypto_init(struct cg_core *core);

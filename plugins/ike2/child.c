@@ -159,8 +159,8 @@ static void child_fill_install(struct ike2_sa *sa, const struct ike2_child *c,
 			       struct cg_child_install *ci)
 {
 	memset(ci, 0, sizeof(*ci));
-	ci->local = sa->local;
-	ci->remote = sa->remote;
+	ci->local = c->local;
+	ci->remote = c->remote;
 	ci->mode = c->mode;
 	ci->proxy = c->proxy;
 	ci->proto = IPPROTO_ESP;
@@ -236,6 +236,9 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 	if (err)
 		return err;
 	c->own_policies = true;
+	c->local = sa->local;
+	c->remote = sa->remote;
+	c->local.port = c->remote.port = 0;
 	child_fill_install(sa, c, &ci);
 	ci.encr_key_out = CG_CHUNK(initiator ? ei : er, ek);
 	ci.integ_key_out = CG_CHUNK(initiator ? ai : ar, ak);
@@ -684,11 +687,12 @@ static void describe_ts(struct cg_out *out, const char *key, const struct cg_ts 
 	cg_out_arr_end(out);
 }
 
-static void describe_counters(struct ike2_sa *sa, struct cg_out *out, bool inbound, uint32_t spi)
+static void describe_counters(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out,
+			      bool inbound, uint32_t spi)
 {
 	struct cg_kernel_sa_id id = {
-		.src = inbound ? sa->remote : sa->local,
-		.dst = inbound ? sa->local : sa->remote,
+		.src = inbound ? c->remote : c->local,
+		.dst = inbound ? c->local : c->remote,
 		.spi = spi, .proto = IPPROTO_ESP,
 	};
 	struct cg_kernel_sa_stats st;
@@ -718,8 +722,8 @@ void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out
 	if (c->integ_alg)
 		cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, c->integ_alg));
 	cg_out_bool(out, "esn", c->esn);
-	describe_counters(sa, out, true, c->spi_in);
-	describe_counters(sa, out, false, c->spi_out);
+	describe_counters(sa, c, out, true, c->spi_in);
+	describe_counters(sa, c, out, false, c->spi_out);
 	cg_out_int(out, "install-time", now - c->installed_at);
 	if (c->lifetime.soft_secs)
 		cg_out_int(out, "rekey-time", c->installed_at + (int64_t)c->lifetime.soft_secs - now);

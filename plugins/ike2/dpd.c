@@ -20,7 +20,7 @@
 static bool child_inbound_moved(struct ike2_sa *sa, struct ike2_child *c)
 {
 	struct cg_kernel_sa_id id = {
-		.src = sa->remote, .dst = sa->local, .spi = c->spi_in, .proto = IPPROTO_ESP,
+		.src = c->remote, .dst = c->local, .spi = c->spi_in, .proto = IPPROTO_ESP,
 	};
 	struct cg_kernel_sa_stats st;
 	bool moved;

@@ -322,6 +322,7 @@ struct ike2_child {
 	uint16_t routed;              /* cp.c: bit i, remote_ts[i] has a route from a virtual IP */
 	uint16_t excluded;            /* bit i, that route made us exclude route_peer */
 	struct cg_addr route_peer;    /* the peer's address kept out of the routes */
+	struct cg_addr local, remote; /* outer addresses of its SAs, no ports (move.c) */
 };
 
 /* A child the initiator negotiates with IKE_AUTH (or an acquire asked for). */
@@ -950,6 +951,12 @@ bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c);
 void ike2_child_closed(struct ike2_sa *sa, const char *name);
 /* Initiator: establishing timed out; schedules the next attempt when keyingtries allows. */
 bool ike2_retry_establish(struct ike2_sa *sa);
+
+/* move.c: the SA manager's move hooks (struct cg_sa_ops) */
+void ike2_move_children(void *data, cg_sa_child_fn fn, void *ctx);
+int ike2_move_ike(void *data, const struct cg_addr *local, const struct cg_addr *remote);
+int ike2_move_child(void *data, uint32_t spi_in, const struct cg_addr *local,
+		    const struct cg_addr *remote);
 
 /* ctl.c */
 int ike2_ctl_register(struct ike2 *p);

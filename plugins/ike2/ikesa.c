@@ -118,6 +118,9 @@ static void sa_free(void *data)
 const struct cg_sa_ops ike2_sa_ops = {
 	.destroy = sa_free,
 	.describe = ike2_sa_describe,
+	.children = ike2_move_children,
+	.move_ike = ike2_move_ike,
+	.move_child = ike2_move_child,
 };
 
 int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,

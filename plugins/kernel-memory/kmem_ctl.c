@@ -254,7 +254,7 @@ static int ctl_migrate(void *ctx, struct cg_core *core, int argc, char **argv, s
 	for (size_t i = 0; i < km->n_sas; i++) {
 		struct cg_kernel_sa *sa = &km->sas[i].sa;
 
-		if (sa->reqid != e->reqid)
+		if (e->reqid && sa->reqid != e->reqid) /* reqid 0: by addresses, as the kernel does */
 			continue;
 		if (cg_addr_equal(&sa->id.src, &e->old_src) && cg_addr_equal(&sa->id.dst, &e->old_dst)) {
 			sa->id.src = e->new_src;

@@ -105,9 +105,15 @@ void ex_stop(struct ex_net *net)
 static int side_of(const struct ex_net *net, const struct cg_addr *a)
 {
 	for (int i = 0; i < 2; i++)
-		if (cg_addr_equal(a, &net->addr[i]))
+		if (cg_addr_equal(a, &net->addr[i]) ||
+		    (net->moved[i].family && cg_addr_equal(a, &net->moved[i])))
 			return i;
 	return -1;
+}
+
+void ex_add_addr(struct ex_net *net, int side, const char *addr)
+{
+	cr_assert_eq(cg_addr_parse(addr, &net->moved[side]), 0);
 }
 
 size_t ex_run(struct ex_net *net)

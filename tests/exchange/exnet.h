@@ -41,6 +41,7 @@ struct ex_net {
 	struct ex_side side[2];
 	struct cg_core *core[2];
 	struct cg_addr addr[2];
+	struct cg_addr moved[2];        /* a second address of each side (ex_add_addr), or unset */
 	struct ex_pkt *queue;
 	size_t n_queue, cap_queue;
 	ex_filter_fn filter;
@@ -56,6 +57,8 @@ void ex_start(struct ex_net *net, const char *left_yaml, const char *right_yaml)
 void ex_stop(struct ex_net *net);
 /* Replaces one side's core by a fresh one (a reboot); what it sent while stopping is lost. */
 void ex_restart(struct ex_net *net, int side, const char *yaml);
+/* Gives a side a second address (a care-of address after a move); messages to it reach that side. */
+void ex_add_addr(struct ex_net *net, int side, const char *addr);
 /* Delivers and runs until quiet; returns the number of messages delivered. */
 size_t ex_run(struct ex_net *net);
 /* Advances both cores' virtual clocks by ms (in steps of step_ms), running in between. */

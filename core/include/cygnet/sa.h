@@ -11,6 +11,7 @@
 #ifndef CYGNET_SA_H
 #define CYGNET_SA_H
 
+#include <cygnet/kernel.h>
 #include <cygnet/sched.h>
 #include <cygnet/types.h>
 
@@ -22,11 +23,42 @@ struct cg_core;
 struct cg_sa;  /* the manager's entry for one IKE SA */
 struct cg_out;
 
+/* One installed child SA of an IKE SA, in neutral form, as a move sees it. */
+struct cg_sa_child {
+	const char *name;             /* borrowed: the child's config name */
+	uint32_t reqid;
+	enum cg_ipsec_mode mode;
+	bool proxy;                   /* transport_proxy */
+	uint8_t proto;                /* IPPROTO_ESP or IPPROTO_AH */
+	uint32_t spi_in, spi_out;     /* host order */
+	struct cg_addr local, remote; /* outer addresses of its SAs, no ports */
+	const struct cg_ts *local_ts, *remote_ts; /* borrowed */
+	size_t n_local_ts, n_remote_ts;
+};
+/* Called for each child; c is borrowed for the call. */
+typedef void (*cg_sa_child_fn)(void *ctx, const struct cg_sa_child *c);
+
 struct cg_sa_ops {
 	/* Frees the protocol's SA object (after it left the manager). */
 	void (*destroy)(void *data);
 	/* Writes the SA for `cygnetctl list-sas` (called while checked out). Optional. */
 	void (*describe)(void *data, struct cg_out *out);
+	/* Calls fn for every installed child (checked out). Optional: no children to move. */
+	void (*children)(void *data, cg_sa_child_fn fn, void *ctx);
+	/*
+	 * Records new IKE endpoints (checked out); a port 0 keeps the current
+	 * port, so UDP encapsulation stays where NAT-T is in use. Every later
+	 * message, retransmits included, uses them. 1 when they changed, 0 when
+	 * they were there already. Optional: cg_sa_move then answers -EOPNOTSUPP.
+	 */
+	int (*move_ike)(void *data, const struct cg_addr *local, const struct cg_addr *remote);
+	/*
+	 * Records new outer addresses (no ports) for the child with inbound SPI
+	 * spi_in; nothing in the kernel. 0, or -ENOENT when no such child.
+	 * Required with children.
+	 */
+	int (*move_child)(void *data, uint32_t spi_in, const struct cg_addr *local,
+			  const struct cg_addr *remote);
 };
 
 /*
@@ -97,6 +129,48 @@ CG_EXPORT int cg_sa_timer_add(struct cg_core *core, uint64_t local_spi, uint64_t
  */
 typedef void (*cg_sa_iter_fn)(void *ctx, struct cg_sa *sa);
 CG_EXPORT void cg_sa_foreach(struct cg_core *core, uint8_t version, cg_sa_iter_fn fn, void *ctx);
+/*
+ * Moving an IKE SA and its children to new addresses (sa_move.c): one
+ * operation for every trigger (a kernel MIGRATE, MOBIKE). For each child
+ * that moves, the core's install record follows its SAs, so a shutdown
+ * or a restart after a crash deletes them where they now are.
+ */
+
+/* Whether child c moves, and to which outer addresses (ports ignored); false: it stays. */
+typedef bool (*cg_sa_pick_fn)(void *ctx, const struct cg_sa_child *c, struct cg_addr *local,
+			      struct cg_addr *remote);
+
+struct cg_sa_move {
+	bool move_ike;                /* move the IKE SA's endpoints to local/remote */
+	struct cg_addr local, remote; /* new IKE endpoints; port 0 keeps the current port */
+	cg_sa_pick_fn pick;           /* NULL: every child follows the IKE SA */
+	void *ctx;                    /* borrowed, for pick */
+	/*
+	 * true: the kernel moved its SAs already (a MIGRATE) and must not be
+	 * asked again; only cygnet's records change. false: ask the backend
+	 * to move them (MOBIKE), which no backend offers yet (-EOPNOTSUPP).
+	 */
+	bool kernel_moved;
+};
+
+/* What a move changed. */
+struct cg_sa_moved {
+	bool ike;        /* the IKE endpoints changed */
+	size_t children; /* children whose outer addresses changed */
+};
+
+/* Calls fn for every installed child of a checked-out SA (none when its plugin lists none). */
+CG_EXPORT void cg_sa_children(struct cg_sa *sa, cg_sa_child_fn fn, void *ctx);
+
+/*
+ * Moves a checked-out SA as mv says; children already at their new
+ * addresses and an IKE SA already at its endpoints are left alone, so the
+ * same move twice changes nothing the second time. What changed in *done
+ * (may be NULL). 0 or a negative errno.
+ */
+CG_EXPORT int cg_sa_move(struct cg_core *core, struct cg_sa *sa, const struct cg_sa_move *mv,
+			 struct cg_sa_moved *done);
+
 /* Number of SAs, and of half-open ones. */
 CG_EXPORT size_t cg_sa_count(struct cg_core *core);
 CG_EXPORT size_t cg_sa_count_half_open(struct cg_core *core);

@@ -243,6 +243,11 @@ CG_EXPORT void cg_sa_checkin_destroy(struct cg_core *core, struct cg_sa *sa)
 	sa_free(sa);
 }
 
+const struct cg_sa_ops *cg_sa_ops_of(const struct cg_sa *sa)
+{
+	return sa->ops;
+}
+
 CG_EXPORT void *cg_sa_data(const struct cg_sa *sa)
 {
 	return sa->data;

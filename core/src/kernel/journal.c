@@ -239,6 +239,29 @@ void cg_journal_forget_sa(struct cg_core *core, const struct cg_kernel_sa_id *id
 	pthread_mutex_unlock(&kr->lock);
 }
 
+void cg_journal_move_sa(struct cg_core *core, const struct cg_kernel_sa_id *from,
+			const struct cg_kernel_sa_id *to)
+{
+	struct cg_kreg *kr = core->kernel;
+	char line[REC_LINE_MAX];
+	struct rec *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return;
+	r->kind = REC_SA;
+	r->u.sa = *to;
+	sa_id_line(to, r->line, sizeof(r->line));
+	sa_id_line(from, line, sizeof(line));
+	pthread_mutex_lock(&kr->lock);
+	if (strcmp(line, r->line) && cg_hmap_get(&kr->recs, cg_hash64(line, strlen(line), 0))) {
+		rec_release(kr, line, true);
+		rec_add(kr, r);
+		r = NULL;
+	}
+	pthread_mutex_unlock(&kr->lock);
+	free(r);
+}
+
 bool cg_journal_has_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
 {
 	struct cg_kreg *kr = core->kernel;

@@ -220,6 +220,12 @@ CG_EXPORT int cg_kernel_del_sa(struct cg_core *core, const struct cg_kernel_sa_i
 	return k->ops->del_sa(k, id);
 }
 
+void cg_kernel_sa_moved(struct cg_core *core, const struct cg_kernel_sa_id *from,
+			const struct cg_kernel_sa_id *to)
+{
+	cg_journal_move_sa(core, from, to);
+}
+
 CG_EXPORT int cg_kernel_query_sa(struct cg_core *core, const struct cg_kernel_sa_id *id,
 				 struct cg_kernel_sa_stats *stats)
 {

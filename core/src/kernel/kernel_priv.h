@@ -27,6 +27,9 @@ void cg_journal_fini(struct cg_kreg *kr);
 /* Records an SA or a policy (a policy once per user) that is now in the kernel. */
 void cg_journal_record_sa(struct cg_core *core, const struct cg_kernel_sa_id *id);
 void cg_journal_record_policy(struct cg_core *core, const struct cg_kernel_policy_id *id);
+/* Replaces an SA's record by one at its new addresses, when the old one is recorded. */
+void cg_journal_move_sa(struct cg_core *core, const struct cg_kernel_sa_id *from,
+			const struct cg_kernel_sa_id *to);
 /* Drops an SA from the record (deleted, or gone by a hard expire). */
 void cg_journal_forget_sa(struct cg_core *core, const struct cg_kernel_sa_id *id);
 /* True when the policy is in the record (so another user shares it). */

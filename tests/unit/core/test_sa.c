@@ -150,3 +150,87 @@ Test(sa, foreach_visits_each_version)
 	cg_sa_foreach(core, 2, count_sa, &n);
 	cr_assert_eq(n, 1);
 }
+
+/* A protocol object with one child, for cg_sa_move. */
+struct movable {
+	struct cg_addr local, remote; /* IKE endpoints, with ports */
+	struct cg_sa_child child;
+	int ike_moves, child_moves;
+};
+
+static void mv_children(void *data, cg_sa_child_fn fn, void *ctx)
+{
+	struct movable *m = data;
+
+	fn(ctx, &m->child);
+}
+
+static int mv_ike(void *data, const struct cg_addr *local, const struct cg_addr *remote)
+{
+	struct movable *m = data;
+	struct cg_addr l = *local, r = *remote;
+
+	l.port = l.port ? l.port : m->local.port;
+	r.port = r.port ? r.port : m->remote.port;
+	if (cg_addr_equal_port(&l, &m->local) && cg_addr_equal_port(&r, &m->remote))
+		return 0;
+	m->local = l;
+	m->remote = r;
+	m->ike_moves++;
+	return 1;
+}
+
+static int mv_child(void *data, uint32_t spi_in, const struct cg_addr *local,
+		    const struct cg_addr *remote)
+{
+	struct movable *m = data;
+
+	if (spi_in != m->child.spi_in)
+		return -ENOENT;
+	m->child.local = *local;
+	m->child.remote = *remote;
+	m->child_moves++;
+	return 0;
+}
+
+static const struct cg_sa_ops move_ops = {
+	.destroy = obj_destroy, .children = mv_children, .move_ike = mv_ike, .move_child = mv_child,
+};
+
+Test(sa, move_follows_ike_then_changes_nothing_twice)
+{
+	struct movable m = { .child = { .reqid = 3, .spi_in = 0x100, .spi_out = 0x200, .proto = 50 } };
+	struct cg_sa_move mv = { .move_ike = true, .kernel_moved = true };
+	struct cg_sa_moved done;
+	struct cg_sa *sa;
+
+	cg_addr_parse("2001:db8::1", &m.local);
+	cg_addr_parse("2001:db8::2", &m.remote);
+	m.local.port = m.remote.port = 4500;
+	m.child.local = m.local;
+	m.child.remote = m.remote;
+	m.child.local.port = m.child.remote.port = 0;
+	cg_addr_parse("2001:db8::11", &mv.local);
+	mv.remote = m.remote;
+	mv.remote.port = 0;
+	cr_assert_eq(cg_sa_add(core, 2, 0x55ULL, "mn", &m, &move_ops, &sa), 0);
+	cr_assert_eq(cg_sa_move(core, sa, &mv, &done), 0);
+	cr_assert(done.ike);
+	cr_assert_eq(done.children, 1);
+	/* NAT-T's port stays; children follow the IKE SA without a pick. */
+	cr_assert_eq(m.local.port, 4500);
+	cr_assert(cg_addr_equal(&m.local, &mv.local));
+	cr_assert(cg_addr_equal(&m.child.local, &mv.local));
+	cr_assert_eq(cg_sa_move(core, sa, &mv, &done), 0);
+	cr_assert(!done.ike);
+	cr_assert_eq(done.children, 0);
+	cr_assert_eq(m.ike_moves, 1);
+	cr_assert_eq(m.child_moves, 1);
+	/* Asking the kernel to move SAs is not offered yet; nothing changes. */
+	cg_addr_parse("2001:db8::12", &mv.local);
+	mv.kernel_moved = false;
+	cr_assert_eq(cg_sa_move(core, sa, &mv, &done), -EOPNOTSUPP);
+	cr_assert_eq(m.child_moves, 1);
+	cr_assert_eq(m.ike_moves, 1);
+	cg_sa_checkin_destroy(core, sa);
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Moving an IKE SA and its children to new addresses: the one operation
+ * behind a kernel MIGRATE (the mobility plugin) and, later, MOBIKE.
+ *
+ * The children that move are chosen first, then each one's SAs are
+ * followed in the install record (and, once a backend can, in the
+ * kernel), then the protocol plugin records the new addresses.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_priv.h"
+
+/* One child that moves. */
+struct move_child {
+	uint32_t spi_in, spi_out;
+	uint8_t proto;
+	struct cg_addr old_local, old_remote;
+	struct cg_addr local, remote;
+};
+
+struct move_pick {
+	const struct cg_sa_move *mv;
+	struct move_child *list;
+	size_t n, cap;
+	int err;
+};
+
+static struct cg_addr move_no_port(const struct cg_addr *a)
+{
+	struct cg_addr r = *a;
+
+	r.port = 0;
+	return r;
+}
+
+static void move_pick_child(void *ctx, const struct cg_sa_child *c)
+{
+	struct move_pick *p = ctx;
+	struct cg_addr local = p->mv->local, remote = p->mv->remote;
+	struct move_child *m;
+
+	if (p->err)
+		return;
+	if (p->mv->pick ? !p->mv->pick(p->mv->ctx, c, &local, &remote) : !p->mv->move_ike)
+		return;
+	local = move_no_port(&local);
+	remote = move_no_port(&remote);
+	if (cg_addr_equal(&local, &c->local) && cg_addr_equal(&remote, &c->remote))
+		return; /* there already */
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 4;
+		struct move_child *grown = realloc(p->list, cap * sizeof(*grown));
+
+		if (!grown) {
+			p->err = -ENOMEM;
+			return;
+		}
+		p->list = grown;
+		p->cap = cap;
+	}
+	m = &p->list[p->n++];
+	*m = (struct move_child){
+		.spi_in = c->spi_in, .spi_out = c->spi_out, .proto = c->proto,
+		.old_local = c->local, .old_remote = c->remote,
+		.local = local, .remote = remote,
+	};
+}
+
+/* The inbound (from the peer) or outbound SA of a child at the given addresses. */
+static struct cg_kernel_sa_id move_sa_id(const struct move_child *m, bool inbound, bool old)
+{
+	const struct cg_addr *l = old ? &m->old_local : &m->local;
+	const struct cg_addr *r = old ? &m->old_remote : &m->remote;
+
+	return (struct cg_kernel_sa_id){
+		.src = inbound ? *r : *l,
+		.dst = inbound ? *l : *r,
+		.spi = inbound ? m->spi_in : m->spi_out,
+		.proto = m->proto,
+	};
+}
+
+/*
+ * Moves a child's SAs in the kernel. No backend offers that yet: this is
+ * where MOBIKE will ask the backend (a move op in struct cg_kernel_ops).
+ */
+static int move_kernel(struct cg_core *core, const struct move_child *m)
+{
+	(void)core;
+	(void)m;
+	return -EOPNOTSUPP;
+}
+
+static void move_record(struct cg_core *core, const struct move_child *m)
+{
+	for (int in = 0; in <= 1; in++) {
+		struct cg_kernel_sa_id from = move_sa_id(m, in, true), to = move_sa_id(m, in, false);
+
+		cg_kernel_sa_moved(core, &from, &to);
+	}
+}
+
+CG_EXPORT void cg_sa_children(struct cg_sa *sa, cg_sa_child_fn fn, void *ctx)
+{
+	const struct cg_sa_ops *ops = cg_sa_ops_of(sa);
+
+	if (ops->children)
+		ops->children(cg_sa_data(sa), fn, ctx);
+}
+
+CG_EXPORT int cg_sa_move(struct cg_core *core, struct cg_sa *sa, const struct cg_sa_move *mv,
+			 struct cg_sa_moved *done)
+{
+	const struct cg_sa_ops *ops = cg_sa_ops_of(sa);
+	void *data = cg_sa_data(sa);
+	struct move_pick p = { .mv = mv };
+	struct cg_sa_moved moved = { 0 };
+	int err = 0;
+
+	if (mv->move_ike && !ops->move_ike)
+		return -EOPNOTSUPP;
+	cg_sa_children(sa, move_pick_child, &p);
+	err = p.err;
+	for (size_t i = 0; !err && !mv->kernel_moved && i < p.n; i++)
+		err = move_kernel(core, &p.list[i]);
+	for (size_t i = 0; !err && i < p.n; i++) {
+		err = ops->move_child(data, p.list[i].spi_in, &p.list[i].local, &p.list[i].remote);
+		if (!err) {
+			move_record(core, &p.list[i]);
+			moved.children++;
+		}
+	}
+	if (!err && mv->move_ike) {
+		err = ops->move_ike(data, &mv->local, &mv->remote);
+		moved.ike = err > 0;
+		err = err < 0 ? err : 0;
+	}
+	free(p.list);
+	if (done)
+		*done = moved;
+	return err;
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The mobility plugin over kernel-memory: a MIGRATE (raised with
+ * kmem-migrate, which moves the in-memory SAs first, as the kernel does)
+ * moves cygnet's records, and every IKE message after it uses the new
+ * addresses. The left side is the mobile node, moving from 2001:db8::1 to
+ * the care-of address 2001:db8::11; the right side is its home agent.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exconf.h"
+#include "exnet.h"
+
+enum { EXCH_CREATE_CHILD_SA = 36, EXCH_INFORMATIONAL = 37 };
+
+#define MN_OLD "2001:db8::1"
+#define MN_NEW "2001:db8::11"
+#define HA "2001:db8::2"
+
+static struct ex_net net;
+static struct tl_logcap cap[2];
+
+/* ex_yaml with the mobility plugin loaded. */
+static char *yaml(int side, const struct ex_conf *c)
+{
+	char *base = ex_yaml(side, c), *out = NULL;
+	const char *list = "kernel-memory, ike2]";
+	char *at = strstr(base, list);
+
+	cr_assert_not_null(at);
+	cr_assert(asprintf(&out, "%.*skernel-memory, ike2, mobility]%s", (int)(at - base), base,
+			   at + strlen(list)) > 0);
+	free(base);
+	return out;
+}
+
+static void start(const struct ex_conf *l)
+{
+	char *ly = yaml(EX_LEFT, l), *ry = yaml(EX_RIGHT, &(struct ex_conf){ 0 });
+
+	ex_start(&net, ly, ry);
+	ex_add_addr(&net, EX_LEFT, MN_NEW);
+	free(ly);
+	free(ry);
+	for (int i = 0; i < 2; i++)
+		tl_logcap_start(&cap[i], net.core[i], CG_LVL_DEBUG);
+	ex_ctl_ok(&net, EX_LEFT, "initiate --child net");
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+}
+
+static void stop(void)
+{
+	for (int i = 0; i < 2; i++)
+		tl_logcap_stop(&cap[i]);
+	ex_stop(&net);
+}
+
+TestSuite(mobility, .fini = stop, .timeout = 120);
+
+/* A number field of a side's only child ("reqid", "spi-in"), from list-sas --json. */
+static unsigned child_field(int side, const char *key, int base)
+{
+	char *reply = ex_ctl(&net, side, "list-sas --json"), *at;
+	char needle[32];
+	unsigned v = 0;
+
+	snprintf(needle, sizeof(needle), "\"%s\": ", key);
+	at = strstr(reply, needle);
+	cr_assert_not_null(at, "%s", reply);
+	at += strlen(needle);
+	if (*at == '"')
+		at++;
+	cr_assert_eq(sscanf(at, base == 16 ? "%x" : "%u", &v), 1);
+	free(reply);
+	return v;
+}
+
+/*
+ * Both ends hear of the move, as umip's MIGRATEs for the payload tunnel
+ * (out policy) tell them; reqid -1 takes the child's own. km: with
+ * KMADDRESS.
+ */
+static void migrate(int side, long reqid, bool km)
+{
+	unsigned r = reqid < 0 ? child_field(side, "reqid", 10) : (unsigned)reqid;
+	char line[320];
+
+	if (side == EX_LEFT)
+		snprintf(line, sizeof(line),
+			 "kmem-migrate 2001:db8:1::/64 2001:db8:2::/64 out " MN_OLD " " HA " " MN_NEW
+			 " " HA " %u%s", r, km ? " " MN_NEW " " HA : "");
+	else
+		snprintf(line, sizeof(line),
+			 "kmem-migrate 2001:db8:2::/64 2001:db8:1::/64 out " HA " " MN_OLD " " HA
+			 " " MN_NEW " %u%s", r, km ? " " HA " " MN_NEW : "");
+	ex_ctl_ok(&net, side, line);
+	ex_run(&net);
+}
+
+static void move_both(void)
+{
+	migrate(EX_LEFT, -1, true);
+	migrate(EX_RIGHT, -1, true);
+}
+
+/* Messages logged from index `from` on that went from or to the mobile node's old address. */
+static size_t to_old_address(size_t from)
+{
+	struct cg_addr old;
+	size_t n = 0;
+
+	cr_assert_eq(cg_addr_parse(MN_OLD, &old), 0);
+	for (size_t i = from; i < net.n_log; i++)
+		n += cg_addr_equal(&net.log[i].src, &old) || cg_addr_equal(&net.log[i].dst, &old);
+	return n;
+}
+
+static size_t status(int side, const char *needle)
+{
+	return ex_ctl_count(&net, side, "status", needle);
+}
+
+Test(mobility, reqid_moves_ike_and_children)
+{
+	start(&(struct ex_conf){ 0 });
+	move_both();
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_NEW), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "list-sas", "remote-host: " MN_NEW), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "IKE SA moved to " MN_NEW "[500]"), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "moved to " MN_NEW " === " HA), 1);
+	cr_assert_eq(status(EX_LEFT, "applied: 1"), 1);
+	/* The child's counters are read where its SAs now are. */
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "packets-in"), 1);
+}
+
+Test(mobility, rekey_and_delete_at_new_addresses)
+{
+	size_t mark;
+
+	start(&(struct ex_conf){ 0 });
+	move_both();
+	mark = net.n_log;
+	ex_ctl_ok(&net, EX_LEFT, "rekey --child net");
+	ex_run(&net);
+	ex_ctl_ok(&net, EX_RIGHT, "rekey --ike net");
+	ex_run(&net);
+	cr_assert_geq(ex_count(&net, EX_LEFT, EXCH_CREATE_CHILD_SA, false), 1);
+	cr_assert_geq(ex_count(&net, EX_RIGHT, EXCH_CREATE_CHILD_SA, false), 1);
+	cr_assert_gt(net.n_log, mark);
+	cr_assert_eq(to_old_address(mark), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+	cr_assert_eq(ex_assert_keys_match(&net), 2);
+	/* The replaced child's SAs left the kernel from where they were: two SAs each side. */
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 2);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "kmem-dump", "spi: "), 2);
+	ex_ctl_ok(&net, EX_LEFT, "terminate --ike net");
+	ex_run(&net);
+	cr_assert_eq(to_old_address(mark), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "kmem-dump", "spi: "), 0);
+}
+
+Test(mobility, dpd_at_new_addresses)
+{
+	size_t mark;
+
+	start(&(struct ex_conf){ .conn_extra = "    dpd_delay: 30\n" });
+	move_both();
+	mark = net.n_log;
+	/* ESP arriving on the moved SA counts as liveness: no check. */
+	for (int i = 0; i < 6; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "kmem-traffic %08x 1500 1",
+			 child_field(EX_LEFT, "spi-in", 16));
+		ex_ctl_ok(&net, EX_LEFT, line);
+		ex_advance(&net, 10000, 1000);
+	}
+	cr_assert_eq(ex_count(&net, EX_LEFT, EXCH_INFORMATIONAL, false), 0);
+	/* Quiet: the check goes to the new address and is answered. */
+	ex_advance(&net, 30000, 1000);
+	cr_assert_eq(ex_count(&net, EX_LEFT, EXCH_INFORMATIONAL, false), 1);
+	cr_assert_eq(ex_count(&net, EX_RIGHT, EXCH_INFORMATIONAL, true), 1);
+	cr_assert_eq(to_old_address(mark), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "ESTABLISHED"), 1);
+}
+
+Test(mobility, same_migrate_twice_changes_nothing)
+{
+	start(&(struct ex_conf){ 0 });
+	migrate(EX_LEFT, -1, true);
+	migrate(EX_LEFT, -1, true);
+	cr_assert_eq(status(EX_LEFT, "migrations-seen: 2"), 1);
+	cr_assert_eq(status(EX_LEFT, "applied: 1"), 1);
+	cr_assert_eq(status(EX_LEFT, "unchanged: 1"), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "IKE SA moved"), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "CHILD_SA net{"), 2); /* established, moved */
+}
+
+Test(mobility, selector_match_when_reqid_is_0)
+{
+	start(&(struct ex_conf){ 0 });
+	migrate(EX_LEFT, 0, true);
+	cr_assert_eq(status(EX_LEFT, "applied: 1"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_NEW), 1);
+}
+
+Test(mobility, selectors_of_another_child_do_not_match)
+{
+	start(&(struct ex_conf){ 0 });
+	ex_ctl_ok(&net, EX_LEFT, "kmem-migrate 2001:db8:7::/64 2001:db8:2::/64 out " MN_OLD " " HA
+			      " " MN_NEW " " HA " 0 " MN_NEW " " HA);
+	ex_run(&net);
+	cr_assert_eq(status(EX_LEFT, "no-match: 1"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_OLD), 1);
+}
+
+Test(mobility, unknown_reqid_is_ignored)
+{
+	start(&(struct ex_conf){ 0 });
+	migrate(EX_LEFT, 999, true);
+	cr_assert_eq(status(EX_LEFT, "unknown-reqid: 1"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_OLD), 1);
+}
+
+Test(mobility, no_kmaddress_moves_children_only)
+{
+	start(&(struct ex_conf){ 0 });
+	migrate(EX_LEFT, -1, false);
+	cr_assert_eq(status(EX_LEFT, "applied: 1"), 1);
+	cr_assert_eq(status(EX_LEFT, "ike-kept-no-kmaddress: 1"), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "without KMADDRESS: IKE SA net"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_OLD), 1);
+	/* The child's counters are read where the kernel moved its SAs. */
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "packets-in"), 1);
+	/* The children's SAs are deleted where the kernel moved them. */
+	ex_ctl_ok(&net, EX_LEFT, "terminate --child net");
+	ex_run(&net);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 0);
+}
+
+/* A shutdown (or the cleanup after a crash) removes the moved SAs from their new place. */
+Test(mobility, install_record_follows_the_move)
+{
+	start(&(struct ex_conf){ 0 });
+	migrate(EX_LEFT, -1, true);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 2);
+	cr_assert_geq(cg_kernel_flush_installed(net.core[EX_LEFT]), 2);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "protect"), 0);
+}
