@@ -16,7 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addchild.h"
+#include "child.h"
+#include "create.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "init.h"
+#include "msg.h"
 
 #define ADDCHILD_MAX_SAS 16
 #define ADDCHILD_MAX_RESTARTS 1

@@ -9,7 +9,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
+#include "child.h"
+#include "conn.h"
+#include "contact.h"
+#include "cp.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "keys.h"
+#include "msg.h"
+#include "nat.h"
+#include "pubkey.h"
+#include "rekey.h"
 
 #define AUTH_MAX 64
 

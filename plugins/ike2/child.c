@@ -10,7 +10,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
+#include "cp.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "keys.h"
+#include "msg.h"
+#include "nat.h"
 
 #define KEYMAT_MAX (2 * (36 + 64))
 

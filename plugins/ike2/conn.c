@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <string.h>
 
+#include "conn.h"
 #include "ike2.h"
 
 int ike2_conn_local_id(const struct cg_conn_cfg *conn, const struct cg_addr *local,

@@ -25,7 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
+#include "contact.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
 
 #define CONTACT_MAX_SAS 64
 

@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cookie.h"
 #include "ike2.h"
+#include "msg.h"
 
 #define COOKIE_THRESHOLD_DEFAULT 30
 #define COOKIE_VERSION 1

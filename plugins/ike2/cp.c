@@ -20,7 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "child.h"
+#include "cp.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
 
 /* CFG types (3.15). */
 enum {

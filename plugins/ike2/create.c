@@ -12,7 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child.h"
+#include "create.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
+#include "rekey.h"
 
 #define REKEY_MAX_RESTARTS 1
 

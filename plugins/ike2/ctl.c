@@ -11,7 +11,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "addchild.h"
+#include "child.h"
+#include "cp.h"
+#include "ctl.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "init.h"
+#include "rekey.h"
 
 #define INITIATE_WAIT_SECS 30
 

@@ -10,7 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addchild.h"
+#include "child.h"
+#include "dpd.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "init.h"
 
 /*
  * Liveness.

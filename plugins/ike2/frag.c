@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "frag.h"
+#include "ikesa.h"
+#include "msg.h"
+#include "sk.h"
 
 /* The fragments of one message received so far. */
 struct ike2_frags {

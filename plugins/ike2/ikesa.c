@@ -12,7 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addchild.h"
+#include "child.h"
+#include "contact.h"
+#include "cp.h"
+#include "create.h"
+#include "ctl.h"
+#include "dpd.h"
+#include "frag.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
+#include "rekey.h"
+#include "sk.h"
 
 /* Which request a retransmit timer was armed for. */
 struct retransmit_timer {

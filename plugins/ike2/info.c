@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child.h"
+#include "dpd.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
 
 #define DELETE_MAX 64
 

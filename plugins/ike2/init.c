@@ -8,7 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "child.h"
+#include "conn.h"
+#include "contact.h"
+#include "cookie.h"
+#include "frag.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "init.h"
+#include "keys.h"
+#include "msg.h"
+#include "nat.h"
+#include "pubkey.h"
 
 #define INIT_MAX_RESTARTS 3
 

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "ikesa.h"
+#include "keys.h"
 
 #define PRF_MAX 64
 #define KEY_PAD "Key Pad for IKEv2"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "msg.h"
 
 #define PL_HDR_LEN 4
 

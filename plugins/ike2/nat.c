@@ -14,7 +14,9 @@
 
 #include <nettle/sha1.h>
 
-#include "ike2.h"
+#include "ikesa.h"
+#include "msg.h"
+#include "nat.h"
 
 #define KEEPALIVE_INTERVAL_MS 20000u
 

@@ -9,7 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addchild.h"
+#include "auth.h"
+#include "child.h"
+#include "conn.h"
+#include "contact.h"
+#include "cookie.h"
+#include "create.h"
+#include "ctl.h"
+#include "frag.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "init.h"
+#include "msg.h"
+#include "nat.h"
+#include "rekey.h"
+#include "sk.h"
 
 struct ike2_trap {
 	struct ike2_trap *next;

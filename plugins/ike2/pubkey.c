@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "ikesa.h"
+#include "msg.h"
+#include "pubkey.h"
 
 /* Hash algorithm identifiers of SIGNATURE_HASH_ALGORITHMS (RFC 7427, 8420). */
 enum {

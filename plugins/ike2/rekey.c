@@ -25,7 +25,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
+#include "conn.h"
+#include "contact.h"
+#include "cp.h"
+#include "create.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "init.h"
+#include "keys.h"
+#include "msg.h"
+#include "nat.h"
+#include "rekey.h"
 
 #define REKEY_MAX_RESTARTS 1
 #define REKEY_BUSY_RETRY_MS 2000u     /* another request is out: try again soon */
