@@ -115,7 +115,7 @@ int ike2_auth_send(struct ike2_sa *sa)
 	err = write_id_auth(sa, &w, IKE2_PL_IDI);
 	if (err)
 		goto out;
-	if (sa->initial_contact)
+	if (sa->contact.initial)
 		ike2_w_notify(&w, 0, IKE2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
 	ike2_pubkey_write_certreq(sa, &w);
 	/* Name the responder's identity when we know it (IDr, RFC 7296 3.5). */

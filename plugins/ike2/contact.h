@@ -8,6 +8,13 @@
 struct ike2;
 struct ike2_sa;
 struct ike2_msg;
+struct ike2_peer_entry;
+
+/* An IKE SA's INITIAL_CONTACT and its place in the peer index. */
+struct ike2_contact {
+	bool initial;                 /* send INITIAL_CONTACT in our IKE_AUTH */
+	struct ike2_peer_entry *entries[2]; /* in the peer index: by identity, by address */
+};
 
 /* Initiator: decides whether our IKE_AUTH carries INITIAL_CONTACT (no SA checked out). */
 bool ike2_contact_first(struct ike2 *p, const struct cg_conn_cfg *conn,

@@ -51,8 +51,8 @@ uint64_t ike2_dpd_wait(struct ike2_sa *sa)
 	for (struct ike2_child *c = sa->children; c; c = c->next)
 		esp |= child_inbound_moved(sa, c);
 	if (esp)
-		sa->last_peer_ms = now;
-	idle = now >= sa->last_peer_ms ? now - sa->last_peer_ms : 0;
+		sa->dpd.last_peer_ms = now;
+	idle = now >= sa->dpd.last_peer_ms ? now - sa->dpd.last_peer_ms : 0;
 	if (idle >= delay)
 		return 0;
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG,
@@ -214,7 +214,7 @@ bool ike2_retry_establish(struct ike2_sa *sa)
 	struct ike2_pending_child *pc = sa->pending;
 	struct cg_kernel_acquire acq = { 0 };
 	uint32_t tries = sa->conn->keyingtries;
-	unsigned next = (sa->keyingtry ? sa->keyingtry : 1) + 1;
+	unsigned next = (sa->dpd.keyingtry ? sa->dpd.keyingtry : 1) + 1;
 	uint32_t trap = 0;
 	int err;
 

@@ -8,6 +8,13 @@
 struct ike2_sa;
 struct ike2_child;
 
+/* An IKE SA's liveness and establishing attempts. */
+struct ike2_dpd {
+	cg_timer_id timer;
+	uint64_t last_peer_ms;        /* cg_now_ms of the last authentic message or ESP seen */
+	unsigned keyingtry;           /* initiator: which attempt at establishing this is */
+};
+
 /* keyingtries: the pause before the next attempt at establishing. */
 #define IKE2_RETRY_DELAY_MS 2000u
 

@@ -36,14 +36,14 @@ struct frag_timer {
 void ike2_frag_write_supported(struct ike2_sa *sa, struct ike2_w *w)
 {
 	/* A responder only answers an initiator that announced it (RFC 7383 2.3). */
-	if (sa->conn->fragmentation == CG_FRAG_NO || (!sa->initiator && !sa->frag_peer))
+	if (sa->conn->fragmentation == CG_FRAG_NO || (!sa->initiator && !sa->frag.peer))
 		return;
 	ike2_w_notify(w, 0, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
 }
 
 void ike2_frag_note_peer(struct ike2_sa *sa, const struct ike2_chain *c)
 {
-	sa->frag_peer = ike2_chain_notify(c, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	sa->frag.peer = ike2_chain_notify(c, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 }
 
 size_t ike2_frag_limit(const struct ike2_sa *sa)
@@ -58,7 +58,7 @@ size_t ike2_frag_limit(const struct ike2_sa *sa)
 	case CG_FRAG_FORCE:
 		break;
 	case CG_FRAG_YES:
-		if (sa->frag_peer)
+		if (sa->frag.peer)
 			break;
 		return 0;
 	default:
@@ -90,15 +90,15 @@ static void frags_free(struct ike2_sa *sa, struct ike2_frags *f)
 
 void ike2_frag_discard(struct ike2_sa *sa, bool response)
 {
-	frags_free(sa, sa->frags[response]);
-	sa->frags[response] = NULL;
+	frags_free(sa, sa->frag.sets[response]);
+	sa->frag.sets[response] = NULL;
 }
 
 static enum cg_sa_verdict frag_timeout_job(struct cg_sa *entry, void *arg)
 {
 	const struct frag_timer *t = arg;
 	struct ike2_sa *sa = cg_sa_data(entry);
-	struct ike2_frags *f = sa->frags[t->response];
+	struct ike2_frags *f = sa->frag.sets[t->response];
 
 	if (f && f->gen == t->gen) {
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO,
@@ -125,8 +125,8 @@ static struct ike2_frags *frags_start(struct ike2_sa *sa, const struct ike2_msg 
 	f->mid = msg->h.mid;
 	f->exchange = msg->h.exchange;
 	f->total = total;
-	f->gen = ++sa->frags_gen;
-	sa->frags[response] = f;
+	f->gen = ++sa->frag.gen;
+	sa->frag.sets[response] = f;
 	t = (struct frag_timer){ .gen = f->gen, .response = response };
 	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), IKE2_FRAG_TIMEOUT_MS, frag_timeout_job, &t,
 			sizeof(t), &f->timer);
@@ -168,7 +168,7 @@ static int frag_drop(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t nu
 int ike2_frag_open(struct ike2_sa *sa, struct ike2_msg *msg, const struct ike2_pl *skf)
 {
 	bool response = msg->h.flags & IKE2_FLAG_R;
-	struct ike2_frags *f = sa->frags[response];
+	struct ike2_frags *f = sa->frag.sets[response];
 	uint16_t num, total;
 	uint8_t *plain;
 	size_t len;

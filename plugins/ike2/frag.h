@@ -6,6 +6,14 @@
 #include "msg.h"
 
 struct ike2_sa;
+struct ike2_frags;
+
+/* An IKE SA's fragmentation state. */
+struct ike2_frag {
+	bool peer;                    /* the peer sent IKEV2_FRAGMENTATION_SUPPORTED */
+	struct ike2_frags *sets[2];   /* reassembly of a request [0] and a response [1] */
+	uint32_t gen;                 /* numbers reassembly sets for their timers */
+};
 
 /*
  * Reassembly limits per message (RFC 7383 2.6), and how long a half-done

@@ -75,12 +75,12 @@ static void sa_free(void *data)
 		cg_timer_cancel(sa->core, sa->req.timer);
 	if (sa->half_open_timer)
 		cg_timer_cancel(sa->core, sa->half_open_timer);
-	if (sa->dpd_timer)
-		cg_timer_cancel(sa->core, sa->dpd_timer);
+	if (sa->dpd.timer)
+		cg_timer_cancel(sa->core, sa->dpd.timer);
 	if (sa->rekey_timer)
 		cg_timer_cancel(sa->core, sa->rekey_timer);
-	if (sa->keepalive_timer)
-		cg_timer_cancel(sa->core, sa->keepalive_timer);
+	if (sa->nat.keepalive_timer)
+		cg_timer_cancel(sa->core, sa->nat.keepalive_timer);
 	ike2_contact_forget(sa);
 	ike2_rekey_ike_abandon(sa);
 	ike2_frag_discard(sa, false);
@@ -154,7 +154,7 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 	sa->state = initiator ? IKE2_ST_INIT_SENT : IKE2_ST_INIT_DONE;
 	sa->local = *local;
 	sa->remote = *remote;
-	sa->last_peer_ms = cg_now_ms(p->core);
+	sa->dpd.last_peer_ms = cg_now_ms(p->core);
 	err = cg_sa_add_new(p->core, 2, conn->name, sa, &ike2_sa_ops, &spi, &sa->entry);
 	if (err) {
 		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an IKE SA: %s",
@@ -478,7 +478,7 @@ static enum cg_sa_verdict dpd_job(struct cg_sa *entry, void *arg)
 	uint64_t wait;
 
 	(void)arg;
-	sa->dpd_timer = 0;
+	sa->dpd.timer = 0;
 	if (sa->state == IKE2_ST_ESTABLISHED) {
 		/* Nothing to check while the peer was heard from within dpd_delay. */
 		wait = ike2_dpd_wait(sa);
@@ -501,10 +501,10 @@ void ike2_sa_arm_dpd(struct ike2_sa *sa)
 
 static void dpd_arm(struct ike2_sa *sa, uint64_t delay_ms)
 {
-	if (!sa->conn->dpd_delay || sa->dpd_timer)
+	if (!sa->conn->dpd_delay || sa->dpd.timer)
 		return;
 	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), delay_ms, dpd_job, NULL, 0,
-			&sa->dpd_timer);
+			&sa->dpd.timer);
 }
 
 void ike2_sa_publish(struct ike2_sa *sa, enum cg_event_type type)

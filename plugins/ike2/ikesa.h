@@ -9,13 +9,16 @@
 
 #include "ike2.h"
 #include "msg.h"
+#include "contact.h"
+#include "dpd.h"
+#include "frag.h"
+#include "nat.h"
+#include "pubkey.h"
 #include "rekey.h"
 
 struct ike2_child;
 struct ike2_pending_child;
 struct ike2_cp;
-struct ike2_frags;
-struct ike2_peer_entry;
 
 /* Retransmission defaults, as strongSwan's charon: 4 s, base 1.8, 5 retransmits. */
 #define IKE2_RETRANSMIT_TIMEOUT_MS 4000u
@@ -107,8 +110,7 @@ struct ike2_sa {
 
 	/* Identities */
 	struct cg_id id_local, id_remote;
-	uint16_t peer_sig_hashes;     /* bit n: the peer announced hash algorithm n (RFC 7427) */
-	bool peer_certreq;            /* the peer sent a CERTREQ */
+	struct ike2_pubkey_peer pubkey; /* what the peer said of signatures (pubkey.c) */
 
 	/* Message IDs */
 	uint32_t mid_next;            /* our next request */
@@ -127,30 +129,20 @@ struct ike2_sa {
 	int64_t established_at;       /* unix time */
 	cg_timer_id half_open_timer;
 	bool down;                    /* ike2_sa_down ran */
-	cg_timer_id dpd_timer;
-	uint64_t last_peer_ms;        /* cg_now_ms of the last authentic message or ESP seen */
-	unsigned keyingtry;           /* initiator: which attempt at establishing this is */
 
 	/* IKE SA rekeying (rekey.c) */
 	struct ike2_ike_rekey ike_rekey;
 	cg_timer_id rekey_timer;
 	bool rekeyed;                 /* replaced by another IKE SA: no IKE_DOWN when it goes */
 
-	/* NAT traversal (nat.c) */
-	bool nat_local, nat_remote;   /* a NAT in front of us, in front of the peer */
-	cg_timer_id keepalive_timer;
-
-	/* INITIAL_CONTACT (contact.c) */
-	bool initial_contact;         /* send it in our IKE_AUTH */
-	struct ike2_peer_entry *peer_entries[2]; /* in the peer index: by identity, by address */
+	struct ike2_dpd dpd;          /* liveness and keyingtries (dpd.c) */
+	struct ike2_nat nat;          /* NAT traversal (nat.c) */
+	struct ike2_contact contact;  /* INITIAL_CONTACT and the peer index (contact.c) */
 
 	/* Configuration payload (cp.c): NULL until one leases or brings something */
 	struct ike2_cp *cp;
 
-	/* Fragmentation (frag.c) */
-	bool frag_peer;               /* the peer sent IKEV2_FRAGMENTATION_SUPPORTED */
-	struct ike2_frags *frags[2];  /* reassembly of a request [0] and a response [1] */
-	uint32_t frags_gen;           /* numbers reassembly sets for their timers */
+	struct ike2_frag frag;        /* fragmentation (frag.c) */
 };
 
 int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,

@@ -159,8 +159,8 @@ int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_n
 	err = ike2_sa_create(p, true, cfg, conn, &local, &remote, 0, &sa);
 	if (err)
 		return err;
-	sa->initial_contact = first;
-	sa->keyingtry = attempt;
+	sa->contact.initial = first;
+	sa->dpd.keyingtry = attempt;
 	sa->ke_group = cg_proposal_ke(&props[0]);
 	if (cc)
 		err = ike2_child_prepare(sa, cc, acq, trap_reqid, &sa->pending);

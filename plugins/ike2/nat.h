@@ -7,6 +7,12 @@
 
 struct ike2_sa;
 
+/* An IKE SA's NAT traversal state. */
+struct ike2_nat {
+	bool local, remote;           /* a NAT in front of us, in front of the peer */
+	cg_timer_id keepalive_timer;
+};
+
 /* Writes NAT_DETECTION_SOURCE_IP and _DESTINATION_IP for an IKE_SA_INIT message. */
 void ike2_nat_write(struct ike2_sa *sa, struct ike2_w *w);
 /* Compares the peer's NAT detection notifies with the addresses msg came by. */

@@ -86,7 +86,7 @@ static enum ike2_verdict dispatch_request(struct ike2_sa *sa, struct ike2_msg *m
 	}
 	sa->mid_peer++;
 	ike2_nat_update(sa, msg);
-	sa->last_peer_ms = cg_now_ms(sa->core);
+	sa->dpd.last_peer_ms = cg_now_ms(sa->core);
 	if (err) {
 		respond_notify(sa, msg, IKE2_N_INVALID_SYNTAX, NULL, 0);
 		return sa->state == IKE2_ST_ESTABLISHED ? IKE2_KEEP : IKE2_DESTROY;
@@ -138,7 +138,7 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 		return IKE2_KEEP;
 	}
 	ike2_nat_update(sa, msg);
-	sa->last_peer_ms = cg_now_ms(sa->core);
+	sa->dpd.last_peer_ms = cg_now_ms(sa->core);
 	/* The response goes where the request we sent says. */
 	switch (sa->req.op) {
 	case IKE2_OP_AUTH:

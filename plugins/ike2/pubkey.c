@@ -106,7 +106,7 @@ static const struct sig_alg *sig_alg_by_der(const uint8_t *der, size_t len)
 
 static bool peer_has_hash(const struct ike2_sa *sa, uint16_t hash)
 {
-	return hash < 16 && (sa->peer_sig_hashes & (1u << hash));
+	return hash < 16 && (sa->pubkey.sig_hashes & (1u << hash));
 }
 
 int ike2_id_complete(struct cg_core *core, struct cg_id *id)
@@ -158,10 +158,10 @@ void ike2_pubkey_note_peer(struct ike2_sa *sa, const struct ike2_chain *c)
 			uint16_t hash = cg_get16(n.data + i);
 
 			if (hash && hash < 16)
-				sa->peer_sig_hashes |= (uint16_t)(1u << hash);
+				sa->pubkey.sig_hashes |= (uint16_t)(1u << hash);
 		}
 	if (ike2_chain_find(c, IKE2_PL_CERTREQ))
-		sa->peer_certreq = true;
+		sa->pubkey.certreq = true;
 }
 
 void ike2_pubkey_write_certreq(struct ike2_sa *sa, struct ike2_w *w)
@@ -226,7 +226,7 @@ static enum cg_sig_scheme pick_scheme(const struct ike2_sa *sa, enum cg_key_type
 	};
 
 	*method = IKE2_AUTH_DIGITAL_SIGNATURE;
-	if (sa->peer_sig_hashes) {
+	if (sa->pubkey.sig_hashes) {
 		switch (type) {
 		case CG_KEY_RSA:
 			for (size_t i = 0; i < CG_ARRAY_SIZE(rsa_order); i++)
@@ -360,7 +360,7 @@ static void write_certs(struct ike2_sa *sa, struct ike2_w *w, const struct cg_ce
 	struct cg_chunk der = cg_cert_der(cert);
 
 	if (local->send_cert == CG_SEND_CERT_NEVER ||
-	    (local->send_cert == CG_SEND_CERT_IFASKED && !sa->peer_certreq))
+	    (local->send_cert == CG_SEND_CERT_IFASKED && !sa->pubkey.certreq))
 		return;
 	ike2_w_cert(w, IKE2_PL_CERT, CERT_ENCODING_X509_SIG, der.ptr, der.len);
 	for (size_t i = 1; i < local->n_certs; i++) {

@@ -10,6 +10,12 @@
 
 struct ike2_sa;
 
+/* What the peer of an IKE SA said of signature authentication. */
+struct ike2_pubkey_peer {
+	uint16_t sig_hashes;          /* bit n: the peer announced hash algorithm n (RFC 7427) */
+	bool certreq;                 /* the peer sent a CERTREQ */
+};
+
 /* Fills in a DN identity's missing half: DER from its text, or text from its DER. */
 int ike2_id_complete(struct cg_core *core, struct cg_id *id);
 /* %any or a wildcard ("*.example.org", "CN=*"): something to match, not to send. */

@@ -115,7 +115,7 @@ static enum cg_sa_verdict rekey_job(struct cg_sa *entry, void *arg)
 
 static void stop_timers(struct ike2_sa *sa)
 {
-	cg_timer_id *timers[] = { &sa->rekey_timer, &sa->dpd_timer, &sa->keepalive_timer };
+	cg_timer_id *timers[] = { &sa->rekey_timer, &sa->dpd.timer, &sa->nat.keepalive_timer };
 
 	for (size_t i = 0; i < CG_ARRAY_SIZE(timers); i++) {
 		if (*timers[i])
@@ -146,9 +146,9 @@ static struct ike2_sa *successor_new(struct ike2_sa *old, bool initiator, uint64
 	sa->state = IKE2_ST_ESTABLISHED;
 	sa->local = old->local;
 	sa->remote = old->remote;
-	sa->nat_local = old->nat_local;
-	sa->nat_remote = old->nat_remote;
-	sa->frag_peer = old->frag_peer; /* negotiated once for the IKE SA and its successors */
+	sa->nat.local = old->nat.local;
+	sa->nat.remote = old->nat.remote;
+	sa->frag.peer = old->frag.peer; /* negotiated once for the IKE SA and its successors */
 	sa->spi_i = spi_i;
 	sa->spi_r = spi_r;
 	if (cg_id_dup(&old->id_local, &sa->id_local) || cg_id_dup(&old->id_remote, &sa->id_remote))
