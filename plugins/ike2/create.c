@@ -40,9 +40,9 @@ uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposa
 {
 	struct ike2_notify note;
 
-	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note) || note.data_len != 2)
+	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note))
 		return CG_KE_NONE;
-	return cg_ke_retry_group(props, n, cg_get16(note.data), current);
+	return cg_ke_retry_group(props, n, ike2_notify_ke_group(&note), current);
 }
 
 static enum ike2_verdict create_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
@@ -62,11 +62,12 @@ static struct ike2_child *rekeyed_child(struct ike2_sa *sa, const struct ike2_ms
 					bool *asked)
 {
 	struct ike2_notify n;
+	uint32_t spi;
 
 	*asked = ike2_chain_notify(&msg->pl, IKE2_N_REKEY_SA, &n);
-	if (!*asked || n.spi_size != 4)
+	if (!*asked || !ike2_notify_spi(&n, &spi))
 		return NULL;
-	return ike2_child_by_spi_out(sa, cg_get32(n.spi));
+	return ike2_child_by_spi_out(sa, spi);
 }
 
 static bool has_ike_proposal(const struct ike2_prop *props, size_t n)

@@ -73,8 +73,9 @@ size_t ike2_frag_limit(const struct ike2_sa *sa)
 uint16_t ike2_frag_number(const struct ike2_msg *msg)
 {
 	const struct ike2_pl *skf = ike2_chain_find(&msg->outer, IKE2_PL_SKF);
+	struct ike2_skf f;
 
-	return skf && skf->len >= 4 ? cg_get16(skf->body) : 0;
+	return skf && !ike2_skf_parse(skf, &f) ? f.num : 0;
 }
 
 static void frags_free(struct ike2_sa *sa, struct ike2_frags *f)
@@ -169,15 +170,16 @@ int ike2_frag_open(struct ike2_sa *sa, struct ike2_msg *msg, const struct ike2_p
 {
 	bool response = msg->h.flags & IKE2_FLAG_R;
 	struct ike2_frags *f = sa->frag.sets[response];
+	struct ike2_skf hdr;
 	uint16_t num, total;
 	uint8_t *plain;
 	size_t len;
 	int err;
 
-	if (skf->len < 4)
+	if (ike2_skf_parse(skf, &hdr))
 		return frag_drop(sa, msg, 0, 0, "too short");
-	num = cg_get16(skf->body);
-	total = cg_get16(skf->body + 2);
+	num = hdr.num;
+	total = hdr.total;
 	/* Cheap checks first: nothing unauthenticated changes what is kept. */
 	if (sa->conn->fragmentation == CG_FRAG_NO)
 		return frag_drop(sa, msg, num, total, "fragmentation is off");
@@ -197,7 +199,7 @@ int ike2_frag_open(struct ike2_sa *sa, struct ike2_msg *msg, const struct ike2_p
 			return -EAGAIN;
 		}
 	}
-	err = ike2_sk_decrypt(sa, msg->pkt, skf->body + 4, &plain, &len);
+	err = ike2_sk_decrypt(sa, msg->pkt, hdr.iv, &plain, &len);
 	if (err)
 		return frag_drop(sa, msg, num, total,
 				 err == -ENOMEM ? "out of memory" : "integrity check failed");

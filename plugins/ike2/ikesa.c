@@ -201,12 +201,10 @@ int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
 	while (off < data.len) {
 		size_t len = data.len - off;
 
-		if (len >= CG_IKE_HEADER_LEN) {
-			uint32_t mlen = cg_get32(data.ptr + off + 24);
+		uint32_t mlen = ike2_hdr_length(data.ptr + off, len);
 
-			if (mlen >= CG_IKE_HEADER_LEN && mlen <= len)
-				len = mlen;
-		}
+		if (mlen >= CG_IKE_HEADER_LEN && mlen <= len)
+			len = mlen;
 		err = cg_ike_send(sa->core, &sa->local, &sa->remote, data.ptr + off, len);
 		if (err) {
 			ike2_sa_log(sa, CG_LOG_NET, CG_LVL_WARN, "sending %zu bytes failed: %s", len,

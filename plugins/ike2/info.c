@@ -32,7 +32,7 @@ static size_t delete_children(struct ike2_sa *sa, const struct ike2_delete *d, u
 	size_t n = 0;
 
 	for (uint16_t i = 0; i < d->n_spis && n < DELETE_MAX; i++) {
-		uint32_t spi = cg_get32(d->spis + 4 * i);
+		uint32_t spi = ike2_delete_spi(d, i);
 		struct ike2_child *c = ike2_child_by_spi_out(sa, spi);
 		char name[CG_NAME_MAX];
 		bool closed;

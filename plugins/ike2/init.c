@@ -389,7 +389,7 @@ static enum ike2_verdict init_notifies(struct ike2_sa *sa, const struct ike2_msg
 	if (ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n)) {
 		struct cg_proposal props[IKE2_MAX_PROPOSALS];
 		size_t np = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
-		uint16_t group = n.data_len == 2 ? cg_get16(n.data) : CG_KE_NONE;
+		uint16_t group = ike2_notify_ke_group(&n);
 
 		if (!cg_ke_retry_group(props, np, group, sa->ke_group)) {
 			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,

@@ -130,6 +130,8 @@ struct ike2_chain {
 
 /* Parses the fixed header; -EBADMSG for a short buffer or a length that does not match. */
 int ike2_hdr_parse(const uint8_t *data, size_t len, struct ike2_hdr *h);
+/* The length field of the header at data; 0 when len is shorter than a header. */
+uint32_t ike2_hdr_length(const uint8_t *data, size_t len);
 /*
  * Walks a payload chain starting with type first over data[0..len).
  * Stops after an SK or SKF payload (it must be last). -EBADMSG on any bad length,
@@ -166,6 +168,12 @@ int ike2_notify_parse(const struct ike2_pl *pl, struct ike2_notify *n);
 bool ike2_chain_notify(const struct ike2_chain *c, uint16_t type, struct ike2_notify *n);
 /* The first error notify (type < 16384), or 0. */
 uint16_t ike2_chain_error(const struct ike2_chain *c);
+/* A notify's SPI when it has 4 bytes (REKEY_SA: an ESP or AH SPI); false otherwise. */
+bool ike2_notify_spi(const struct ike2_notify *n, uint32_t *spi);
+/* The group an INVALID_KE_PAYLOAD notify asks for; CG_KE_NONE when its data is no group. */
+uint16_t ike2_notify_ke_group(const struct ike2_notify *n);
+/* SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): bit n set for each listed hash algorithm n < 16. */
+uint16_t ike2_notify_hashes(const struct ike2_notify *n);
 
 struct ike2_ke {
 	uint16_t group;
@@ -184,6 +192,12 @@ struct ike2_auth {
 	size_t len;
 };
 int ike2_auth_parse(const struct ike2_pl *pl, struct ike2_auth *a);
+/*
+ * The data of AUTH method DIGITAL_SIGNATURE (RFC 7427 3): one length octet,
+ * the AlgorithmIdentifier, the signature; borrowed. -EBADMSG when it does not fit.
+ */
+int ike2_auth_sig_parse(const struct ike2_auth *a, struct cg_chunk *alg_id,
+			struct cg_chunk *sig);
 /* CERT and CERTREQ payloads: an encoding octet and its data (RFC 7296 3.6, 3.7). */
 struct ike2_cert_pl {
 	uint8_t encoding;
@@ -200,6 +214,61 @@ struct ike2_delete {
 	const uint8_t *spis;
 };
 int ike2_delete_parse(const struct ike2_pl *pl, struct ike2_delete *d);
+/* SPI i (< n_spis) of a delete whose spi_size is 4. */
+uint32_t ike2_delete_spi(const struct ike2_delete *d, size_t i);
+
+/* CP payload (RFC 7296 3.15): configuration types. */
+enum {
+	IKE2_CFG_REQUEST = 1,
+	IKE2_CFG_REPLY = 2,
+	IKE2_CFG_SET = 3,
+	IKE2_CFG_ACK = 4,
+};
+
+/* Configuration attributes (3.15.1), the INTERNAL_ ones. */
+enum {
+	IKE2_CFG_IP4_ADDRESS = 1,
+	IKE2_CFG_IP4_NETMASK = 2,
+	IKE2_CFG_IP4_DNS = 3,
+	IKE2_CFG_IP6_ADDRESS = 8,
+	IKE2_CFG_IP6_DNS = 10,
+	IKE2_CFG_IP4_SUBNET = 13,
+	IKE2_CFG_IP6_SUBNET = 15,
+};
+
+#define IKE2_CFG_MAX_ATTRS 32
+
+struct ike2_cfg_attr {
+	uint16_t type;                /* without the reserved bit */
+	const uint8_t *value;         /* borrowed from the message */
+	uint16_t len;
+};
+
+struct ike2_cfg {
+	uint8_t type;                 /* IKE2_CFG_REQUEST ... */
+	struct ike2_cfg_attr attrs[IKE2_CFG_MAX_ATTRS];
+	size_t n;                     /* attributes kept; more are checked but dropped */
+};
+/*
+ * Parses a CP payload; -EBADMSG when an attribute does not fit or an address
+ * attribute is neither empty nor exactly one value.
+ */
+int ike2_cfg_parse(const struct ike2_pl *pl, struct ike2_cfg *cfg);
+/* The address in a non-empty address attribute, of family (IPv6 forms end in a prefix length). */
+struct cg_addr ike2_cfg_attr_addr(const struct ike2_cfg_attr *a, sa_family_t family);
+/*
+ * A non-empty INTERNAL_IP4_SUBNET (address and netmask) or _IP6_SUBNET
+ * (address and prefix length); false for a netmask that is not contiguous.
+ */
+bool ike2_cfg_attr_subnet(const struct ike2_cfg_attr *a, struct cg_addr *net,
+			  uint8_t *prefixlen);
+
+/* SKF payload (RFC 7383 2.5): which fragment, and where its IV starts. */
+struct ike2_skf {
+	uint16_t num, total;
+	const uint8_t *iv;            /* borrowed from the message */
+};
+int ike2_skf_parse(const struct ike2_pl *pl, struct ike2_skf *f);
 
 /* A growing buffer that writes a payload chain and patches next-payload fields. */
 struct ike2_w {
@@ -232,6 +301,8 @@ void ike2_w_ke(struct ike2_w *w, uint16_t group, const uint8_t *pub, size_t len)
 void ike2_w_nonce(struct ike2_w *w, struct cg_chunk nonce);
 void ike2_w_notify(struct ike2_w *w, uint8_t proto, uint16_t type, const uint8_t *spi,
 		   uint8_t spi_size, const uint8_t *data, size_t len);
+/* N(SIGNATURE_HASH_ALGORITHMS) listing n hash algorithms (RFC 7427 4). */
+void ike2_w_notify_hashes(struct ike2_w *w, const uint16_t *hashes, size_t n);
 /* Writes an ID payload; *body_off receives the offset of its body (for AUTH). */
 void ike2_w_id(struct ike2_w *w, uint8_t type, const struct cg_id *id, size_t *body_off);
 void ike2_w_auth(struct ike2_w *w, uint8_t method, const uint8_t *data, size_t len);
@@ -240,6 +311,14 @@ void ike2_w_cert(struct ike2_w *w, uint8_t type, uint8_t encoding, const uint8_t
 		 size_t len);
 void ike2_w_ts(struct ike2_w *w, uint8_t type, const struct cg_ts *ts, size_t n);
 void ike2_w_delete(struct ike2_w *w, uint8_t proto, const uint32_t *spis, size_t n);
+/* Starts a CP payload of a configuration type (end it with ike2_w_end); its offset. */
+size_t ike2_w_cfg(struct ike2_w *w, uint8_t cfg_type);
+void ike2_w_cfg_attr(struct ike2_w *w, uint16_t type, const void *value, uint16_t len);
+/* An address attribute; with_prefix appends the prefix length (IPv6 forms). */
+void ike2_w_cfg_addr(struct ike2_w *w, uint16_t type, const struct cg_addr *a, bool with_prefix,
+		     uint8_t prefixlen);
+/* INTERNAL_IP4_SUBNET (with a netmask) or INTERNAL_IP6_SUBNET, by net's family. */
+void ike2_w_cfg_subnet(struct ike2_w *w, const struct cg_addr *net, uint8_t prefixlen);
 
 const char *ike2_exchange_name(uint8_t exchange);
 const char *ike2_notify_name(uint16_t type);

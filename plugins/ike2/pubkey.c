@@ -137,16 +137,9 @@ bool ike2_id_is_pattern(const struct cg_id *id)
 
 void ike2_pubkey_write_hashes(struct ike2_sa *sa, struct ike2_w *w)
 {
-	uint8_t data[2 * CG_ARRAY_SIZE(our_hashes)];
-
 	/* Without a PKI backend we could verify no signature at all. */
-	if (!cg_pki_available(sa->core))
-		return;
-	for (size_t i = 0; i < CG_ARRAY_SIZE(our_hashes); i++) {
-		data[2 * i] = (uint8_t)(our_hashes[i] >> 8);
-		data[2 * i + 1] = (uint8_t)our_hashes[i];
-	}
-	ike2_w_notify(w, 0, IKE2_N_SIGNATURE_HASH_ALGORITHMS, NULL, 0, data, sizeof(data));
+	if (cg_pki_available(sa->core))
+		ike2_w_notify_hashes(w, our_hashes, CG_ARRAY_SIZE(our_hashes));
 }
 
 void ike2_pubkey_note_peer(struct ike2_sa *sa, const struct ike2_chain *c)
@@ -154,12 +147,7 @@ void ike2_pubkey_note_peer(struct ike2_sa *sa, const struct ike2_chain *c)
 	struct ike2_notify n;
 
 	if (ike2_chain_notify(c, IKE2_N_SIGNATURE_HASH_ALGORITHMS, &n))
-		for (size_t i = 0; i + 1 < n.data_len; i += 2) {
-			uint16_t hash = cg_get16(n.data + i);
-
-			if (hash && hash < 16)
-				sa->pubkey.sig_hashes |= (uint16_t)(1u << hash);
-		}
+		sa->pubkey.sig_hashes |= ike2_notify_hashes(&n);
 	if (ike2_chain_find(c, IKE2_PL_CERTREQ))
 		sa->pubkey.certreq = true;
 }
@@ -281,6 +269,7 @@ static enum cg_sig_scheme pick_scheme(const struct ike2_sa *sa, enum cg_key_type
 static enum cg_sig_scheme parse_scheme(const struct ike2_auth *auth, struct cg_chunk *sig)
 {
 	const struct sig_alg *alg;
+	struct cg_chunk alg_id;
 
 	*sig = CG_CHUNK(auth->data, auth->len);
 	switch (auth->method) {
@@ -293,14 +282,10 @@ static enum cg_sig_scheme parse_scheme(const struct ike2_auth *auth, struct cg_c
 	case IKE2_AUTH_ECDSA_521:
 		return CG_SIG_ECDSA_SHA512_RAW;
 	case IKE2_AUTH_DIGITAL_SIGNATURE:
-		/* One length octet, the AlgorithmIdentifier, the signature (RFC 7427 3). */
-		if (auth->len < 1 || auth->data[0] >= auth->len)
+		if (ike2_auth_sig_parse(auth, &alg_id, sig))
 			return CG_SIG_NONE;
-		alg = sig_alg_by_der(auth->data + 1, auth->data[0]);
-		if (!alg)
-			return CG_SIG_NONE;
-		*sig = CG_CHUNK(auth->data + 1 + auth->data[0], auth->len - 1 - auth->data[0]);
-		return alg->scheme;
+		alg = sig_alg_by_der(alg_id.ptr, alg_id.len);
+		return alg ? alg->scheme : CG_SIG_NONE;
 	default:
 		return CG_SIG_NONE;
 	}
