@@ -149,8 +149,8 @@ int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child
 	return -ENOENT;
 }
 
-int ike2_initiate_child(struct ike2 *p, const char *conn_name, const char *child_name,
-			const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+int ike2_addchild_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
+			   const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
 {
 	int err = ike2_addchild_start(p, conn_name, child_name, acq, trap_reqid);
 
@@ -165,7 +165,7 @@ static bool addchild_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 
 	if (pc->restarts >= ADDCHILD_MAX_RESTARTS)
 		return false;
-	group = ike2_ke_retry_group(msg, pc->props, pc->n_props, pc->ke_group);
+	group = ike2_create_ke_retry_group(msg, pc->props, pc->n_props, pc->ke_group);
 	if (!group)
 		return false;
 	pc->restarts++;

@@ -100,6 +100,8 @@ void ike2_child_free(struct ike2_child *c);
 void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c);
 struct ike2_child *ike2_child_by_spi_out(struct ike2_sa *sa, uint32_t spi);
 struct ike2_child *ike2_child_by_spi_in(struct ike2_sa *sa, uint32_t spi);
+/* Another child of the same name and reqid exists: c was rekeyed. */
+bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c);
 void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out);
 /* ESP proposals of a child config (KE transforms only when keep_ke: PFS). */
 size_t ike2_child_proposals(const struct cg_child_cfg *cc, bool keep_ke, struct cg_proposal *out,
@@ -122,13 +124,13 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 void ike2_child_publish(struct ike2_sa *sa, const struct ike2_child *c, enum cg_event_type t);
 void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c);
 /* Intersections of their selectors with ours, widest kept; the count. */
-size_t ike2_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
-		      size_t n_ours, struct cg_ts *out);
+size_t ike2_child_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
+			    size_t n_ours, struct cg_ts *out);
 /* Each selector got lies within one sent (or within first, when has_first). */
-bool ike2_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
-		    size_t n_sent, const struct cg_ts *first, bool has_first);
+bool ike2_child_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
+			  size_t n_sent, const struct cg_ts *first, bool has_first);
 /* Resolves config selectors ("dynamic" becomes addr). */
-size_t ike2_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
-		       struct cg_ts *out, size_t max);
+size_t ike2_child_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
+			     struct cg_ts *out, size_t max);
 
 #endif

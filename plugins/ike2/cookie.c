@@ -25,7 +25,7 @@
 
 static const char *const section_keys[] = { "cookie_threshold", NULL };
 
-int ike2_config_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs)
+int ike2_cookie_config_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs)
 {
 	uint64_t threshold;
 	bool ok;

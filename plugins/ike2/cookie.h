@@ -10,7 +10,7 @@ struct ike2_msg;
 
 int ike2_cookie_setup(struct ike2 *p);
 /* Plugin section `ike2:` (cookie_threshold). */
-int ike2_config_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs);
+int ike2_cookie_config_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs);
 /*
  * Responder: true when msg may create state. Otherwise a COOKIE was sent
  * (above the threshold, without a valid cookie in msg).

@@ -22,8 +22,8 @@
 
 #define REKEY_MAX_RESTARTS 1
 
-int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
-		     const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub)
+int ike2_create_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
+			    const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub)
 {
 	int err;
 
@@ -35,8 +35,8 @@ int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
 	return err;
 }
 
-uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposal *props,
-			     size_t n, uint16_t current)
+uint16_t ike2_create_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposal *props,
+				    size_t n, uint16_t current)
 {
 	struct ike2_notify note;
 
@@ -161,7 +161,7 @@ int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q)
 	struct ike2_w w;
 	int err;
 
-	err = ike2_offer_renew(sa, q->ke_group, q->nonce, q->ke, q->ke_ctx, &pub);
+	err = ike2_create_offer_renew(sa, q->ke_group, q->nonce, q->ke, q->ke_ctx, &pub);
 	if (err)
 		return err;
 	ike2_w_init(&w);
@@ -248,7 +248,7 @@ static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 
 	if (!old || r->restarts >= REKEY_MAX_RESTARTS)
 		return false;
-	group = ike2_ke_retry_group(msg, r->props, r->n_props, r->ke_group);
+	group = ike2_create_ke_retry_group(msg, r->props, r->n_props, r->ke_group);
 	if (!group)
 		return false;
 	r->restarts++;
@@ -289,9 +289,10 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	}
 	if (!cg_proposal_select(r->props, r->n_props, &prop.p, 1, true, &sel, &idx) ||
 	    prop.p.n != sel.n || cg_proposal_ke(&sel) != r->ke_group ||
-	    !ike2_ts_within(c->local_ts, c->n_local_ts, old->local_ts, old->n_local_ts, NULL, false) ||
-	    !ike2_ts_within(c->remote_ts, c->n_remote_ts, old->remote_ts, old->n_remote_ts, NULL,
-			    false))
+	    !ike2_child_ts_within(c->local_ts, c->n_local_ts, old->local_ts, old->n_local_ts, NULL,
+				  false) ||
+	    !ike2_child_ts_within(c->remote_ts, c->n_remote_ts, old->remote_ts, old->n_remote_ts,
+				  NULL, false))
 		goto out;
 	if (r->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != r->ke_group ||
 			    cg_ke_shared(r->ke, r->ke_ctx, peer.data, peer.len, &shared)))

@@ -43,11 +43,11 @@ void ike2_create_abandon(struct ike2_sa *sa);
  * (the old one freed) and, unless group is CG_KE_NONE, a new key exchange
  * (the old one destroyed) with its public value in *pub.
  */
-int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
-		     const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub);
+int ike2_create_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
+			    const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub);
 /* The group an INVALID_KE_PAYLOAD in msg asks for when props offer it and it is not
  * current; CG_KE_NONE otherwise. */
-uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposal *props,
-			     size_t n, uint16_t current);
+uint16_t ike2_create_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposal *props,
+				    size_t n, uint16_t current);
 
 #endif

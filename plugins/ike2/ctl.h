@@ -9,6 +9,6 @@ struct ike2;
 
 int ike2_ctl_register(struct ike2 *p);
 void ike2_ctl_unregister(struct ike2 *p);
-void ike2_sa_describe(void *data, struct cg_out *out);
+void ike2_ctl_sa_describe(void *data, struct cg_out *out);
 
 #endif

@@ -21,12 +21,10 @@ struct ike2_dpd {
 /* 0: a liveness check is due; else ms until one may be (inbound IKE or ESP seen lately). */
 uint64_t ike2_dpd_wait(struct ike2_sa *sa);
 /* Tears the SA down, then applies its children's dpd_action (dpd) or close_action. */
-void ike2_sa_down_action(struct ike2_sa *sa, bool dpd);
-/* Another child of the same name and reqid exists: c was rekeyed. */
-bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c);
+void ike2_dpd_down_action(struct ike2_sa *sa, bool dpd);
 /* The peer deleted the child name: its close_action. */
-void ike2_child_closed(struct ike2_sa *sa, const char *name);
+void ike2_dpd_child_closed(struct ike2_sa *sa, const char *name);
 /* Initiator: establishing timed out; schedules the next attempt when keyingtries allows. */
-bool ike2_retry_establish(struct ike2_sa *sa);
+bool ike2_dpd_retry_establish(struct ike2_sa *sa);
 
 #endif

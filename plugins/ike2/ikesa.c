@@ -130,7 +130,7 @@ static void sa_free(void *data)
 
 const struct cg_sa_ops ike2_sa_ops = {
 	.destroy = sa_free,
-	.describe = ike2_sa_describe,
+	.describe = ike2_ctl_sa_describe,
 };
 
 int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
@@ -250,9 +250,9 @@ static enum cg_sa_verdict retransmit_job(struct cg_sa *entry, void *arg)
 		sa->req.timer = 0;
 		if (sa->state == IKE2_ST_ESTABLISHED) {
 			/* The peer is dead: its children get their dpd_action. */
-			ike2_sa_down_action(sa, true);
+			ike2_dpd_down_action(sa, true);
 		} else {
-			ike2_retry_establish(sa);
+			ike2_dpd_retry_establish(sa);
 			ike2_sa_down(sa);
 		}
 		return CG_SA_DESTROY;

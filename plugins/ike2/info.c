@@ -50,7 +50,7 @@ static size_t delete_children(struct ike2_sa *sa, const struct ike2_delete *d, u
 		child_unlink(sa, c);
 		ike2_child_destroy(sa, c);
 		if (closed)
-			ike2_child_closed(sa, name);
+			ike2_dpd_child_closed(sa, name);
 	}
 	return n;
 }
@@ -92,7 +92,7 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 	if (delete_ike) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "peer deletes the IKE SA");
 		if (closed)
-			ike2_sa_down_action(sa, false);
+			ike2_dpd_down_action(sa, false);
 		else
 			ike2_sa_down(sa);
 		return IKE2_DESTROY;

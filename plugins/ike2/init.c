@@ -25,7 +25,7 @@
 #define INIT_MAX_RESTARTS 3
 
 /* Looks up the algorithms of a chosen IKE proposal. */
-int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
+int ike2_init_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
 {
 	const struct cg_transform *encr = cg_proposal_get(sel, CG_TT_ENCR);
 	const struct cg_transform *prf = cg_proposal_get(sel, CG_TT_PRF);
@@ -335,7 +335,7 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 	ike2_nat_detect(sa, msg);
 	ike2_pubkey_note_peer(sa, &msg->pl);
 	ike2_frag_note_peer(sa, &msg->pl);
-	err = ike2_sa_set_algorithms(sa, &sel);
+	err = ike2_init_set_algorithms(sa, &sel);
 	if (!err)
 		err = init_answer(sa, msg, nums[idx], &ke);
 	if (err) {
@@ -445,7 +445,7 @@ enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *
 	sa->spi_r = msg->h.spi_r;
 	ike2_pubkey_note_peer(sa, &msg->pl);
 	ike2_frag_note_peer(sa, &msg->pl);
-	err = ike2_sa_set_algorithms(sa, &sel);
+	err = ike2_init_set_algorithms(sa, &sel);
 	if (!err)
 		err = cg_chunk_dup(&sa->init_resp, CG_CHUNK(msg->pkt->data, msg->pkt->len));
 	if (!err)

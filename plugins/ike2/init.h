@@ -9,7 +9,7 @@
 struct ike2_sa;
 
 /* Looks up the algorithms of a chosen IKE proposal. */
-int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel);
+int ike2_init_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel);
 int ike2_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 		  const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
 /* The same as attempt number attempt (keyingtries; 1 is the first). */

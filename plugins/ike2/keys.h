@@ -16,9 +16,9 @@ int ike2_keys_derive_rekey(struct ike2_sa *sa, const struct cg_prf_alg *old_prf,
 int ike2_keys_child(struct ike2_sa *sa, struct cg_chunk shared, struct cg_chunk ni,
 		    struct cg_chunk nr, uint8_t *out, size_t len);
 /* AUTH for PSK (RFC 7296 2.15); out holds prf->out_size bytes. */
-int ike2_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
-		  const uint8_t *id_body, size_t id_len, uint8_t *out);
+int ike2_keys_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
+		       const uint8_t *id_body, size_t id_len, uint8_t *out);
 /* Bytes of ESP integrity key material for an algorithm (encryption: cg_encr_key_size). */
-size_t ike2_esp_integ_keysize(uint16_t alg);
+size_t ike2_keys_esp_integ_size(uint16_t alg);
 
 #endif

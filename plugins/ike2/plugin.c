@@ -288,10 +288,10 @@ int ike2_trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
 	t->ci.proxy = cc->mode == CG_CHILD_TRANSPORT_PROXY;
 	t->ci.proto = IPPROTO_ESP;
 	t->ci.reqid = cg_kernel_new_reqid(p->core);
-	t->ci.n_local_ts = ike2_ts_resolve(cc->local_ts, cc->n_local_ts, &local, t->local,
-					   IKE2_MAX_TS);
-	t->ci.n_remote_ts = ike2_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote, t->remote,
-					    IKE2_MAX_TS);
+	t->ci.n_local_ts = ike2_child_ts_resolve(cc->local_ts, cc->n_local_ts, &local, t->local,
+						 IKE2_MAX_TS);
+	t->ci.n_remote_ts = ike2_child_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote,
+						  t->remote, IKE2_MAX_TS);
 	t->ci.local_ts = t->local;
 	t->ci.remote_ts = t->remote;
 	t->ci.policies = true;
@@ -345,7 +345,7 @@ static void on_acquire(struct ike2 *p, const struct cg_kernel_acquire *acq)
 	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "acquire for reqid %u: initiating %s/%s",
 	       acq->reqid, conn, child);
 	/* A connection that is up gets the child on its IKE SA. */
-	err = ike2_initiate_child(p, conn, child, acq, acq->reqid);
+	err = ike2_addchild_initiate(p, conn, child, acq, acq->reqid);
 	if (err)
 		ike2_trap_done(p, acq->reqid);
 }
@@ -549,7 +549,7 @@ CG_EXPORT const struct cg_plugin cg_plugin = {
 	.name = "ike2",
 	.provides = (const char *const[]){ "ike:2", NULL },
 	.needs = (const char *const[]){ "kernel", "?bypass", NULL },
-	.check = ike2_config_check,
+	.check = ike2_cookie_config_check,
 	.init = ike2_init,
 	.destroy = ike2_destroy,
 };

@@ -109,7 +109,7 @@ static bool peer_has_hash(const struct ike2_sa *sa, uint16_t hash)
 	return hash < 16 && (sa->pubkey.sig_hashes & (1u << hash));
 }
 
-int ike2_id_complete(struct cg_core *core, struct cg_id *id)
+int ike2_pubkey_id_complete(struct cg_core *core, struct cg_id *id)
 {
 	if (id->type != CG_ID_DER_ASN1_DN || !cg_pki_available(core))
 		return 0;
@@ -120,7 +120,7 @@ int ike2_id_complete(struct cg_core *core, struct cg_id *id)
 	return 0;
 }
 
-bool ike2_id_is_pattern(const struct cg_id *id)
+bool ike2_pubkey_id_is_pattern(const struct cg_id *id)
 {
 	switch (id->type) {
 	case CG_ID_ANY:

@@ -17,9 +17,9 @@ struct ike2_pubkey_peer {
 };
 
 /* Fills in a DN identity's missing half: DER from its text, or text from its DER. */
-int ike2_id_complete(struct cg_core *core, struct cg_id *id);
+int ike2_pubkey_id_complete(struct cg_core *core, struct cg_id *id);
 /* %any or a wildcard ("*.example.org", "CN=*"): something to match, not to send. */
-bool ike2_id_is_pattern(const struct cg_id *id);
+bool ike2_pubkey_id_is_pattern(const struct cg_id *id);
 /* N(SIGNATURE_HASH_ALGORITHMS) for IKE_SA_INIT, when a PKI backend is loaded. */
 void ike2_pubkey_write_hashes(struct ike2_sa *sa, struct ike2_w *w);
 /* Notes the peer's SIGNATURE_HASH_ALGORITHMS and CERTREQ in a message. */

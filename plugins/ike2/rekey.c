@@ -44,7 +44,7 @@
 #define REKEY_FAILED_RETRY_MS 60000u  /* the peer refused: try again later */
 #define REKEY_RETIRE_MS 30000u        /* a replaced SA nobody deleted goes after this */
 
-int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b)
+int ike2_rekey_nonce_cmp(struct cg_chunk a, struct cg_chunk b)
 {
 	size_t n = a.len < b.len ? a.len : b.len;
 	int r = n ? memcmp(a.ptr, b.ptr, n) : 0;
@@ -56,7 +56,7 @@ int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b)
 
 static struct cg_chunk nonce_min(struct cg_chunk a, struct cg_chunk b)
 {
-	return ike2_nonce_cmp(a, b) <= 0 ? a : b;
+	return ike2_rekey_nonce_cmp(a, b) <= 0 ? a : b;
 }
 
 /*
@@ -179,7 +179,7 @@ static int successor_keys(struct ike2_sa *sa, const struct ike2_sa *old,
 			  const struct cg_proposal *sel, struct cg_chunk *ni, struct cg_chunk *nr,
 			  struct cg_chunk shared)
 {
-	int err = ike2_sa_set_algorithms(sa, sel);
+	int err = ike2_init_set_algorithms(sa, sel);
 
 	sa->ke_group = cg_proposal_ke(sel);
 	sa->ni = *ni;
@@ -273,7 +273,7 @@ static int rekey_send(struct ike2_sa *sa)
 	}
 	if (!r->ke_group)
 		return -ENOPROTOOPT;
-	err = ike2_offer_renew(sa, r->ke_group, &r->nonce, &r->ke, &r->ke_ctx, &pub);
+	err = ike2_create_offer_renew(sa, r->ke_group, &r->nonce, &r->ke, &r->ke_ctx, &pub);
 	if (err)
 		return err;
 	ike2_w_init(&w);
@@ -321,7 +321,7 @@ static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 
 	if (r->restarts >= REKEY_MAX_RESTARTS)
 		return false;
-	group = ike2_ke_retry_group(msg, props, n, r->ke_group);
+	group = ike2_create_ke_retry_group(msg, props, n, r->ke_group);
 	if (!group)
 		return false;
 	r->restarts++;
@@ -385,7 +385,7 @@ static void resolve_collision(struct ike2_sa *sa, struct ike2_sa *nsa)
 	struct cg_chunk ours = nonce_min(nsa->ni, nsa->nr);
 	struct cg_sa *entry;
 
-	if (ike2_nonce_cmp(ours, r->collided_nonce) > 0) {
+	if (ike2_rekey_nonce_cmp(ours, r->collided_nonce) > 0) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO,
 			    "IKE SA rekey collision: ours wins, the peer deletes its SA");
 		adopt(sa, nsa);
@@ -617,7 +617,7 @@ bool ike2_rekey_child_lost(struct ike2_sa *sa)
 	if (!r || !r->collided_spi_in || !r->nonce_r.len || !r->collided_nonce.len ||
 	    !ike2_child_by_spi_in(sa, r->collided_spi_in))
 		return false;
-	return ike2_nonce_cmp(nonce_min(r->nonce, r->nonce_r), r->collided_nonce) < 0;
+	return ike2_rekey_nonce_cmp(nonce_min(r->nonce, r->nonce_r), r->collided_nonce) < 0;
 }
 
 /*
@@ -694,7 +694,7 @@ static int rekey_one(struct ike2_sa *sa, uint32_t spi_in, struct cg_out *out)
 	return err;
 }
 
-int ike2_ctl_rekey(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
+int ike2_rekey_ctl(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
 {
 	struct ike2 *p = ctx;
 	const char *ike_id = arg_after(argc, argv, "--ike-id");

@@ -59,8 +59,8 @@ bool ike2_rekey_child_lost(struct ike2_sa *sa);
 /* After TEMPORARY_FAILURE: rekeys the child again after a short random delay. */
 void ike2_rekey_child_later(struct ike2_sa *sa, uint32_t reqid, uint32_t spi_in);
 /* Lowest nonce of an exchange; compares two of them (memcmp order, shorter first). */
-int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b);
+int ike2_rekey_nonce_cmp(struct cg_chunk a, struct cg_chunk b);
 /* The `rekey` control command. */
-int ike2_ctl_rekey(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out);
+int ike2_rekey_ctl(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out);
 
 #endif
