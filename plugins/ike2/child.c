@@ -628,8 +628,7 @@ void ike2_child_abandon(struct ike2_sa *sa, struct ike2_pending_child **slot)
 	}
 	if (pc->trapped)
 		ike2_trap_done(sa->plugin, pc->reqid);
-	if (pc->ke_ctx)
-		pc->ke->destroy(pc->ke_ctx);
+	cg_ke_free(pc->ke, &pc->ke_ctx);
 	cg_chunk_free(&pc->nonce);
 	free(pc);
 	*slot = NULL;

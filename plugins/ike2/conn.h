@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* conn.c: a connection's local identity, endpoints and IKE proposals. */
+/* conn.c: a connection's local identity and endpoints. */
 #ifndef IKE2_CONN_H
 #define IKE2_CONN_H
 
@@ -13,8 +13,5 @@ int ike2_conn_local_id(const struct cg_conn_cfg *conn, const struct cg_addr *loc
 /* Endpoints for initiating conn; ports filled in. */
 int ike2_conn_endpoints(struct ike2 *p, const struct cg_conn_cfg *conn, struct cg_addr *local,
 			struct cg_addr *remote);
-/* cg_conn_ike_proposals with the plugin's core. */
-size_t ike2_conn_ike_proposals(struct ike2 *p, const struct cg_conn_cfg *conn,
-			       struct cg_proposal *out, size_t max);
 
 #endif

@@ -145,8 +145,7 @@ void ike2_create_abandon(struct ike2_sa *sa)
 		id.src.port = id.dst.port = 0;
 		cg_kernel_del_sa(sa->core, &id);
 	}
-	if (r->ke_ctx)
-		r->ke->destroy(r->ke_ctx);
+	cg_ke_free(r->ke, &r->ke_ctx);
 	cg_chunk_free(&r->nonce);
 	cg_chunk_free(&r->nonce_r);
 	cg_chunk_free(&r->collided_nonce);

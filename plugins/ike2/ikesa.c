@@ -58,8 +58,7 @@ static void pending_free(struct ike2_pending_child *pc)
 {
 	if (!pc)
 		return;
-	if (pc->ke_ctx)
-		pc->ke->destroy(pc->ke_ctx);
+	cg_ke_free(pc->ke, &pc->ke_ctx);
 	cg_chunk_free(&pc->nonce);
 	free(pc);
 }
@@ -91,11 +90,9 @@ static void sa_free(void *data)
 		next = c->next;
 		ike2_child_free(c);
 	}
-	if (sa->ke_ctx)
-		sa->ke->destroy(sa->ke_ctx);
+	cg_ke_free(sa->ke, &sa->ke_ctx);
 	if (sa->rekey) {
-		if (sa->rekey->ke_ctx)
-			sa->rekey->ke->destroy(sa->rekey->ke_ctx);
+		cg_ke_free(sa->rekey->ke, &sa->rekey->ke_ctx);
 		cg_chunk_free(&sa->rekey->nonce);
 		cg_chunk_free(&sa->rekey->nonce_r);
 		cg_chunk_free(&sa->rekey->collided_nonce);

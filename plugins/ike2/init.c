@@ -66,7 +66,7 @@ static int ke_finish(struct ike2_sa *sa, const struct ike2_ke *ke)
 static int init_send(struct ike2_sa *sa)
 {
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
-	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+	size_t n = cg_conn_ike_proposals(sa->core, sa->conn, props, IKE2_MAX_PROPOSALS);
 	struct cg_chunk pub = CG_CHUNK_EMPTY;
 	struct ike2_w w;
 	int err;
@@ -148,7 +148,7 @@ int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_n
 		cg_config_unref(cfg);
 		return err;
 	}
-	if (!ike2_conn_ike_proposals(p, conn, props, 1)) {
+	if (!cg_conn_ike_proposals(p->core, conn, props, 1)) {
 		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR,
 		       "%s: no IKE proposal the loaded crypto plugins support", conn->name);
 		cg_config_unref(cfg);
@@ -388,7 +388,7 @@ static enum ike2_verdict init_notifies(struct ike2_sa *sa, const struct ike2_msg
 	}
 	if (ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n)) {
 		struct cg_proposal props[IKE2_MAX_PROPOSALS];
-		size_t np = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+		size_t np = cg_conn_ike_proposals(sa->core, sa->conn, props, IKE2_MAX_PROPOSALS);
 		uint16_t group = ike2_notify_ke_group(&n);
 
 		if (!cg_ke_retry_group(props, np, group, sa->ke_group)) {
@@ -428,7 +428,7 @@ enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *
 	v = init_notifies(sa, msg, &handled);
 	if (handled)
 		return v;
-	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
+	n_ours = cg_conn_ike_proposals(sa->core, sa->conn, ours, IKE2_MAX_PROPOSALS);
 	if (!sa_pl || !ke_pl || !no_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) ||
 	    n_props != 1 || ike2_ke_parse(ke_pl, &ke) || ike2_nonce_parse(no_pl, &sa->nr) ||
 	    !msg->h.spi_r) {

@@ -26,7 +26,6 @@
 #include <time.h>
 
 #include "child.h"
-#include "conn.h"
 #include "contact.h"
 #include "cp.h"
 #include "create.h"
@@ -248,8 +247,7 @@ void ike2_rekey_ike_abandon(struct ike2_sa *sa)
 {
 	struct ike2_ike_rekey *r = &sa->ike_rekey;
 
-	if (r->ke_ctx)
-		r->ke->destroy(r->ke_ctx);
+	cg_ke_free(r->ke, &r->ke_ctx);
 	cg_chunk_free(&r->nonce);
 	cg_chunk_free(&r->collided_nonce);
 	memset(r, 0, sizeof(*r));
@@ -259,7 +257,7 @@ static int rekey_send(struct ike2_sa *sa)
 {
 	struct ike2_ike_rekey *r = &sa->ike_rekey;
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
-	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+	size_t n = cg_conn_ike_proposals(sa->core, sa->conn, props, IKE2_MAX_PROPOSALS);
 	struct cg_chunk pub = CG_CHUNK_EMPTY;
 	struct ike2_w w;
 	int err;
@@ -316,7 +314,7 @@ static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	struct ike2_ike_rekey *r = &sa->ike_rekey;
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
-	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+	size_t n = cg_conn_ike_proposals(sa->core, sa->conn, props, IKE2_MAX_PROPOSALS);
 	uint16_t group;
 
 	if (r->restarts >= REKEY_MAX_RESTARTS)
@@ -344,7 +342,7 @@ static struct ike2_sa *rekey_complete(struct ike2_sa *sa, const struct ike2_msg 
 	size_t n_ours, n_props, idx;
 	int err = -EBADMSG;
 
-	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
+	n_ours = cg_conn_ike_proposals(sa->core, sa->conn, ours, IKE2_MAX_PROPOSALS);
 	if (!sa_pl || !no_pl || !ke_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) ||
 	    n_props != 1 || !prop.usable || prop.p.protocol != CG_PROTO_IKE ||
 	    prop.spi_size != 8 || !prop.spi || ike2_nonce_parse(no_pl, &nr) ||
@@ -511,7 +509,7 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	if (sa->req.op == IKE2_OP_CHILD_REKEY || sa->req.op == IKE2_OP_CHILD_ADD)
 		return refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0,
 			      "a CHILD_SA exchange of ours is under way");
-	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
+	n_ours = cg_conn_ike_proposals(sa->core, sa->conn, ours, IKE2_MAX_PROPOSALS);
 	n_theirs = ike_theirs(props, n_props, theirs, nums, spis);
 	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx) ||
 	    !cg_proposal_ke(&sel))
@@ -522,7 +520,7 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	if (cg_ke_start(sa->core, group, &ke, &ke_ctx, &pub))
 		return refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange unavailable");
 	err = cg_ke_shared(ke, ke_ctx, peer.data, peer.len, &shared);
-	ke->destroy(ke_ctx);
+	cg_ke_free(ke, &ke_ctx);
 	nsa = err ? NULL : successor_new(sa, false, spis[idx], 0);
 	if (!nsa) {
 		cg_chunk_free(&pub);
@@ -624,43 +622,14 @@ bool ike2_rekey_child_lost(struct ike2_sa *sa)
  * The `rekey` control command.
  */
 
-struct rekey_hits {
+/* What the command asks to rekey, and how many rekeys it started. */
+struct rekey_match {
 	const char *name;             /* IKE SA (connection) or child name */
 	long id;                      /* IKE SA or child unique id */
 	bool child;
-	struct {
-		uint32_t ike_id;
-		uint32_t spi_in;          /* 0: the IKE SA itself */
-	} hits[64];
-	size_t n;
+	struct cg_out *out;
+	size_t started;
 };
-
-static void rekey_hit(struct rekey_hits *h, struct cg_sa *entry, uint32_t spi_in)
-{
-	if (h->n < CG_ARRAY_SIZE(h->hits)) {
-		h->hits[h->n].ike_id = cg_sa_unique_id(entry);
-		h->hits[h->n++].spi_in = spi_in;
-	}
-}
-
-static void rekey_collect(void *ctx, struct cg_sa *entry)
-{
-	struct rekey_hits *h = ctx;
-	struct ike2_sa *sa = cg_sa_data(entry);
-
-	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed)
-		return;
-	if (!h->child) {
-		if ((h->name && !strcmp(sa->name, h->name)) ||
-		    (h->id > 0 && cg_sa_unique_id(entry) == (uint32_t)h->id))
-			rekey_hit(h, entry, 0);
-		return;
-	}
-	for (const struct ike2_child *c = sa->children; c; c = c->next)
-		if ((h->name && !strcmp(c->name, h->name)) ||
-		    (h->id > 0 && c->unique_id == (uint32_t)h->id))
-			rekey_hit(h, entry, c->spi_in);
-}
 
 static const char *arg_after(int argc, char **argv, const char *key)
 {
@@ -670,7 +639,7 @@ static const char *arg_after(int argc, char **argv, const char *key)
 	return NULL;
 }
 
-/* Starts one rekey from the list; 0 when it started or waits its turn. */
+/* Starts one rekey (spi_in 0: the IKE SA's); 0 when it started or waits its turn. */
 static int rekey_one(struct ike2_sa *sa, uint32_t spi_in, struct cg_out *out)
 {
 	const struct ike2_child *c = spi_in ? ike2_child_by_spi_in(sa, spi_in) : NULL;
@@ -694,38 +663,50 @@ static int rekey_one(struct ike2_sa *sa, uint32_t spi_in, struct cg_out *out)
 	return err;
 }
 
+/* Rekeys the IKE SA entry, or its children, when they match. */
+static void rekey_visit(void *ctx, struct cg_sa *entry)
+{
+	struct rekey_match *m = ctx;
+	struct ike2_sa *sa = cg_sa_data(entry);
+
+	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed)
+		return;
+	if (!m->child) {
+		if (((m->name && !strcmp(sa->name, m->name)) ||
+		     (m->id > 0 && cg_sa_unique_id(entry) == (uint32_t)m->id)) &&
+		    !rekey_one(sa, 0, m->out))
+			m->started++;
+		return;
+	}
+	for (const struct ike2_child *c = sa->children; c; c = c->next)
+		if (((m->name && !strcmp(c->name, m->name)) ||
+		     (m->id > 0 && c->unique_id == (uint32_t)m->id)) &&
+		    !rekey_one(sa, c->spi_in, m->out))
+			m->started++;
+}
+
 int ike2_rekey_ctl(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
 {
-	struct ike2 *p = ctx;
 	const char *ike_id = arg_after(argc, argv, "--ike-id");
 	const char *child_id = arg_after(argc, argv, "--child-id");
 	const char *child = arg_after(argc, argv, "--child");
-	struct rekey_hits h = { .name = arg_after(argc, argv, "--ike"),
-				.id = ike_id ? atol(ike_id) : 0 };
-	size_t started = 0;
+	struct rekey_match m = { .name = arg_after(argc, argv, "--ike"),
+				 .id = ike_id ? atol(ike_id) : 0, .out = out };
 
+	(void)ctx;
 	if (child || child_id) {
-		h = (struct rekey_hits){ .name = child, .id = child_id ? atol(child_id) : 0,
-					 .child = true };
+		m = (struct rekey_match){ .name = child, .id = child_id ? atol(child_id) : 0,
+					  .child = true, .out = out };
 	}
-	if (!h.name && h.id <= 0) {
+	if (!m.name && m.id <= 0) {
 		cg_out_error(out, "usage: rekey --ike NAME | --ike-id N | --child NAME | --child-id N");
 		return -EINVAL;
 	}
-	cg_sa_foreach(core, 2, rekey_collect, &h);
 	cg_out_arr_begin(out, "rekeying");
-	for (size_t i = 0; i < h.n; i++) {
-		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, h.hits[i].ike_id);
-
-		if (!entry)
-			continue;
-		if (!rekey_one(cg_sa_data(entry), h.hits[i].spi_in, out))
-			started++;
-		cg_sa_checkin(p->core, entry);
-	}
+	cg_sa_foreach(core, 2, rekey_visit, &m);
 	cg_out_arr_end(out);
-	if (!started) {
-		cg_out_error(out, h.child ? "no installed CHILD_SA matched"
+	if (!m.started) {
+		cg_out_error(out, m.child ? "no installed CHILD_SA matched"
 					  : "no established IKE SA matched");
 		return -ENOENT;
 	}
