@@ -9,6 +9,7 @@
 
 #include "ike2.h"
 #include "msg.h"
+/* For the state each feature keeps in the IKE SA: */
 #include "contact.h"
 #include "dpd.h"
 #include "frag.h"
@@ -135,14 +136,12 @@ struct ike2_sa {
 	cg_timer_id rekey_timer;
 	bool rekeyed;                 /* replaced by another IKE SA: no IKE_DOWN when it goes */
 
+	/* Features, each with the state its module keeps */
 	struct ike2_dpd dpd;          /* liveness and keyingtries (dpd.c) */
 	struct ike2_nat nat;          /* NAT traversal (nat.c) */
 	struct ike2_contact contact;  /* INITIAL_CONTACT and the peer index (contact.c) */
-
-	/* Configuration payload (cp.c): NULL until one leases or brings something */
-	struct ike2_cp *cp;
-
 	struct ike2_frag frag;        /* fragmentation (frag.c) */
+	struct ike2_cp *cp;           /* configuration payload (cp.c); NULL until it settles something */
 };
 
 int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
