@@ -16,24 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addchild.h"
+#include "child.h"
+#include "create.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "init.h"
+#include "msg.h"
 
-#define ADDCHILD_MAX_SAS 16
 #define ADDCHILD_MAX_RESTARTS 1
-
-struct sa_ids {
-	const char *conn;
-	uint32_t ids[ADDCHILD_MAX_SAS];
-	size_t n;
-};
-
-static void collect(void *ctx, struct cg_sa *entry)
-{
-	struct sa_ids *l = ctx;
-
-	if (!strcmp(cg_sa_conn(entry), l->conn) && l->n < ADDCHILD_MAX_SAS)
-		l->ids[l->n++] = cg_sa_unique_id(entry);
-}
 
 /* (Re)sends the request for sa->add, with a fresh nonce and key exchange. */
 static int addchild_send(struct ike2_sa *sa)
@@ -113,38 +104,44 @@ void ike2_addchild_run(struct ike2_sa *sa, const struct ike2_work *w)
 		ike2_trap_done(sa->plugin, w->trap_reqid);
 }
 
+/* The child asked for, and what became of it on the first IKE SA that could take it. */
+struct addchild_ask {
+	const char *conn, *child;
+	const struct cg_kernel_acquire *acq;
+	uint32_t trap_reqid;
+	bool done;
+	int err;
+};
+
+static void addchild_visit(void *ctx, struct cg_sa *entry)
+{
+	struct addchild_ask *a = ctx;
+	struct ike2_sa *sa = cg_sa_data(entry);
+	const struct cg_child_cfg *cc;
+
+	if (a->done || strcmp(cg_sa_conn(entry), a->conn))
+		return;
+	cc = ike2_child_cfg(sa, a->child);
+	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed || !cc)
+		return;
+	a->done = true;
+	a->err = sa_idle(sa) ? addchild_on(sa, cc, a->acq, a->trap_reqid)
+			     : addchild_queue(sa, a->child, a->acq, a->trap_reqid);
+}
+
 int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child_name,
 			const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
 {
-	struct sa_ids l = { .conn = conn_name };
+	struct addchild_ask a = { .conn = conn_name, .child = child_name, .acq = acq,
+				  .trap_reqid = trap_reqid, .err = -ENOENT };
 
-	if (!child_name)
-		return -ENOENT;
-	cg_sa_foreach(p->core, 2, collect, &l);
-	for (size_t i = 0; i < l.n; i++) {
-		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, l.ids[i]);
-		const struct cg_child_cfg *cc;
-		struct ike2_sa *sa;
-		int err;
-
-		if (!entry)
-			continue;
-		sa = cg_sa_data(entry);
-		cc = ike2_child_cfg(sa, child_name);
-		if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed || !cc) {
-			cg_sa_checkin(p->core, entry);
-			continue;
-		}
-		err = sa_idle(sa) ? addchild_on(sa, cc, acq, trap_reqid)
-				  : addchild_queue(sa, child_name, acq, trap_reqid);
-		cg_sa_checkin(p->core, entry);
-		return err;
-	}
-	return -ENOENT;
+	if (child_name)
+		cg_sa_foreach(p->core, 2, addchild_visit, &a);
+	return a.err;
 }
 
-int ike2_initiate_child(struct ike2 *p, const char *conn_name, const char *child_name,
-			const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
+int ike2_addchild_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
+			   const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
 {
 	int err = ike2_addchild_start(p, conn_name, child_name, acq, trap_reqid);
 
@@ -159,7 +156,7 @@ static bool addchild_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 
 	if (pc->restarts >= ADDCHILD_MAX_RESTARTS)
 		return false;
-	group = ike2_ke_retry_group(msg, pc->props, pc->n_props, pc->ke_group);
+	group = ike2_create_ke_retry_group(msg, pc->props, pc->n_props, pc->ke_group);
 	if (!group)
 		return false;
 	pc->restarts++;

@@ -9,7 +9,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
+#include "child.h"
+#include "conn.h"
+#include "contact.h"
+#include "cp.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "keys.h"
+#include "msg.h"
+#include "nat.h"
+#include "pubkey.h"
+#include "rekey.h"
 
 #define AUTH_MAX 64
 
@@ -33,7 +44,7 @@ static int auth_compute(struct ike2_sa *sa, bool of_initiator, const struct cg_i
 			    id_text(psk_a, a), id_text(psk_b, b));
 		return err;
 	}
-	err = ike2_auth_psk(sa, of_initiator, psk, id_body, id_len, out);
+	err = ike2_keys_auth_psk(sa, of_initiator, psk, id_body, id_len, out);
 	cg_chunk_clear(&psk);
 	return err;
 }
@@ -71,7 +82,7 @@ static int write_id_auth(struct ike2_sa *sa, struct ike2_w *w, uint8_t id_type)
 	int err;
 
 	/* A DN from the config has no DER yet. */
-	err = ike2_id_complete(sa->core, &sa->id_local);
+	err = ike2_pubkey_id_complete(sa->core, &sa->id_local);
 	if (err)
 		return err;
 	if (sa->conn->local.auth == CG_AUTH_PUBKEY)
@@ -104,11 +115,12 @@ int ike2_auth_send(struct ike2_sa *sa)
 	err = write_id_auth(sa, &w, IKE2_PL_IDI);
 	if (err)
 		goto out;
-	if (sa->initial_contact)
+	if (sa->contact.initial)
 		ike2_w_notify(&w, 0, IKE2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
 	ike2_pubkey_write_certreq(sa, &w);
 	/* Name the responder's identity when we know it (IDr, RFC 7296 3.5). */
-	if (!ike2_id_is_pattern(&sa->id_remote) && !ike2_id_complete(sa->core, &sa->id_remote))
+	if (!ike2_pubkey_id_is_pattern(&sa->id_remote) &&
+	    !ike2_pubkey_id_complete(sa->core, &sa->id_remote))
 		ike2_w_id(&w, IKE2_PL_IDR, &sa->id_remote, NULL);
 	ike2_cp_write_request(sa, &w);
 	if (sa->pending)
@@ -159,8 +171,8 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 	if (!idi_pl || !auth_pl || ike2_id_parse(idi_pl, &sa->id_remote) ||
 	    (idr_pl && ike2_id_parse(idr_pl, &idr)))
 		return auth_refuse(sa, msg, "IDi or AUTH missing or malformed");
-	ike2_id_complete(sa->core, &sa->id_remote);
-	ike2_id_complete(sa->core, &idr);
+	ike2_pubkey_id_complete(sa->core, &sa->id_remote);
+	ike2_pubkey_id_complete(sa->core, &idr);
 	ike2_pubkey_note_peer(sa, &msg->pl);
 	/* Only a connection that takes the proposal of IKE_SA_INIT can carry on this SA. */
 	conn = cg_conn_by_ids(sa->core, sa->cfg, 2, &sa->local, &sa->remote, &sa->proposal,
@@ -231,7 +243,7 @@ enum ike2_verdict ike2_auth_response(struct ike2_sa *sa, const struct ike2_msg *
 			    error ? ike2_notify_name(error) : "no IDr or AUTH in the response");
 		return IKE2_DESTROY;
 	}
-	if (ike2_id_parse(idr_pl, &idr) || ike2_id_complete(sa->core, &idr)) {
+	if (ike2_id_parse(idr_pl, &idr) || ike2_pubkey_id_complete(sa->core, &idr)) {
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_WARN, "malformed IDr");
 		return IKE2_DESTROY;
 	}

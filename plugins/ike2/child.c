@@ -10,12 +10,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
+#include "cp.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "keys.h"
+#include "msg.h"
+#include "nat.h"
 
 #define KEYMAT_MAX (2 * (36 + 64))
 
-size_t ike2_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
-		       struct cg_ts *out, size_t max)
+size_t ike2_child_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
+			     struct cg_ts *out, size_t max)
 {
 	size_t k = 0;
 
@@ -223,7 +229,7 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 		       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr)
 {
 	size_t ek = cg_encr_key_size(c->encr_alg, c->encr_keylen);
-	size_t ak = ike2_esp_integ_keysize(c->integ_alg);
+	size_t ak = ike2_keys_esp_integ_size(c->integ_alg);
 	uint8_t km[KEYMAT_MAX];
 	struct cg_child_install ci;
 	const uint8_t *ei = km, *ai = km + ek, *er = km + ek + ak, *ar = km + 2 * ek + ak;
@@ -291,8 +297,8 @@ void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c)
 }
 
 /* Intersections of their selectors with ours; the count, 0 when none overlap. */
-size_t ike2_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
-			size_t n_ours, struct cg_ts *out)
+size_t ike2_child_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
+			    size_t n_ours, struct cg_ts *out)
 {
 	size_t k = 0;
 
@@ -333,8 +339,8 @@ const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_
 
 		struct cg_ts narrow_l[IKE2_MAX_TS], narrow_r[IKE2_MAX_TS];
 		/* Their TSi is our remote side, their TSr our local side. */
-		size_t n_r = ike2_ts_narrow(tsi, n_tsi, remote, nr, narrow_r);
-		size_t n_l = ike2_ts_narrow(tsr, n_tsr, local, nl, narrow_l);
+		size_t n_r = ike2_child_ts_narrow(tsi, n_tsi, remote, nr, narrow_r);
+		size_t n_l = ike2_child_ts_narrow(tsr, n_tsr, local, nl, narrow_l);
 
 		if (n_r && n_l)
 			return ike2_child_set_ts(c, narrow_l, n_l, narrow_r, n_r) ? NULL : cc;
@@ -515,8 +521,8 @@ out:
 }
 
 /* Each selector the responder chose lies within one we proposed. */
-bool ike2_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
-		      size_t n_sent, const struct cg_ts *first, bool has_first)
+bool ike2_child_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
+			  size_t n_sent, const struct cg_ts *first, bool has_first)
 {
 	for (size_t i = 0; i < n_got; i++) {
 		bool ok = has_first && cg_ts_is_subset(&got[i], first);
@@ -576,10 +582,10 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, struct ike2_pending_child **s
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "responder chose an ESP proposal we did not offer");
 		goto err_free;
 	}
-	if (!ike2_ts_within(c->local_ts, c->n_local_ts, pc->local_ts, pc->n_local_ts, &pc->acq_src,
-		       pc->has_acquire) ||
-	    !ike2_ts_within(c->remote_ts, c->n_remote_ts, pc->remote_ts, pc->n_remote_ts, &pc->acq_dst,
-		       pc->has_acquire)) {
+	if (!ike2_child_ts_within(c->local_ts, c->n_local_ts, pc->local_ts, pc->n_local_ts,
+				  &pc->acq_src, pc->has_acquire) ||
+	    !ike2_child_ts_within(c->remote_ts, c->n_remote_ts, pc->remote_ts, pc->n_remote_ts,
+				  &pc->acq_dst, pc->has_acquire)) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "responder widened the traffic selectors");
 		goto err_free;
 	}
@@ -625,8 +631,7 @@ void ike2_child_abandon(struct ike2_sa *sa, struct ike2_pending_child **slot)
 	}
 	if (pc->trapped)
 		ike2_trap_done(sa->plugin, pc->reqid);
-	if (pc->ke_ctx)
-		pc->ke->destroy(pc->ke_ctx);
+	cg_ke_free(pc->ke, &pc->ke_ctx);
 	cg_chunk_free(&pc->nonce);
 	free(pc);
 	*slot = NULL;
@@ -675,6 +680,14 @@ struct ike2_child *ike2_child_by_spi_in(struct ike2_sa *sa, uint32_t spi)
 		if (c->spi_in == spi)
 			return c;
 	return NULL;
+}
+
+bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c)
+{
+	for (struct ike2_child *o = sa->children; o; o = o->next)
+		if (o != c && o->reqid == c->reqid && !strcmp(o->name, c->name))
+			return true;
+	return false;
 }
 
 static void describe_ts(struct cg_out *out, const char *key, const struct cg_ts *ts, size_t n)

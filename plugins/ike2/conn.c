@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A connection's local identity, endpoints and runnable IKE proposals. */
+/* A connection's local identity and endpoints. */
 #include <errno.h>
 #include <netdb.h>
 #include <string.h>
 
+#include "conn.h"
 #include "ike2.h"
 
 int ike2_conn_local_id(const struct cg_conn_cfg *conn, const struct cg_addr *local,
@@ -49,10 +50,4 @@ int ike2_conn_endpoints(struct ike2 *p, const struct cg_conn_cfg *conn, struct c
 	remote->port = conn->remote_port ? conn->remote_port : cg_ike_port(p->core);
 	local->port = conn->local_port ? conn->local_port : cg_ike_port(p->core);
 	return 0;
-}
-
-size_t ike2_conn_ike_proposals(struct ike2 *p, const struct cg_conn_cfg *conn,
-			       struct cg_proposal *out, size_t max)
-{
-	return cg_conn_ike_proposals(p->core, conn, out, max);
 }

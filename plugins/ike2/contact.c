@@ -25,7 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
+#include "contact.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
 
 #define CONTACT_MAX_SAS 64
 
@@ -180,7 +185,7 @@ static void index_add(struct ike2_sa *sa)
 	struct ike2 *p = sa->plugin;
 	size_t n = sa->conn->remote.id.type == CG_ID_ANY ? 2 : 1;
 
-	if (sa->conn->unique == CG_UNIQUE_NEVER || sa->peer_entries[0])
+	if (sa->conn->unique == CG_UNIQUE_NEVER || sa->contact.entries[0])
 		return;
 	for (size_t i = 0; i < n; i++) {
 		struct ike2_peer_entry *e = entry_new(sa, i == 1);
@@ -194,7 +199,7 @@ static void index_add(struct ike2_sa *sa)
 		if (!e)
 			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
 				    "out of memory: the SA is not in the peer index");
-		sa->peer_entries[i] = e;
+		sa->contact.entries[i] = e;
 	}
 }
 
@@ -202,16 +207,16 @@ void ike2_contact_forget(struct ike2_sa *sa)
 {
 	struct ike2 *p = sa->plugin;
 
-	if (!sa->peer_entries[0] && !sa->peer_entries[1])
+	if (!sa->contact.entries[0] && !sa->contact.entries[1])
 		return;
 	pthread_mutex_lock(&p->peers_lock);
-	for (size_t i = 0; i < CG_ARRAY_SIZE(sa->peer_entries); i++)
-		if (sa->peer_entries[i])
-			index_unlink(p, sa->peer_entries[i]);
+	for (size_t i = 0; i < CG_ARRAY_SIZE(sa->contact.entries); i++)
+		if (sa->contact.entries[i])
+			index_unlink(p, sa->contact.entries[i]);
 	pthread_mutex_unlock(&p->peers_lock);
-	for (size_t i = 0; i < CG_ARRAY_SIZE(sa->peer_entries); i++) {
-		entry_free(sa->peer_entries[i]);
-		sa->peer_entries[i] = NULL;
+	for (size_t i = 0; i < CG_ARRAY_SIZE(sa->contact.entries); i++) {
+		entry_free(sa->contact.entries[i]);
+		sa->contact.entries[i] = NULL;
 	}
 }
 
@@ -222,11 +227,11 @@ void ike2_contact_replace(struct ike2_sa *old, struct ike2_sa *sa)
 
 	ike2_contact_forget(sa);
 	pthread_mutex_lock(&p->peers_lock);
-	for (size_t i = 0; i < CG_ARRAY_SIZE(old->peer_entries); i++) {
-		sa->peer_entries[i] = old->peer_entries[i];
-		old->peer_entries[i] = NULL;
-		if (sa->peer_entries[i])
-			sa->peer_entries[i]->unique_id = id;
+	for (size_t i = 0; i < CG_ARRAY_SIZE(old->contact.entries); i++) {
+		sa->contact.entries[i] = old->contact.entries[i];
+		old->contact.entries[i] = NULL;
+		if (sa->contact.entries[i])
+			sa->contact.entries[i]->unique_id = id;
 	}
 	pthread_mutex_unlock(&p->peers_lock);
 }

@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cookie.h"
 #include "ike2.h"
+#include "msg.h"
 
 #define COOKIE_THRESHOLD_DEFAULT 30
 #define COOKIE_VERSION 1
@@ -23,7 +25,7 @@
 
 static const char *const section_keys[] = { "cookie_threshold", NULL };
 
-int ike2_config_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs)
+int ike2_cookie_config_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs)
 {
 	uint64_t threshold;
 	bool ok;

@@ -14,140 +14,16 @@
  * servers it got to the resolver, and takes both back when the child or
  * the IKE SA goes.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
-
-/* CFG types (3.15). */
-enum {
-	CP_CFG_REQUEST = 1,
-	CP_CFG_REPLY = 2,
-	CP_CFG_SET = 3,
-	CP_CFG_ACK = 4,
-};
-
-/* Configuration attributes (3.15.1). */
-enum {
-	CP_IP4_ADDRESS = 1,
-	CP_IP4_NETMASK = 2,
-	CP_IP4_DNS = 3,
-	CP_IP6_ADDRESS = 8,
-	CP_IP6_DNS = 10,
-	CP_IP4_SUBNET = 13,
-	CP_IP6_SUBNET = 15,
-};
-
-#define CP_MAX_ATTRS 32
-
-struct cp_attr {
-	uint16_t type;          /* without the reserved bit */
-	const uint8_t *value;   /* borrowed from the message */
-	uint16_t len;
-};
-
-struct cp_payload {
-	uint8_t cfg_type;
-	struct cp_attr attrs[CP_MAX_ATTRS];
-	size_t n;               /* attributes kept; more are checked but dropped */
-};
-
-/*
- * Codec.
- */
-
-/* Parses a CP body; -EBADMSG when an attribute does not fit or has a wrong length. */
-static int cp_parse(const struct ike2_pl *pl, struct cp_payload *cp)
-{
-	const uint8_t *p = pl->body;
-	size_t left = pl->len;
-
-	if (left < 4)
-		return -EBADMSG;
-	cp->cfg_type = p[0];
-	cp->n = 0;
-	p += 4;
-	left -= 4;
-	while (left) {
-		struct cp_attr a;
-
-		if (left < 4)
-			return -EBADMSG;
-		a.type = cg_get16(p) & 0x7fff;
-		a.len = cg_get16(p + 2);
-		a.value = p + 4;
-		if (a.len > left - 4)
-			return -EBADMSG;
-		/* Address attributes are empty (a request) or exactly one value. */
-		switch (a.type) {
-		case CP_IP4_ADDRESS: case CP_IP4_NETMASK: case CP_IP4_DNS:
-			if (a.len != 0 && a.len != 4)
-				return -EBADMSG;
-			break;
-		case CP_IP6_ADDRESS: case CP_IP6_SUBNET:
-			if ((a.len != 0 && a.len != 17) || (a.len == 17 && a.value[16] > 128))
-				return -EBADMSG;
-			break;
-		case CP_IP6_DNS:
-			if (a.len != 0 && a.len != 16)
-				return -EBADMSG;
-			break;
-		case CP_IP4_SUBNET:
-			if (a.len != 0 && a.len != 8)
-				return -EBADMSG;
-			break;
-		default:
-			break;
-		}
-		if (cp->n < CP_MAX_ATTRS)
-			cp->attrs[cp->n++] = a;
-		p += 4 + a.len;
-		left -= 4 + (size_t)a.len;
-	}
-	return 0;
-}
-
-static void cp_w_attr(struct ike2_w *w, uint16_t type, const void *value, uint16_t len)
-{
-	ike2_w_u16(w, type);
-	ike2_w_u16(w, len);
-	ike2_w_put(w, value, len);
-}
-
-/* An address attribute; with_prefix appends the prefix length (IPv6 forms). */
-static void cp_w_addr(struct ike2_w *w, uint16_t type, const struct cg_addr *a, bool with_prefix,
-		      uint8_t prefixlen)
-{
-	uint8_t v[17];
-	size_t len = cg_addr_len(a);
-
-	memcpy(v, a->u.bytes, len);
-	if (with_prefix)
-		v[len++] = prefixlen;
-	cp_w_attr(w, type, v, (uint16_t)len);
-}
-
-static size_t cp_begin(struct ike2_w *w, uint8_t cfg_type)
-{
-	size_t start = ike2_w_begin(w, IKE2_PL_CP, false);
-
-	ike2_w_u8(w, cfg_type);
-	ike2_w_u8(w, 0);
-	ike2_w_u16(w, 0);
-	return start;
-}
-
-/* The address in an attribute value of family (IPv6 forms carry a prefix byte). */
-static struct cg_addr cp_addr(const struct cp_attr *a, sa_family_t family)
-{
-	struct cg_addr addr = cg_addr_any(family);
-
-	memcpy(addr.u.bytes, a->value, cg_addr_len(&addr));
-	return addr;
-}
+#include "child.h"
+#include "cp.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
 
 static int family_slot(sa_family_t family)
 {
@@ -171,24 +47,25 @@ void ike2_cp_write_request(struct ike2_sa *sa, struct ike2_w *w)
 
 	if (!conn->n_vips)
 		return;
-	start = cp_begin(w, CP_CFG_REQUEST);
+	start = ike2_w_cfg(w, IKE2_CFG_REQUEST);
 	/* One address per family; a fixed one asks for that address, 0.0.0.0 and :: for any. */
 	for (size_t i = 0; i < conn->n_vips; i++) {
 		const struct cg_addr *v = &conn->vips[i];
 		bool v6 = v->family == AF_INET6;
+		uint16_t type = v6 ? IKE2_CFG_IP6_ADDRESS : IKE2_CFG_IP4_ADDRESS;
 
 		if (asked[v6])
 			continue;
 		asked[v6] = true;
 		if (cg_addr_is_any(v))
-			cp_w_attr(w, v6 ? CP_IP6_ADDRESS : CP_IP4_ADDRESS, NULL, 0);
+			ike2_w_cfg_attr(w, type, NULL, 0);
 		else
-			cp_w_addr(w, v6 ? CP_IP6_ADDRESS : CP_IP4_ADDRESS, v, v6, 128);
+			ike2_w_cfg_addr(w, type, v, v6, 128);
 	}
 	if (asked[0])
-		cp_w_attr(w, CP_IP4_DNS, NULL, 0);
+		ike2_w_cfg_attr(w, IKE2_CFG_IP4_DNS, NULL, 0);
 	if (asked[1])
-		cp_w_attr(w, CP_IP6_DNS, NULL, 0);
+		ike2_w_cfg_attr(w, IKE2_CFG_IP6_DNS, NULL, 0);
 	ike2_w_end(w, start);
 }
 
@@ -242,20 +119,8 @@ static void reply_add_subnet(struct ike2_sa *sa, const struct cg_addr *net, uint
 		cp->subnets[cp->n_subnets++] = cg_ts_from_prefix(net, prefixlen);
 }
 
-/* A netmask as a prefix length; false when the mask is not contiguous. */
-static bool mask_prefixlen(const uint8_t *mask, uint8_t *prefixlen)
-{
-	uint32_t m = cg_get32(mask);
-	uint8_t n = 0;
-
-	while (n < 32 && (m & (0x80000000u >> n)))
-		n++;
-	*prefixlen = n;
-	return n == 32 || !(m << n);
-}
-
 /* Takes what a CFG_REPLY hands us: addresses, DNS servers, subnets. */
-static void reply_take(struct ike2_sa *sa, const struct cp_payload *reply)
+static void reply_take(struct ike2_sa *sa, const struct ike2_cfg *reply)
 {
 	struct ike2_cp *cp = cp_get(sa);
 
@@ -263,33 +128,30 @@ static void reply_take(struct ike2_sa *sa, const struct cp_payload *reply)
 		return;
 
 	for (size_t i = 0; i < reply->n; i++) {
-		const struct cp_attr *a = &reply->attrs[i];
+		const struct ike2_cfg_attr *a = &reply->attrs[i];
+		bool v4 = a->type == IKE2_CFG_IP4_ADDRESS || a->type == IKE2_CFG_IP4_DNS;
 		struct cg_addr addr;
 		uint8_t plen;
 
 		if (!a->len)
 			continue;
 		switch (a->type) {
-		case CP_IP4_ADDRESS:
-		case CP_IP6_ADDRESS:
-			addr = cp_addr(a, a->type == CP_IP4_ADDRESS ? AF_INET : AF_INET6);
+		case IKE2_CFG_IP4_ADDRESS:
+		case IKE2_CFG_IP6_ADDRESS:
+			addr = ike2_cfg_attr_addr(a, v4 ? AF_INET : AF_INET6);
 			if (cp->n_vips < IKE2_MAX_VIPS)
-				reply_add_vip(sa, &addr, a->type == CP_IP4_ADDRESS ? 32 : a->value[16]);
+				reply_add_vip(sa, &addr, v4 ? 32 : a->value[16]);
 			break;
-		case CP_IP4_DNS:
-		case CP_IP6_DNS:
+		case IKE2_CFG_IP4_DNS:
+		case IKE2_CFG_IP6_DNS:
+			addr = ike2_cfg_attr_addr(a, v4 ? AF_INET : AF_INET6);
 			if (cp->n_dns < CG_ARRAY_SIZE(cp->dns))
-				cp->dns[cp->n_dns++] =
-					cp_addr(a, a->type == CP_IP4_DNS ? AF_INET : AF_INET6);
+				cp->dns[cp->n_dns++] = addr;
 			break;
-		case CP_IP4_SUBNET:
-			addr = cp_addr(a, AF_INET);
-			if (mask_prefixlen(a->value + 4, &plen))
+		case IKE2_CFG_IP4_SUBNET:
+		case IKE2_CFG_IP6_SUBNET:
+			if (ike2_cfg_attr_subnet(a, &addr, &plen))
 				reply_add_subnet(sa, &addr, plen);
-			break;
-		case CP_IP6_SUBNET:
-			addr = cp_addr(a, AF_INET6);
-			reply_add_subnet(sa, &addr, a->value[16]);
 			break;
 		default:
 			break;
@@ -377,14 +239,14 @@ static void log_reply(struct ike2_sa *sa)
 bool ike2_cp_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	const struct ike2_pl *pl = ike2_chain_find(&msg->pl, IKE2_PL_CP);
-	struct cp_payload reply;
+	struct ike2_cfg reply;
 	uint16_t error;
 
 	if (!sa->conn->n_vips)
 		return true;
-	if (pl && cp_parse(pl, &reply))
+	if (pl && ike2_cfg_parse(pl, &reply))
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_WARN, "malformed CP payload in the response");
-	else if (pl && reply.cfg_type == CP_CFG_REPLY)
+	else if (pl && reply.type == IKE2_CFG_REPLY)
 		reply_take(sa, &reply);
 	if (!cp_of(sa)->n_vips) {
 		/* We asked for an address and have none (2.19): give the SA up. */
@@ -440,35 +302,30 @@ static void reply_write(struct ike2_sa *sa, struct ike2_w *w)
 {
 	const struct ike2_cp *cp = cp_of(sa);
 	char a[CG_ADDR_STRLEN];
-	size_t start = cp_begin(w, CP_CFG_REPLY);
+	size_t start = ike2_w_cfg(w, IKE2_CFG_REPLY);
 
 	for (size_t i = 0; i < cp->n_vips; i++) {
 		const struct ike2_vip *v = &cp->vips[i];
 		const struct cg_pool_cfg *pc = cg_config_pool(sa->cfg, v->pool);
 		bool v6 = v->addr.family == AF_INET6;
 
-		cp_w_addr(w, v6 ? CP_IP6_ADDRESS : CP_IP4_ADDRESS, &v->addr, v6, v->prefixlen);
+		ike2_w_cfg_addr(w, v6 ? IKE2_CFG_IP6_ADDRESS : IKE2_CFG_IP4_ADDRESS, &v->addr, v6,
+				v->prefixlen);
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "assigning virtual IP %s from pool '%s'",
 			    cg_addr_str(&v->addr, a, sizeof(a)), v->pool);
-		for (size_t d = 0; pc && d < pc->n_dns; d++)
-			cp_w_addr(w, pc->dns[d].family == AF_INET6 ? CP_IP6_DNS : CP_IP4_DNS,
-				  &pc->dns[d], false, 0);
+		for (size_t d = 0; pc && d < pc->n_dns; d++) {
+			bool dns6 = pc->dns[d].family == AF_INET6;
+
+			ike2_w_cfg_addr(w, dns6 ? IKE2_CFG_IP6_DNS : IKE2_CFG_IP4_DNS, &pc->dns[d],
+					false, 0);
+		}
 		/* Split include: the subnets behind us that the pool's clients reach. */
 		for (size_t s = 0; pc && s < pc->n_subnets; s++) {
 			struct cg_addr net;
 			uint8_t plen;
 
 			cg_ts_enclosing_prefix(&pc->subnets[s], &net, &plen);
-			if (net.family == AF_INET6) {
-				cp_w_addr(w, CP_IP6_SUBNET, &net, true, plen);
-			} else {
-				uint32_t m = plen ? htonl(~0u << (32 - plen)) : 0;
-				uint8_t v4[8];
-
-				memcpy(v4, net.u.bytes, 4);
-				memcpy(v4 + 4, &m, 4);
-				cp_w_attr(w, CP_IP4_SUBNET, v4, sizeof(v4));
-			}
+			ike2_w_cfg_subnet(w, &net, plen);
 		}
 	}
 	ike2_w_end(w, start);
@@ -487,19 +344,20 @@ bool ike2_cp_respond(struct ike2_sa *sa, const struct ike2_msg *msg, struct ike2
 	const struct ike2_pl *pl = ike2_chain_find(&msg->pl, IKE2_PL_CP);
 	struct cg_addr want[2];
 	bool asked[2] = { false, false };
-	struct cp_payload req;
+	struct ike2_cfg req;
 
-	if (pl && cp_parse(pl, &req))
+	if (pl && ike2_cfg_parse(pl, &req))
 		return respond_refuse(sa, w, IKE2_N_INVALID_SYNTAX, "malformed CP payload");
-	for (size_t i = 0; pl && req.cfg_type == CP_CFG_REQUEST && i < req.n; i++) {
-		const struct cp_attr *a = &req.attrs[i];
-		sa_family_t family = a->type == CP_IP6_ADDRESS ? AF_INET6 : AF_INET;
+	for (size_t i = 0; pl && req.type == IKE2_CFG_REQUEST && i < req.n; i++) {
+		const struct ike2_cfg_attr *a = &req.attrs[i];
+		sa_family_t family = a->type == IKE2_CFG_IP6_ADDRESS ? AF_INET6 : AF_INET;
 		int slot = family_slot(family);
 
-		if ((a->type != CP_IP4_ADDRESS && a->type != CP_IP6_ADDRESS) || asked[slot])
+		if ((a->type != IKE2_CFG_IP4_ADDRESS && a->type != IKE2_CFG_IP6_ADDRESS) ||
+		    asked[slot])
 			continue;
 		asked[slot] = true;
-		want[slot] = a->len ? cp_addr(a, family) : cg_addr_any(family);
+		want[slot] = a->len ? ike2_cfg_attr_addr(a, family) : cg_addr_any(family);
 	}
 	if (!asked[0] && !asked[1]) {
 		/* A connection that hands out addresses expects its peers to take one (3.10.1). */
@@ -562,7 +420,7 @@ size_t ike2_cp_ts_resolve(const struct ike2_sa *sa, bool local, const struct cg_
 	size_t n_hosts = dynamic_hosts(sa, local, hosts), k = 0;
 
 	if (!n_hosts)
-		return ike2_ts_resolve(cfg, n, local ? &sa->local : &sa->remote, out, max);
+		return ike2_child_ts_resolve(cfg, n, local ? &sa->local : &sa->remote, out, max);
 	if (!n) {
 		for (size_t h = 0; h < n_hosts && k < max; h++)
 			out[k++] = hosts[h];

@@ -12,12 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child.h"
+#include "create.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
+#include "rekey.h"
 
 #define REKEY_MAX_RESTARTS 1
 
-int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
-		     const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub)
+int ike2_create_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
+			    const struct cg_ke_alg **ke, void **ke_ctx, struct cg_chunk *pub)
 {
 	int err;
 
@@ -29,14 +35,14 @@ int ike2_offer_renew(struct ike2_sa *sa, uint16_t group, struct cg_chunk *nonce,
 	return err;
 }
 
-uint16_t ike2_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposal *props,
-			     size_t n, uint16_t current)
+uint16_t ike2_create_ke_retry_group(const struct ike2_msg *msg, const struct cg_proposal *props,
+				    size_t n, uint16_t current)
 {
 	struct ike2_notify note;
 
-	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note) || note.data_len != 2)
+	if (!ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &note))
 		return CG_KE_NONE;
-	return cg_ke_retry_group(props, n, cg_get16(note.data), current);
+	return cg_ke_retry_group(props, n, ike2_notify_ke_group(&note), current);
 }
 
 static enum ike2_verdict create_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
@@ -56,11 +62,12 @@ static struct ike2_child *rekeyed_child(struct ike2_sa *sa, const struct ike2_ms
 					bool *asked)
 {
 	struct ike2_notify n;
+	uint32_t spi;
 
 	*asked = ike2_chain_notify(&msg->pl, IKE2_N_REKEY_SA, &n);
-	if (!*asked || n.spi_size != 4)
+	if (!*asked || !ike2_notify_spi(&n, &spi))
 		return NULL;
-	return ike2_child_by_spi_out(sa, cg_get32(n.spi));
+	return ike2_child_by_spi_out(sa, spi);
 }
 
 static bool has_ike_proposal(const struct ike2_prop *props, size_t n)
@@ -138,8 +145,7 @@ void ike2_create_abandon(struct ike2_sa *sa)
 		id.src.port = id.dst.port = 0;
 		cg_kernel_del_sa(sa->core, &id);
 	}
-	if (r->ke_ctx)
-		r->ke->destroy(r->ke_ctx);
+	cg_ke_free(r->ke, &r->ke_ctx);
 	cg_chunk_free(&r->nonce);
 	cg_chunk_free(&r->nonce_r);
 	cg_chunk_free(&r->collided_nonce);
@@ -154,7 +160,7 @@ int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q)
 	struct ike2_w w;
 	int err;
 
-	err = ike2_offer_renew(sa, q->ke_group, q->nonce, q->ke, q->ke_ctx, &pub);
+	err = ike2_create_offer_renew(sa, q->ke_group, q->nonce, q->ke, q->ke_ctx, &pub);
 	if (err)
 		return err;
 	ike2_w_init(&w);
@@ -241,7 +247,7 @@ static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 
 	if (!old || r->restarts >= REKEY_MAX_RESTARTS)
 		return false;
-	group = ike2_ke_retry_group(msg, r->props, r->n_props, r->ke_group);
+	group = ike2_create_ke_retry_group(msg, r->props, r->n_props, r->ke_group);
 	if (!group)
 		return false;
 	r->restarts++;
@@ -282,9 +288,10 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	}
 	if (!cg_proposal_select(r->props, r->n_props, &prop.p, 1, true, &sel, &idx) ||
 	    prop.p.n != sel.n || cg_proposal_ke(&sel) != r->ke_group ||
-	    !ike2_ts_within(c->local_ts, c->n_local_ts, old->local_ts, old->n_local_ts, NULL, false) ||
-	    !ike2_ts_within(c->remote_ts, c->n_remote_ts, old->remote_ts, old->n_remote_ts, NULL,
-			    false))
+	    !ike2_child_ts_within(c->local_ts, c->n_local_ts, old->local_ts, old->n_local_ts, NULL,
+				  false) ||
+	    !ike2_child_ts_within(c->remote_ts, c->n_remote_ts, old->remote_ts, old->n_remote_ts,
+				  NULL, false))
 		goto out;
 	if (r->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != r->ke_group ||
 			    cg_ke_shared(r->ke, r->ke_ctx, peer.data, peer.len, &shared)))

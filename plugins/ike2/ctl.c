@@ -11,7 +11,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "addchild.h"
+#include "child.h"
+#include "cp.h"
+#include "ctl.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "init.h"
+#include "rekey.h"
 
 #define INITIATE_WAIT_SECS 30
 
@@ -27,7 +35,7 @@ static const char *state_name(enum ike2_state s)
 	return "UNKNOWN";
 }
 
-void ike2_sa_describe(void *data, struct cg_out *out)
+void ike2_ctl_sa_describe(void *data, struct cg_out *out)
 {
 	struct ike2_sa *sa = data;
 	const struct cg_transform *t;
@@ -74,7 +82,7 @@ void ike2_sa_describe(void *data, struct cg_out *out)
 
 static void list_one(void *ctx, struct cg_sa *entry)
 {
-	ike2_sa_describe(cg_sa_data(entry), ctx);
+	ike2_ctl_sa_describe(cg_sa_data(entry), ctx);
 }
 
 static int ctl_list_sas(void *ctx, struct cg_core *core, int argc, char **argv,
@@ -166,7 +174,7 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	 * one; naming the IKE SA (--ike) always asks for a new one.
 	 */
 	err = ike ? ike2_initiate(p, conn, child, NULL, 0)
-		  : ike2_initiate_child(p, conn, child, NULL, 0);
+		  : ike2_addchild_initiate(p, conn, child, NULL, 0);
 	if (err) {
 		cg_out_error(out, "initiating %s%s%s failed: %s", conn, child ? "/" : "",
 			     child ? child : "", strerror(-err));
@@ -299,7 +307,7 @@ static const struct {
 	  ctl_initiate },
 	{ "terminate", "terminate --ike NAME | --ike-id N | --child NAME | --child-id N",
 	  ctl_terminate },
-	{ "rekey", "rekey --ike NAME | --ike-id N | --child NAME | --child-id N", ike2_ctl_rekey },
+	{ "rekey", "rekey --ike NAME | --ike-id N | --child NAME | --child-id N", ike2_rekey_ctl },
 };
 
 int ike2_ctl_register(struct ike2 *p)

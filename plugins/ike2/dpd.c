@@ -10,7 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addchild.h"
+#include "child.h"
+#include "dpd.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "init.h"
 
 /*
  * Liveness.
@@ -46,8 +51,8 @@ uint64_t ike2_dpd_wait(struct ike2_sa *sa)
 	for (struct ike2_child *c = sa->children; c; c = c->next)
 		esp |= child_inbound_moved(sa, c);
 	if (esp)
-		sa->last_peer_ms = now;
-	idle = now >= sa->last_peer_ms ? now - sa->last_peer_ms : 0;
+		sa->dpd.last_peer_ms = now;
+	idle = now >= sa->dpd.last_peer_ms ? now - sa->dpd.last_peer_ms : 0;
 	if (idle >= delay)
 		return 0;
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_DEBUG,
@@ -80,7 +85,7 @@ static void initiate_job_run(void *arg)
 
 	/* A child whose IKE SA is still up comes back by CREATE_CHILD_SA on it. */
 	if (j->attempt <= 1)
-		err = ike2_initiate_child(j->p, j->conn, child, acq, j->trap_reqid);
+		err = ike2_addchild_initiate(j->p, j->conn, child, acq, j->trap_reqid);
 	else
 		err = ike2_initiate_try(j->p, j->conn, child, acq, j->trap_reqid, j->attempt);
 
@@ -157,7 +162,7 @@ static void child_action(struct ike2_sa *sa, const char *child, enum cg_close_ac
 			    child, strerror(-err));
 }
 
-void ike2_sa_down_action(struct ike2_sa *sa, bool dpd)
+void ike2_dpd_down_action(struct ike2_sa *sa, bool dpd)
 {
 	struct {
 		char name[CG_NAME_MAX];
@@ -184,15 +189,7 @@ void ike2_sa_down_action(struct ike2_sa *sa, bool dpd)
 			     dpd ? "peer is dead: dpd_action for" : "peer closed the IKE SA: close_action for");
 }
 
-bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c)
-{
-	for (struct ike2_child *o = sa->children; o; o = o->next)
-		if (o != c && o->reqid == c->reqid && !strcmp(o->name, c->name))
-			return true;
-	return false;
-}
-
-void ike2_child_closed(struct ike2_sa *sa, const char *name)
+void ike2_dpd_child_closed(struct ike2_sa *sa, const char *name)
 {
 	const struct cg_child_cfg *cc = ike2_child_cfg(sa, name);
 
@@ -204,12 +201,12 @@ void ike2_child_closed(struct ike2_sa *sa, const char *name)
  * keyingtries.
  */
 
-bool ike2_retry_establish(struct ike2_sa *sa)
+bool ike2_dpd_retry_establish(struct ike2_sa *sa)
 {
 	struct ike2_pending_child *pc = sa->pending;
 	struct cg_kernel_acquire acq = { 0 };
 	uint32_t tries = sa->conn->keyingtries;
-	unsigned next = (sa->keyingtry ? sa->keyingtry : 1) + 1;
+	unsigned next = (sa->dpd.keyingtry ? sa->dpd.keyingtry : 1) + 1;
 	uint32_t trap = 0;
 	int err;
 

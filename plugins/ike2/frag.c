@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "frag.h"
+#include "ikesa.h"
+#include "msg.h"
+#include "sk.h"
 
 /* The fragments of one message received so far. */
 struct ike2_frags {
@@ -33,14 +36,14 @@ struct frag_timer {
 void ike2_frag_write_supported(struct ike2_sa *sa, struct ike2_w *w)
 {
 	/* A responder only answers an initiator that announced it (RFC 7383 2.3). */
-	if (sa->conn->fragmentation == CG_FRAG_NO || (!sa->initiator && !sa->frag_peer))
+	if (sa->conn->fragmentation == CG_FRAG_NO || (!sa->initiator && !sa->frag.peer))
 		return;
 	ike2_w_notify(w, 0, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
 }
 
 void ike2_frag_note_peer(struct ike2_sa *sa, const struct ike2_chain *c)
 {
-	sa->frag_peer = ike2_chain_notify(c, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	sa->frag.peer = ike2_chain_notify(c, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 }
 
 size_t ike2_frag_limit(const struct ike2_sa *sa)
@@ -55,7 +58,7 @@ size_t ike2_frag_limit(const struct ike2_sa *sa)
 	case CG_FRAG_FORCE:
 		break;
 	case CG_FRAG_YES:
-		if (sa->frag_peer)
+		if (sa->frag.peer)
 			break;
 		return 0;
 	default:
@@ -70,8 +73,9 @@ size_t ike2_frag_limit(const struct ike2_sa *sa)
 uint16_t ike2_frag_number(const struct ike2_msg *msg)
 {
 	const struct ike2_pl *skf = ike2_chain_find(&msg->outer, IKE2_PL_SKF);
+	struct ike2_skf f;
 
-	return skf && skf->len >= 4 ? cg_get16(skf->body) : 0;
+	return skf && !ike2_skf_parse(skf, &f) ? f.num : 0;
 }
 
 static void frags_free(struct ike2_sa *sa, struct ike2_frags *f)
@@ -87,15 +91,15 @@ static void frags_free(struct ike2_sa *sa, struct ike2_frags *f)
 
 void ike2_frag_discard(struct ike2_sa *sa, bool response)
 {
-	frags_free(sa, sa->frags[response]);
-	sa->frags[response] = NULL;
+	frags_free(sa, sa->frag.sets[response]);
+	sa->frag.sets[response] = NULL;
 }
 
 static enum cg_sa_verdict frag_timeout_job(struct cg_sa *entry, void *arg)
 {
 	const struct frag_timer *t = arg;
 	struct ike2_sa *sa = cg_sa_data(entry);
-	struct ike2_frags *f = sa->frags[t->response];
+	struct ike2_frags *f = sa->frag.sets[t->response];
 
 	if (f && f->gen == t->gen) {
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO,
@@ -122,8 +126,8 @@ static struct ike2_frags *frags_start(struct ike2_sa *sa, const struct ike2_msg 
 	f->mid = msg->h.mid;
 	f->exchange = msg->h.exchange;
 	f->total = total;
-	f->gen = ++sa->frags_gen;
-	sa->frags[response] = f;
+	f->gen = ++sa->frag.gen;
+	sa->frag.sets[response] = f;
 	t = (struct frag_timer){ .gen = f->gen, .response = response };
 	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), IKE2_FRAG_TIMEOUT_MS, frag_timeout_job, &t,
 			sizeof(t), &f->timer);
@@ -165,16 +169,17 @@ static int frag_drop(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t nu
 int ike2_frag_open(struct ike2_sa *sa, struct ike2_msg *msg, const struct ike2_pl *skf)
 {
 	bool response = msg->h.flags & IKE2_FLAG_R;
-	struct ike2_frags *f = sa->frags[response];
+	struct ike2_frags *f = sa->frag.sets[response];
+	struct ike2_skf hdr;
 	uint16_t num, total;
 	uint8_t *plain;
 	size_t len;
 	int err;
 
-	if (skf->len < 4)
+	if (ike2_skf_parse(skf, &hdr))
 		return frag_drop(sa, msg, 0, 0, "too short");
-	num = cg_get16(skf->body);
-	total = cg_get16(skf->body + 2);
+	num = hdr.num;
+	total = hdr.total;
 	/* Cheap checks first: nothing unauthenticated changes what is kept. */
 	if (sa->conn->fragmentation == CG_FRAG_NO)
 		return frag_drop(sa, msg, num, total, "fragmentation is off");
@@ -194,7 +199,7 @@ int ike2_frag_open(struct ike2_sa *sa, struct ike2_msg *msg, const struct ike2_p
 			return -EAGAIN;
 		}
 	}
-	err = ike2_sk_decrypt(sa, msg->pkt, skf->body + 4, &plain, &len);
+	err = ike2_sk_decrypt(sa, msg->pkt, hdr.iv, &plain, &len);
 	if (err)
 		return frag_drop(sa, msg, num, total,
 				 err == -ENOMEM ? "out of memory" : "integrity check failed");

@@ -12,7 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addchild.h"
+#include "child.h"
+#include "contact.h"
+#include "cp.h"
+#include "create.h"
+#include "ctl.h"
+#include "dpd.h"
+#include "frag.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "move.h"
+#include "msg.h"
+#include "rekey.h"
+#include "sk.h"
 
 /* Which request a retransmit timer was armed for. */
 struct retransmit_timer {
@@ -45,8 +59,7 @@ static void pending_free(struct ike2_pending_child *pc)
 {
 	if (!pc)
 		return;
-	if (pc->ke_ctx)
-		pc->ke->destroy(pc->ke_ctx);
+	cg_ke_free(pc->ke, &pc->ke_ctx);
 	cg_chunk_free(&pc->nonce);
 	free(pc);
 }
@@ -62,12 +75,12 @@ static void sa_free(void *data)
 		cg_timer_cancel(sa->core, sa->req.timer);
 	if (sa->half_open_timer)
 		cg_timer_cancel(sa->core, sa->half_open_timer);
-	if (sa->dpd_timer)
-		cg_timer_cancel(sa->core, sa->dpd_timer);
+	if (sa->dpd.timer)
+		cg_timer_cancel(sa->core, sa->dpd.timer);
 	if (sa->rekey_timer)
 		cg_timer_cancel(sa->core, sa->rekey_timer);
-	if (sa->keepalive_timer)
-		cg_timer_cancel(sa->core, sa->keepalive_timer);
+	if (sa->nat.keepalive_timer)
+		cg_timer_cancel(sa->core, sa->nat.keepalive_timer);
 	ike2_contact_forget(sa);
 	ike2_rekey_ike_abandon(sa);
 	ike2_frag_discard(sa, false);
@@ -78,11 +91,9 @@ static void sa_free(void *data)
 		next = c->next;
 		ike2_child_free(c);
 	}
-	if (sa->ke_ctx)
-		sa->ke->destroy(sa->ke_ctx);
+	cg_ke_free(sa->ke, &sa->ke_ctx);
 	if (sa->rekey) {
-		if (sa->rekey->ke_ctx)
-			sa->rekey->ke->destroy(sa->rekey->ke_ctx);
+		cg_ke_free(sa->rekey->ke, &sa->rekey->ke_ctx);
 		cg_chunk_free(&sa->rekey->nonce);
 		cg_chunk_free(&sa->rekey->nonce_r);
 		cg_chunk_free(&sa->rekey->collided_nonce);
@@ -117,7 +128,7 @@ static void sa_free(void *data)
 
 const struct cg_sa_ops ike2_sa_ops = {
 	.destroy = sa_free,
-	.describe = ike2_sa_describe,
+	.describe = ike2_ctl_sa_describe,
 	.children = ike2_move_children,
 	.move_ike = ike2_move_ike,
 	.move_child = ike2_move_child,
@@ -144,7 +155,7 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 	sa->state = initiator ? IKE2_ST_INIT_SENT : IKE2_ST_INIT_DONE;
 	sa->local = *local;
 	sa->remote = *remote;
-	sa->last_peer_ms = cg_now_ms(p->core);
+	sa->dpd.last_peer_ms = cg_now_ms(p->core);
 	err = cg_sa_add_new(p->core, 2, conn->name, sa, &ike2_sa_ops, &spi, &sa->entry);
 	if (err) {
 		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an IKE SA: %s",
@@ -191,12 +202,10 @@ int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
 	while (off < data.len) {
 		size_t len = data.len - off;
 
-		if (len >= CG_IKE_HEADER_LEN) {
-			uint32_t mlen = cg_get32(data.ptr + off + 24);
+		uint32_t mlen = ike2_hdr_length(data.ptr + off, len);
 
-			if (mlen >= CG_IKE_HEADER_LEN && mlen <= len)
-				len = mlen;
-		}
+		if (mlen >= CG_IKE_HEADER_LEN && mlen <= len)
+			len = mlen;
 		err = cg_ike_send(sa->core, &sa->local, &sa->remote, data.ptr + off, len);
 		if (err) {
 			ike2_sa_log(sa, CG_LOG_NET, CG_LVL_WARN, "sending %zu bytes failed: %s", len,
@@ -242,9 +251,9 @@ static enum cg_sa_verdict retransmit_job(struct cg_sa *entry, void *arg)
 		sa->req.timer = 0;
 		if (sa->state == IKE2_ST_ESTABLISHED) {
 			/* The peer is dead: its children get their dpd_action. */
-			ike2_sa_down_action(sa, true);
+			ike2_dpd_down_action(sa, true);
 		} else {
-			ike2_retry_establish(sa);
+			ike2_dpd_retry_establish(sa);
 			ike2_sa_down(sa);
 		}
 		return CG_SA_DESTROY;
@@ -468,7 +477,7 @@ static enum cg_sa_verdict dpd_job(struct cg_sa *entry, void *arg)
 	uint64_t wait;
 
 	(void)arg;
-	sa->dpd_timer = 0;
+	sa->dpd.timer = 0;
 	if (sa->state == IKE2_ST_ESTABLISHED) {
 		/* Nothing to check while the peer was heard from within dpd_delay. */
 		wait = ike2_dpd_wait(sa);
@@ -491,10 +500,10 @@ void ike2_sa_arm_dpd(struct ike2_sa *sa)
 
 static void dpd_arm(struct ike2_sa *sa, uint64_t delay_ms)
 {
-	if (!sa->conn->dpd_delay || sa->dpd_timer)
+	if (!sa->conn->dpd_delay || sa->dpd.timer)
 		return;
 	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), delay_ms, dpd_job, NULL, 0,
-			&sa->dpd_timer);
+			&sa->dpd.timer);
 }
 
 void ike2_sa_publish(struct ike2_sa *sa, enum cg_event_type type)

@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child.h"
+#include "dpd.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "msg.h"
 
 #define DELETE_MAX 64
 
@@ -27,7 +32,7 @@ static size_t delete_children(struct ike2_sa *sa, const struct ike2_delete *d, u
 	size_t n = 0;
 
 	for (uint16_t i = 0; i < d->n_spis && n < DELETE_MAX; i++) {
-		uint32_t spi = cg_get32(d->spis + 4 * i);
+		uint32_t spi = ike2_delete_spi(d, i);
 		struct ike2_child *c = ike2_child_by_spi_out(sa, spi);
 		char name[CG_NAME_MAX];
 		bool closed;
@@ -45,7 +50,7 @@ static size_t delete_children(struct ike2_sa *sa, const struct ike2_delete *d, u
 		child_unlink(sa, c);
 		ike2_child_destroy(sa, c);
 		if (closed)
-			ike2_child_closed(sa, name);
+			ike2_dpd_child_closed(sa, name);
 	}
 	return n;
 }
@@ -87,7 +92,7 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 	if (delete_ike) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "peer deletes the IKE SA");
 		if (closed)
-			ike2_sa_down_action(sa, false);
+			ike2_dpd_down_action(sa, false);
 		else
 			ike2_sa_down(sa);
 		return IKE2_DESTROY;

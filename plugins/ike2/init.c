@@ -8,12 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "child.h"
+#include "conn.h"
+#include "contact.h"
+#include "cookie.h"
+#include "frag.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "init.h"
+#include "keys.h"
+#include "msg.h"
+#include "nat.h"
+#include "pubkey.h"
 
 #define INIT_MAX_RESTARTS 3
 
 /* Looks up the algorithms of a chosen IKE proposal. */
-int ike2_sa_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
+int ike2_init_set_algorithms(struct ike2_sa *sa, const struct cg_proposal *sel)
 {
 	const struct cg_transform *encr = cg_proposal_get(sel, CG_TT_ENCR);
 	const struct cg_transform *prf = cg_proposal_get(sel, CG_TT_PRF);
@@ -54,7 +66,7 @@ static int ke_finish(struct ike2_sa *sa, const struct ike2_ke *ke)
 static int init_send(struct ike2_sa *sa)
 {
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
-	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+	size_t n = cg_conn_ike_proposals(sa->core, sa->conn, props, IKE2_MAX_PROPOSALS);
 	struct cg_chunk pub = CG_CHUNK_EMPTY;
 	struct ike2_w w;
 	int err;
@@ -136,7 +148,7 @@ int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_n
 		cg_config_unref(cfg);
 		return err;
 	}
-	if (!ike2_conn_ike_proposals(p, conn, props, 1)) {
+	if (!cg_conn_ike_proposals(p->core, conn, props, 1)) {
 		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR,
 		       "%s: no IKE proposal the loaded crypto plugins support", conn->name);
 		cg_config_unref(cfg);
@@ -147,8 +159,8 @@ int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_n
 	err = ike2_sa_create(p, true, cfg, conn, &local, &remote, 0, &sa);
 	if (err)
 		return err;
-	sa->initial_contact = first;
-	sa->keyingtry = attempt;
+	sa->contact.initial = first;
+	sa->dpd.keyingtry = attempt;
 	sa->ke_group = cg_proposal_ke(&props[0]);
 	if (cc)
 		err = ike2_child_prepare(sa, cc, acq, trap_reqid, &sa->pending);
@@ -323,7 +335,7 @@ void ike2_init_respond(struct ike2 *p, const struct ike2_msg *msg)
 	ike2_nat_detect(sa, msg);
 	ike2_pubkey_note_peer(sa, &msg->pl);
 	ike2_frag_note_peer(sa, &msg->pl);
-	err = ike2_sa_set_algorithms(sa, &sel);
+	err = ike2_init_set_algorithms(sa, &sel);
 	if (!err)
 		err = init_answer(sa, msg, nums[idx], &ke);
 	if (err) {
@@ -376,8 +388,8 @@ static enum ike2_verdict init_notifies(struct ike2_sa *sa, const struct ike2_msg
 	}
 	if (ike2_chain_notify(&msg->pl, IKE2_N_INVALID_KE_PAYLOAD, &n)) {
 		struct cg_proposal props[IKE2_MAX_PROPOSALS];
-		size_t np = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
-		uint16_t group = n.data_len == 2 ? cg_get16(n.data) : CG_KE_NONE;
+		size_t np = cg_conn_ike_proposals(sa->core, sa->conn, props, IKE2_MAX_PROPOSALS);
+		uint16_t group = ike2_notify_ke_group(&n);
 
 		if (!cg_ke_retry_group(props, np, group, sa->ke_group)) {
 			ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
@@ -416,7 +428,7 @@ enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *
 	v = init_notifies(sa, msg, &handled);
 	if (handled)
 		return v;
-	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
+	n_ours = cg_conn_ike_proposals(sa->core, sa->conn, ours, IKE2_MAX_PROPOSALS);
 	if (!sa_pl || !ke_pl || !no_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) ||
 	    n_props != 1 || ike2_ke_parse(ke_pl, &ke) || ike2_nonce_parse(no_pl, &sa->nr) ||
 	    !msg->h.spi_r) {
@@ -433,7 +445,7 @@ enum ike2_verdict ike2_init_response(struct ike2_sa *sa, const struct ike2_msg *
 	sa->spi_r = msg->h.spi_r;
 	ike2_pubkey_note_peer(sa, &msg->pl);
 	ike2_frag_note_peer(sa, &msg->pl);
-	err = ike2_sa_set_algorithms(sa, &sel);
+	err = ike2_init_set_algorithms(sa, &sel);
 	if (!err)
 		err = cg_chunk_dup(&sa->init_resp, CG_CHUNK(msg->pkt->data, msg->pkt->len));
 	if (!err)

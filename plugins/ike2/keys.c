@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "ikesa.h"
+#include "keys.h"
 
 #define PRF_MAX 64
 #define KEY_PAD "Key Pad for IKEv2"
@@ -153,8 +154,8 @@ int ike2_keys_child(struct ike2_sa *sa, struct cg_chunk shared, struct cg_chunk 
 	return err;
 }
 
-int ike2_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
-		  const uint8_t *id_body, size_t id_len, uint8_t *out)
+int ike2_keys_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
+		       const uint8_t *id_body, size_t id_len, uint8_t *out)
 {
 	const struct cg_prf_alg *prf = sa->prf;
 	struct cg_chunk octets = CG_CHUNK_EMPTY;
@@ -184,7 +185,7 @@ int ike2_auth_psk(struct ike2_sa *sa, bool of_initiator, struct cg_chunk psk,
 	return err;
 }
 
-size_t ike2_esp_integ_keysize(uint16_t alg)
+size_t ike2_keys_esp_integ_size(uint16_t alg)
 {
 	switch (alg) {
 	case CG_INTEG_HMAC_MD5_96: return 16;

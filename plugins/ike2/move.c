@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 
-#include "ike2.h"
+#include "child.h"
+#include "ikesa.h"
+#include "move.h"
 
 void ike2_move_children(void *data, cg_sa_child_fn fn, void *ctx)
 {
@@ -58,17 +60,14 @@ int ike2_move_child(void *data, uint32_t spi_in, const struct cg_addr *local,
 {
 	struct ike2_sa *sa = data;
 	char a[CG_ADDR_STRLEN], b[CG_ADDR_STRLEN];
+	struct ike2_child *c = ike2_child_by_spi_in(sa, spi_in);
 
-	for (struct ike2_child *c = sa->children; c; c = c->next) {
-		if (c->spi_in != spi_in)
-			continue;
-		c->local = *local;
-		c->remote = *remote;
-		c->local.port = c->remote.port = 0;
-		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CHILD_SA %s{%u} moved to %s === %s",
-			    c->name, c->unique_id, cg_addr_str(local, a, sizeof(a)),
-			    cg_addr_str(remote, b, sizeof(b)));
-		return 0;
-	}
-	return -ENOENT;
+	if (!c)
+		return -ENOENT;
+	c->local = *local;
+	c->remote = *remote;
+	c->local.port = c->remote.port = 0;
+	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CHILD_SA %s{%u} moved to %s === %s", c->name,
+		    c->unique_id, cg_addr_str(local, a, sizeof(a)), cg_addr_str(remote, b, sizeof(b)));
+	return 0;
 }

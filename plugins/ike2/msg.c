@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "msg.h"
 
 #define PL_HDR_LEN 4
 
@@ -26,6 +26,11 @@ int ike2_hdr_parse(const uint8_t *data, size_t len, struct ike2_hdr *h)
 	if (h->length != len)
 		return -EBADMSG;
 	return 0;
+}
+
+uint32_t ike2_hdr_length(const uint8_t *data, size_t len)
+{
+	return len < CG_IKE_HEADER_LEN ? 0 : cg_get32(data + 24);
 }
 
 bool ike2_pl_known(uint8_t type)
@@ -242,6 +247,32 @@ uint16_t ike2_chain_error(const struct ike2_chain *c)
 	return 0;
 }
 
+bool ike2_notify_spi(const struct ike2_notify *n, uint32_t *spi)
+{
+	if (n->spi_size != 4)
+		return false;
+	*spi = cg_get32(n->spi);
+	return true;
+}
+
+uint16_t ike2_notify_ke_group(const struct ike2_notify *n)
+{
+	return n->data_len == 2 ? cg_get16(n->data) : CG_KE_NONE;
+}
+
+uint16_t ike2_notify_hashes(const struct ike2_notify *n)
+{
+	uint16_t set = 0;
+
+	for (size_t i = 0; i + 1 < n->data_len; i += 2) {
+		uint16_t hash = cg_get16(n->data + i);
+
+		if (hash && hash < 16)
+			set |= (uint16_t)(1u << hash);
+	}
+	return set;
+}
+
 int ike2_ke_parse(const struct ike2_pl *pl, struct ike2_ke *ke)
 {
 	if (pl->len < 4)
@@ -273,6 +304,15 @@ int ike2_auth_parse(const struct ike2_pl *pl, struct ike2_auth *a)
 	a->method = pl->body[0];
 	a->data = pl->body + 4;
 	a->len = pl->len - 4;
+	return 0;
+}
+
+int ike2_auth_sig_parse(const struct ike2_auth *a, struct cg_chunk *alg_id, struct cg_chunk *sig)
+{
+	if (a->len < 1 || a->data[0] >= a->len)
+		return -EBADMSG;
+	*alg_id = CG_CHUNK(a->data + 1, a->data[0]);
+	*sig = CG_CHUNK(a->data + 1 + a->data[0], a->len - 1 - a->data[0]);
 	return 0;
 }
 
@@ -340,6 +380,94 @@ int ike2_delete_parse(const struct ike2_pl *pl, struct ike2_delete *d)
 	d->spis = pl->body + 4;
 	if ((size_t)d->spi_size * d->n_spis != pl->len - 4)
 		return -EBADMSG;
+	return 0;
+}
+
+uint32_t ike2_delete_spi(const struct ike2_delete *d, size_t i)
+{
+	return cg_get32(d->spis + 4 * i);
+}
+
+/* Address attributes are empty (a request) or exactly one value. */
+static bool cfg_attr_valid(const struct ike2_cfg_attr *a)
+{
+	switch (a->type) {
+	case IKE2_CFG_IP4_ADDRESS: case IKE2_CFG_IP4_NETMASK: case IKE2_CFG_IP4_DNS:
+		return a->len == 0 || a->len == 4;
+	case IKE2_CFG_IP6_ADDRESS: case IKE2_CFG_IP6_SUBNET:
+		return a->len == 0 || (a->len == 17 && a->value[16] <= 128);
+	case IKE2_CFG_IP6_DNS:
+		return a->len == 0 || a->len == 16;
+	case IKE2_CFG_IP4_SUBNET:
+		return a->len == 0 || a->len == 8;
+	default:
+		return true;
+	}
+}
+
+int ike2_cfg_parse(const struct ike2_pl *pl, struct ike2_cfg *cfg)
+{
+	const uint8_t *p = pl->body;
+	size_t left = pl->len;
+
+	if (left < 4)
+		return -EBADMSG;
+	cfg->type = p[0];
+	cfg->n = 0;
+	p += 4;
+	left -= 4;
+	while (left) {
+		struct ike2_cfg_attr a;
+
+		if (left < 4)
+			return -EBADMSG;
+		a.type = cg_get16(p) & 0x7fff;
+		a.len = cg_get16(p + 2);
+		a.value = p + 4;
+		if (a.len > left - 4 || !cfg_attr_valid(&a))
+			return -EBADMSG;
+		if (cfg->n < IKE2_CFG_MAX_ATTRS)
+			cfg->attrs[cfg->n++] = a;
+		p += 4 + a.len;
+		left -= 4 + (size_t)a.len;
+	}
+	return 0;
+}
+
+struct cg_addr ike2_cfg_attr_addr(const struct ike2_cfg_attr *a, sa_family_t family)
+{
+	struct cg_addr addr = cg_addr_any(family);
+
+	memcpy(addr.u.bytes, a->value, cg_addr_len(&addr));
+	return addr;
+}
+
+bool ike2_cfg_attr_subnet(const struct ike2_cfg_attr *a, struct cg_addr *net,
+			  uint8_t *prefixlen)
+{
+	uint32_t mask;
+	uint8_t n = 0;
+
+	if (a->type == IKE2_CFG_IP6_SUBNET) {
+		*net = ike2_cfg_attr_addr(a, AF_INET6);
+		*prefixlen = a->value[16];
+		return true;
+	}
+	*net = ike2_cfg_attr_addr(a, AF_INET);
+	mask = cg_get32(a->value + 4);
+	while (n < 32 && (mask & (0x80000000u >> n)))
+		n++;
+	*prefixlen = n;
+	return n == 32 || !(mask << n);
+}
+
+int ike2_skf_parse(const struct ike2_pl *pl, struct ike2_skf *f)
+{
+	if (pl->len < 4)
+		return -EBADMSG;
+	f->num = cg_get16(pl->body);
+	f->total = cg_get16(pl->body + 2);
+	f->iv = pl->body + 4;
 	return 0;
 }
 
@@ -536,6 +664,18 @@ void ike2_w_notify(struct ike2_w *w, uint8_t proto, uint16_t type, const uint8_t
 	ike2_w_end(w, start);
 }
 
+void ike2_w_notify_hashes(struct ike2_w *w, const uint16_t *hashes, size_t n)
+{
+	size_t start = ike2_w_begin(w, IKE2_PL_NOTIFY, false);
+
+	ike2_w_u8(w, 0);
+	ike2_w_u8(w, 0);
+	ike2_w_u16(w, IKE2_N_SIGNATURE_HASH_ALGORITHMS);
+	for (size_t i = 0; i < n; i++)
+		ike2_w_u16(w, hashes[i]);
+	ike2_w_end(w, start);
+}
+
 void ike2_w_id(struct ike2_w *w, uint8_t type, const struct cg_id *id, size_t *body_off)
 {
 	size_t start = ike2_w_begin(w, type, false);
@@ -598,6 +738,48 @@ void ike2_w_delete(struct ike2_w *w, uint8_t proto, const uint32_t *spis, size_t
 	for (size_t i = 0; proto != CG_PROTO_IKE && i < n; i++)
 		ike2_w_u32(w, spis[i]);
 	ike2_w_end(w, start);
+}
+
+size_t ike2_w_cfg(struct ike2_w *w, uint8_t cfg_type)
+{
+	size_t start = ike2_w_begin(w, IKE2_PL_CP, false);
+
+	ike2_w_u8(w, cfg_type);
+	ike2_w_u8(w, 0);
+	ike2_w_u16(w, 0);
+	return start;
+}
+
+void ike2_w_cfg_attr(struct ike2_w *w, uint16_t type, const void *value, uint16_t len)
+{
+	ike2_w_u16(w, type);
+	ike2_w_u16(w, len);
+	ike2_w_put(w, value, len);
+}
+
+void ike2_w_cfg_addr(struct ike2_w *w, uint16_t type, const struct cg_addr *a, bool with_prefix,
+		     uint8_t prefixlen)
+{
+	uint8_t v[17];
+	size_t len = cg_addr_len(a);
+
+	memcpy(v, a->u.bytes, len);
+	if (with_prefix)
+		v[len++] = prefixlen;
+	ike2_w_cfg_attr(w, type, v, (uint16_t)len);
+}
+
+void ike2_w_cfg_subnet(struct ike2_w *w, const struct cg_addr *net, uint8_t prefixlen)
+{
+	uint8_t v4[8];
+
+	if (net->family == AF_INET6) {
+		ike2_w_cfg_addr(w, IKE2_CFG_IP6_SUBNET, net, true, prefixlen);
+		return;
+	}
+	memcpy(v4, net->u.bytes, 4);
+	cg_put32(v4 + 4, prefixlen ? ~0u << (32 - prefixlen) : 0);
+	ike2_w_cfg_attr(w, IKE2_CFG_IP4_SUBNET, v4, sizeof(v4));
 }
 
 /*

@@ -14,7 +14,9 @@
 
 #include <nettle/sha1.h>
 
-#include "ike2.h"
+#include "ikesa.h"
+#include "msg.h"
+#include "nat.h"
 
 #define KEEPALIVE_INTERVAL_MS 20000u
 
@@ -36,7 +38,7 @@ static void natd_hash(uint64_t spi_i, uint64_t spi_r, const struct cg_addr *a,
 /* Using UDP encapsulation: a NAT on either side, or forced. */
 static bool sa_natt(const struct ike2_sa *sa)
 {
-	return sa->nat_local || sa->nat_remote || sa->conn->encap;
+	return sa->nat.local || sa->nat.remote || sa->conn->encap;
 }
 
 void ike2_nat_write(struct ike2_sa *sa, struct ike2_w *w)
@@ -94,13 +96,13 @@ void ike2_nat_detect(struct ike2_sa *sa, const struct ike2_msg *msg)
 	dst_ok = natd_match(&msg->pl, IKE2_N_NAT_DETECTION_DESTINATION_IP, dst_hash, &has_dst);
 	if (!has_src || !has_dst)
 		return; /* the peer does not do NAT detection */
-	sa->nat_remote = !src_ok;
-	sa->nat_local = !dst_ok;
-	if (sa->nat_local || sa->nat_remote)
+	sa->nat.remote = !src_ok;
+	sa->nat.local = !dst_ok;
+	if (sa->nat.local || sa->nat.remote)
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "NAT detected: %s%s%s",
-			    sa->nat_local ? "we are behind a NAT" : "",
-			    sa->nat_local && sa->nat_remote ? ", " : "",
-			    sa->nat_remote ? "the peer is behind a NAT" : "");
+			    sa->nat.local ? "we are behind a NAT" : "",
+			    sa->nat.local && sa->nat.remote ? ", " : "",
+			    sa->nat.remote ? "the peer is behind a NAT" : "");
 }
 
 void ike2_nat_float(struct ike2_sa *sa)
@@ -143,7 +145,7 @@ static enum cg_sa_verdict keepalive_job(struct cg_sa *entry, void *arg)
 	struct ike2_sa *sa = cg_sa_data(entry);
 
 	(void)arg;
-	sa->keepalive_timer = 0;
+	sa->nat.keepalive_timer = 0;
 	if (sa->state == IKE2_ST_ESTABLISHED && !sa->rekeyed) {
 		/* One 0xff byte keeps the NAT's mapping for the peer's messages and ESP. */
 		cg_ike_send_keepalive(sa->core, &sa->local, &sa->remote);
@@ -154,8 +156,8 @@ static enum cg_sa_verdict keepalive_job(struct cg_sa *entry, void *arg)
 
 void ike2_nat_arm_keepalive(struct ike2_sa *sa)
 {
-	if (!sa->nat_local || sa->keepalive_timer)
+	if (!sa->nat.local || sa->nat.keepalive_timer)
 		return;
 	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), KEEPALIVE_INTERVAL_MS, keepalive_job,
-			NULL, 0, &sa->keepalive_timer);
+			NULL, 0, &sa->nat.keepalive_timer);
 }

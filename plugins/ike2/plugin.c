@@ -9,7 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addchild.h"
+#include "auth.h"
+#include "child.h"
+#include "conn.h"
+#include "contact.h"
+#include "cookie.h"
+#include "create.h"
+#include "ctl.h"
+#include "frag.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "init.h"
+#include "msg.h"
+#include "nat.h"
+#include "rekey.h"
+#include "sk.h"
 
 struct ike2_trap {
 	struct ike2_trap *next;
@@ -70,7 +86,7 @@ static enum ike2_verdict dispatch_request(struct ike2_sa *sa, struct ike2_msg *m
 	}
 	sa->mid_peer++;
 	ike2_nat_update(sa, msg);
-	sa->last_peer_ms = cg_now_ms(sa->core);
+	sa->dpd.last_peer_ms = cg_now_ms(sa->core);
 	if (err) {
 		respond_notify(sa, msg, IKE2_N_INVALID_SYNTAX, NULL, 0);
 		return sa->state == IKE2_ST_ESTABLISHED ? IKE2_KEEP : IKE2_DESTROY;
@@ -122,7 +138,7 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 		return IKE2_KEEP;
 	}
 	ike2_nat_update(sa, msg);
-	sa->last_peer_ms = cg_now_ms(sa->core);
+	sa->dpd.last_peer_ms = cg_now_ms(sa->core);
 	/* The response goes where the request we sent says. */
 	switch (sa->req.op) {
 	case IKE2_OP_AUTH:
@@ -272,10 +288,10 @@ int ike2_trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
 	t->ci.proxy = cc->mode == CG_CHILD_TRANSPORT_PROXY;
 	t->ci.proto = IPPROTO_ESP;
 	t->ci.reqid = cg_kernel_new_reqid(p->core);
-	t->ci.n_local_ts = ike2_ts_resolve(cc->local_ts, cc->n_local_ts, &local, t->local,
-					   IKE2_MAX_TS);
-	t->ci.n_remote_ts = ike2_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote, t->remote,
-					    IKE2_MAX_TS);
+	t->ci.n_local_ts = ike2_child_ts_resolve(cc->local_ts, cc->n_local_ts, &local, t->local,
+						 IKE2_MAX_TS);
+	t->ci.n_remote_ts = ike2_child_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote,
+						  t->remote, IKE2_MAX_TS);
 	t->ci.local_ts = t->local;
 	t->ci.remote_ts = t->remote;
 	t->ci.policies = true;
@@ -329,7 +345,7 @@ static void on_acquire(struct ike2 *p, const struct cg_kernel_acquire *acq)
 	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "acquire for reqid %u: initiating %s/%s",
 	       acq->reqid, conn, child);
 	/* A connection that is up gets the child on its IKE SA. */
-	err = ike2_initiate_child(p, conn, child, acq, acq->reqid);
+	err = ike2_addchild_initiate(p, conn, child, acq, acq->reqid);
 	if (err)
 		ike2_trap_done(p, acq->reqid);
 }
@@ -533,7 +549,7 @@ CG_EXPORT const struct cg_plugin cg_plugin = {
 	.name = "ike2",
 	.provides = (const char *const[]){ "ike:2", NULL },
 	.needs = (const char *const[]){ "kernel", "?bypass", NULL },
-	.check = ike2_config_check,
+	.check = ike2_cookie_config_check,
 	.init = ike2_init,
 	.destroy = ike2_destroy,
 };

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "ikesa.h"
+#include "msg.h"
+#include "pubkey.h"
 
 /* Hash algorithm identifiers of SIGNATURE_HASH_ALGORITHMS (RFC 7427, 8420). */
 enum {
@@ -104,10 +106,10 @@ static const struct sig_alg *sig_alg_by_der(const uint8_t *der, size_t len)
 
 static bool peer_has_hash(const struct ike2_sa *sa, uint16_t hash)
 {
-	return hash < 16 && (sa->peer_sig_hashes & (1u << hash));
+	return hash < 16 && (sa->pubkey.sig_hashes & (1u << hash));
 }
 
-int ike2_id_complete(struct cg_core *core, struct cg_id *id)
+int ike2_pubkey_id_complete(struct cg_core *core, struct cg_id *id)
 {
 	if (id->type != CG_ID_DER_ASN1_DN || !cg_pki_available(core))
 		return 0;
@@ -118,7 +120,7 @@ int ike2_id_complete(struct cg_core *core, struct cg_id *id)
 	return 0;
 }
 
-bool ike2_id_is_pattern(const struct cg_id *id)
+bool ike2_pubkey_id_is_pattern(const struct cg_id *id)
 {
 	switch (id->type) {
 	case CG_ID_ANY:
@@ -135,16 +137,9 @@ bool ike2_id_is_pattern(const struct cg_id *id)
 
 void ike2_pubkey_write_hashes(struct ike2_sa *sa, struct ike2_w *w)
 {
-	uint8_t data[2 * CG_ARRAY_SIZE(our_hashes)];
-
 	/* Without a PKI backend we could verify no signature at all. */
-	if (!cg_pki_available(sa->core))
-		return;
-	for (size_t i = 0; i < CG_ARRAY_SIZE(our_hashes); i++) {
-		data[2 * i] = (uint8_t)(our_hashes[i] >> 8);
-		data[2 * i + 1] = (uint8_t)our_hashes[i];
-	}
-	ike2_w_notify(w, 0, IKE2_N_SIGNATURE_HASH_ALGORITHMS, NULL, 0, data, sizeof(data));
+	if (cg_pki_available(sa->core))
+		ike2_w_notify_hashes(w, our_hashes, CG_ARRAY_SIZE(our_hashes));
 }
 
 void ike2_pubkey_note_peer(struct ike2_sa *sa, const struct ike2_chain *c)
@@ -152,14 +147,9 @@ void ike2_pubkey_note_peer(struct ike2_sa *sa, const struct ike2_chain *c)
 	struct ike2_notify n;
 
 	if (ike2_chain_notify(c, IKE2_N_SIGNATURE_HASH_ALGORITHMS, &n))
-		for (size_t i = 0; i + 1 < n.data_len; i += 2) {
-			uint16_t hash = cg_get16(n.data + i);
-
-			if (hash && hash < 16)
-				sa->peer_sig_hashes |= (uint16_t)(1u << hash);
-		}
+		sa->pubkey.sig_hashes |= ike2_notify_hashes(&n);
 	if (ike2_chain_find(c, IKE2_PL_CERTREQ))
-		sa->peer_certreq = true;
+		sa->pubkey.certreq = true;
 }
 
 void ike2_pubkey_write_certreq(struct ike2_sa *sa, struct ike2_w *w)
@@ -224,7 +214,7 @@ static enum cg_sig_scheme pick_scheme(const struct ike2_sa *sa, enum cg_key_type
 	};
 
 	*method = IKE2_AUTH_DIGITAL_SIGNATURE;
-	if (sa->peer_sig_hashes) {
+	if (sa->pubkey.sig_hashes) {
 		switch (type) {
 		case CG_KEY_RSA:
 			for (size_t i = 0; i < CG_ARRAY_SIZE(rsa_order); i++)
@@ -279,6 +269,7 @@ static enum cg_sig_scheme pick_scheme(const struct ike2_sa *sa, enum cg_key_type
 static enum cg_sig_scheme parse_scheme(const struct ike2_auth *auth, struct cg_chunk *sig)
 {
 	const struct sig_alg *alg;
+	struct cg_chunk alg_id;
 
 	*sig = CG_CHUNK(auth->data, auth->len);
 	switch (auth->method) {
@@ -291,14 +282,10 @@ static enum cg_sig_scheme parse_scheme(const struct ike2_auth *auth, struct cg_c
 	case IKE2_AUTH_ECDSA_521:
 		return CG_SIG_ECDSA_SHA512_RAW;
 	case IKE2_AUTH_DIGITAL_SIGNATURE:
-		/* One length octet, the AlgorithmIdentifier, the signature (RFC 7427 3). */
-		if (auth->len < 1 || auth->data[0] >= auth->len)
+		if (ike2_auth_sig_parse(auth, &alg_id, sig))
 			return CG_SIG_NONE;
-		alg = sig_alg_by_der(auth->data + 1, auth->data[0]);
-		if (!alg)
-			return CG_SIG_NONE;
-		*sig = CG_CHUNK(auth->data + 1 + auth->data[0], auth->len - 1 - auth->data[0]);
-		return alg->scheme;
+		alg = sig_alg_by_der(alg_id.ptr, alg_id.len);
+		return alg ? alg->scheme : CG_SIG_NONE;
 	default:
 		return CG_SIG_NONE;
 	}
@@ -358,7 +345,7 @@ static void write_certs(struct ike2_sa *sa, struct ike2_w *w, const struct cg_ce
 	struct cg_chunk der = cg_cert_der(cert);
 
 	if (local->send_cert == CG_SEND_CERT_NEVER ||
-	    (local->send_cert == CG_SEND_CERT_IFASKED && !sa->peer_certreq))
+	    (local->send_cert == CG_SEND_CERT_IFASKED && !sa->pubkey.certreq))
 		return;
 	ike2_w_cert(w, IKE2_PL_CERT, CERT_ENCODING_X509_SIG, der.ptr, der.len);
 	for (size_t i = 1; i < local->n_certs; i++) {

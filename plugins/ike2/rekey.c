@@ -25,14 +25,25 @@
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
+#include "contact.h"
+#include "cp.h"
+#include "create.h"
 #include "ike2.h"
+#include "ikesa.h"
+#include "info.h"
+#include "init.h"
+#include "keys.h"
+#include "msg.h"
+#include "nat.h"
+#include "rekey.h"
 
 #define REKEY_MAX_RESTARTS 1
 #define REKEY_BUSY_RETRY_MS 2000u     /* another request is out: try again soon */
 #define REKEY_FAILED_RETRY_MS 60000u  /* the peer refused: try again later */
 #define REKEY_RETIRE_MS 30000u        /* a replaced SA nobody deleted goes after this */
 
-int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b)
+int ike2_rekey_nonce_cmp(struct cg_chunk a, struct cg_chunk b)
 {
 	size_t n = a.len < b.len ? a.len : b.len;
 	int r = n ? memcmp(a.ptr, b.ptr, n) : 0;
@@ -44,7 +55,7 @@ int ike2_nonce_cmp(struct cg_chunk a, struct cg_chunk b)
 
 static struct cg_chunk nonce_min(struct cg_chunk a, struct cg_chunk b)
 {
-	return ike2_nonce_cmp(a, b) <= 0 ? a : b;
+	return ike2_rekey_nonce_cmp(a, b) <= 0 ? a : b;
 }
 
 /*
@@ -103,7 +114,7 @@ static enum cg_sa_verdict rekey_job(struct cg_sa *entry, void *arg)
 
 static void stop_timers(struct ike2_sa *sa)
 {
-	cg_timer_id *timers[] = { &sa->rekey_timer, &sa->dpd_timer, &sa->keepalive_timer };
+	cg_timer_id *timers[] = { &sa->rekey_timer, &sa->dpd.timer, &sa->nat.keepalive_timer };
 
 	for (size_t i = 0; i < CG_ARRAY_SIZE(timers); i++) {
 		if (*timers[i])
@@ -134,9 +145,9 @@ static struct ike2_sa *successor_new(struct ike2_sa *old, bool initiator, uint64
 	sa->state = IKE2_ST_ESTABLISHED;
 	sa->local = old->local;
 	sa->remote = old->remote;
-	sa->nat_local = old->nat_local;
-	sa->nat_remote = old->nat_remote;
-	sa->frag_peer = old->frag_peer; /* negotiated once for the IKE SA and its successors */
+	sa->nat.local = old->nat.local;
+	sa->nat.remote = old->nat.remote;
+	sa->frag.peer = old->frag.peer; /* negotiated once for the IKE SA and its successors */
 	sa->spi_i = spi_i;
 	sa->spi_r = spi_r;
 	if (cg_id_dup(&old->id_local, &sa->id_local) || cg_id_dup(&old->id_remote, &sa->id_remote))
@@ -167,7 +178,7 @@ static int successor_keys(struct ike2_sa *sa, const struct ike2_sa *old,
 			  const struct cg_proposal *sel, struct cg_chunk *ni, struct cg_chunk *nr,
 			  struct cg_chunk shared)
 {
-	int err = ike2_sa_set_algorithms(sa, sel);
+	int err = ike2_init_set_algorithms(sa, sel);
 
 	sa->ke_group = cg_proposal_ke(sel);
 	sa->ni = *ni;
@@ -236,8 +247,7 @@ void ike2_rekey_ike_abandon(struct ike2_sa *sa)
 {
 	struct ike2_ike_rekey *r = &sa->ike_rekey;
 
-	if (r->ke_ctx)
-		r->ke->destroy(r->ke_ctx);
+	cg_ke_free(r->ke, &r->ke_ctx);
 	cg_chunk_free(&r->nonce);
 	cg_chunk_free(&r->collided_nonce);
 	memset(r, 0, sizeof(*r));
@@ -247,7 +257,7 @@ static int rekey_send(struct ike2_sa *sa)
 {
 	struct ike2_ike_rekey *r = &sa->ike_rekey;
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
-	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+	size_t n = cg_conn_ike_proposals(sa->core, sa->conn, props, IKE2_MAX_PROPOSALS);
 	struct cg_chunk pub = CG_CHUNK_EMPTY;
 	struct ike2_w w;
 	int err;
@@ -261,7 +271,7 @@ static int rekey_send(struct ike2_sa *sa)
 	}
 	if (!r->ke_group)
 		return -ENOPROTOOPT;
-	err = ike2_offer_renew(sa, r->ke_group, &r->nonce, &r->ke, &r->ke_ctx, &pub);
+	err = ike2_create_offer_renew(sa, r->ke_group, &r->nonce, &r->ke, &r->ke_ctx, &pub);
 	if (err)
 		return err;
 	ike2_w_init(&w);
@@ -304,12 +314,12 @@ static bool rekey_retry_group(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	struct ike2_ike_rekey *r = &sa->ike_rekey;
 	struct cg_proposal props[IKE2_MAX_PROPOSALS];
-	size_t n = ike2_conn_ike_proposals(sa->plugin, sa->conn, props, IKE2_MAX_PROPOSALS);
+	size_t n = cg_conn_ike_proposals(sa->core, sa->conn, props, IKE2_MAX_PROPOSALS);
 	uint16_t group;
 
 	if (r->restarts >= REKEY_MAX_RESTARTS)
 		return false;
-	group = ike2_ke_retry_group(msg, props, n, r->ke_group);
+	group = ike2_create_ke_retry_group(msg, props, n, r->ke_group);
 	if (!group)
 		return false;
 	r->restarts++;
@@ -332,7 +342,7 @@ static struct ike2_sa *rekey_complete(struct ike2_sa *sa, const struct ike2_msg 
 	size_t n_ours, n_props, idx;
 	int err = -EBADMSG;
 
-	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
+	n_ours = cg_conn_ike_proposals(sa->core, sa->conn, ours, IKE2_MAX_PROPOSALS);
 	if (!sa_pl || !no_pl || !ke_pl || ike2_sa_parse(sa_pl, &prop, 1, &n_props) ||
 	    n_props != 1 || !prop.usable || prop.p.protocol != CG_PROTO_IKE ||
 	    prop.spi_size != 8 || !prop.spi || ike2_nonce_parse(no_pl, &nr) ||
@@ -373,7 +383,7 @@ static void resolve_collision(struct ike2_sa *sa, struct ike2_sa *nsa)
 	struct cg_chunk ours = nonce_min(nsa->ni, nsa->nr);
 	struct cg_sa *entry;
 
-	if (ike2_nonce_cmp(ours, r->collided_nonce) > 0) {
+	if (ike2_rekey_nonce_cmp(ours, r->collided_nonce) > 0) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO,
 			    "IKE SA rekey collision: ours wins, the peer deletes its SA");
 		adopt(sa, nsa);
@@ -499,7 +509,7 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	if (sa->req.op == IKE2_OP_CHILD_REKEY || sa->req.op == IKE2_OP_CHILD_ADD)
 		return refuse(sa, msg, IKE2_N_TEMPORARY_FAILURE, 0,
 			      "a CHILD_SA exchange of ours is under way");
-	n_ours = ike2_conn_ike_proposals(sa->plugin, sa->conn, ours, IKE2_MAX_PROPOSALS);
+	n_ours = cg_conn_ike_proposals(sa->core, sa->conn, ours, IKE2_MAX_PROPOSALS);
 	n_theirs = ike_theirs(props, n_props, theirs, nums, spis);
 	if (!cg_proposal_select(ours, n_ours, theirs, n_theirs, true, &sel, &idx) ||
 	    !cg_proposal_ke(&sel))
@@ -510,7 +520,7 @@ enum ike2_verdict ike2_rekey_ike_respond(struct ike2_sa *sa, const struct ike2_m
 	if (cg_ke_start(sa->core, group, &ke, &ke_ctx, &pub))
 		return refuse(sa, msg, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "key exchange unavailable");
 	err = cg_ke_shared(ke, ke_ctx, peer.data, peer.len, &shared);
-	ke->destroy(ke_ctx);
+	cg_ke_free(ke, &ke_ctx);
 	nsa = err ? NULL : successor_new(sa, false, spis[idx], 0);
 	if (!nsa) {
 		cg_chunk_free(&pub);
@@ -605,50 +615,21 @@ bool ike2_rekey_child_lost(struct ike2_sa *sa)
 	if (!r || !r->collided_spi_in || !r->nonce_r.len || !r->collided_nonce.len ||
 	    !ike2_child_by_spi_in(sa, r->collided_spi_in))
 		return false;
-	return ike2_nonce_cmp(nonce_min(r->nonce, r->nonce_r), r->collided_nonce) < 0;
+	return ike2_rekey_nonce_cmp(nonce_min(r->nonce, r->nonce_r), r->collided_nonce) < 0;
 }
 
 /*
  * The `rekey` control command.
  */
 
-struct rekey_hits {
+/* What the command asks to rekey, and how many rekeys it started. */
+struct rekey_match {
 	const char *name;             /* IKE SA (connection) or child name */
 	long id;                      /* IKE SA or child unique id */
 	bool child;
-	struct {
-		uint32_t ike_id;
-		uint32_t spi_in;          /* 0: the IKE SA itself */
-	} hits[64];
-	size_t n;
+	struct cg_out *out;
+	size_t started;
 };
-
-static void rekey_hit(struct rekey_hits *h, struct cg_sa *entry, uint32_t spi_in)
-{
-	if (h->n < CG_ARRAY_SIZE(h->hits)) {
-		h->hits[h->n].ike_id = cg_sa_unique_id(entry);
-		h->hits[h->n++].spi_in = spi_in;
-	}
-}
-
-static void rekey_collect(void *ctx, struct cg_sa *entry)
-{
-	struct rekey_hits *h = ctx;
-	struct ike2_sa *sa = cg_sa_data(entry);
-
-	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed)
-		return;
-	if (!h->child) {
-		if ((h->name && !strcmp(sa->name, h->name)) ||
-		    (h->id > 0 && cg_sa_unique_id(entry) == (uint32_t)h->id))
-			rekey_hit(h, entry, 0);
-		return;
-	}
-	for (const struct ike2_child *c = sa->children; c; c = c->next)
-		if ((h->name && !strcmp(c->name, h->name)) ||
-		    (h->id > 0 && c->unique_id == (uint32_t)h->id))
-			rekey_hit(h, entry, c->spi_in);
-}
 
 static const char *arg_after(int argc, char **argv, const char *key)
 {
@@ -658,7 +639,7 @@ static const char *arg_after(int argc, char **argv, const char *key)
 	return NULL;
 }
 
-/* Starts one rekey from the list; 0 when it started or waits its turn. */
+/* Starts one rekey (spi_in 0: the IKE SA's); 0 when it started or waits its turn. */
 static int rekey_one(struct ike2_sa *sa, uint32_t spi_in, struct cg_out *out)
 {
 	const struct ike2_child *c = spi_in ? ike2_child_by_spi_in(sa, spi_in) : NULL;
@@ -682,38 +663,50 @@ static int rekey_one(struct ike2_sa *sa, uint32_t spi_in, struct cg_out *out)
 	return err;
 }
 
-int ike2_ctl_rekey(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
+/* Rekeys the IKE SA entry, or its children, when they match. */
+static void rekey_visit(void *ctx, struct cg_sa *entry)
 {
-	struct ike2 *p = ctx;
+	struct rekey_match *m = ctx;
+	struct ike2_sa *sa = cg_sa_data(entry);
+
+	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed)
+		return;
+	if (!m->child) {
+		if (((m->name && !strcmp(sa->name, m->name)) ||
+		     (m->id > 0 && cg_sa_unique_id(entry) == (uint32_t)m->id)) &&
+		    !rekey_one(sa, 0, m->out))
+			m->started++;
+		return;
+	}
+	for (const struct ike2_child *c = sa->children; c; c = c->next)
+		if (((m->name && !strcmp(c->name, m->name)) ||
+		     (m->id > 0 && c->unique_id == (uint32_t)m->id)) &&
+		    !rekey_one(sa, c->spi_in, m->out))
+			m->started++;
+}
+
+int ike2_rekey_ctl(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
+{
 	const char *ike_id = arg_after(argc, argv, "--ike-id");
 	const char *child_id = arg_after(argc, argv, "--child-id");
 	const char *child = arg_after(argc, argv, "--child");
-	struct rekey_hits h = { .name = arg_after(argc, argv, "--ike"),
-				.id = ike_id ? atol(ike_id) : 0 };
-	size_t started = 0;
+	struct rekey_match m = { .name = arg_after(argc, argv, "--ike"),
+				 .id = ike_id ? atol(ike_id) : 0, .out = out };
 
+	(void)ctx;
 	if (child || child_id) {
-		h = (struct rekey_hits){ .name = child, .id = child_id ? atol(child_id) : 0,
-					 .child = true };
+		m = (struct rekey_match){ .name = child, .id = child_id ? atol(child_id) : 0,
+					  .child = true, .out = out };
 	}
-	if (!h.name && h.id <= 0) {
+	if (!m.name && m.id <= 0) {
 		cg_out_error(out, "usage: rekey --ike NAME | --ike-id N | --child NAME | --child-id N");
 		return -EINVAL;
 	}
-	cg_sa_foreach(core, 2, rekey_collect, &h);
 	cg_out_arr_begin(out, "rekeying");
-	for (size_t i = 0; i < h.n; i++) {
-		struct cg_sa *entry = cg_sa_checkout_by_id(p->core, h.hits[i].ike_id);
-
-		if (!entry)
-			continue;
-		if (!rekey_one(cg_sa_data(entry), h.hits[i].spi_in, out))
-			started++;
-		cg_sa_checkin(p->core, entry);
-	}
+	cg_sa_foreach(core, 2, rekey_visit, &m);
 	cg_out_arr_end(out);
-	if (!started) {
-		cg_out_error(out, h.child ? "no installed CHILD_SA matched"
+	if (!m.started) {
+		cg_out_error(out, m.child ? "no installed CHILD_SA matched"
 					  : "no established IKE SA matched");
 		return -ENOENT;
 	}

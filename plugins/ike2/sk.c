@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike2.h"
+#include "frag.h"
+#include "ikesa.h"
+#include "msg.h"
+#include "sk.h"
 
 static size_t icv_size(const struct ike2_sa *sa)
 {
