@@ -48,12 +48,9 @@ uint16_t ike2_create_ke_retry_group(const struct ike2_msg *msg, const struct cg_
 static enum ike2_verdict create_refuse(struct ike2_sa *sa, const struct ike2_msg *msg,
 				       uint16_t type, uint16_t group, const char *why)
 {
-	uint8_t data[2];
-
 	ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "CREATE_CHILD_SA refused: %s, answering %s", why,
 		    ike2_notify_name(type));
-	cg_put16(data, group);
-	ike2_sa_refuse(sa, msg, type, data, group ? 2 : 0);
+	ike2_sa_refuse_group(sa, msg, type, group);
 	return IKE2_KEEP;
 }
 

@@ -457,6 +457,15 @@ int ike2_sa_refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type
 	return err;
 }
 
+int ike2_sa_refuse_group(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
+			 uint16_t group)
+{
+	uint8_t data[2];
+
+	cg_put16(data, group);
+	return ike2_sa_refuse(sa, msg, type, data, group ? sizeof(data) : 0);
+}
+
 void ike2_sa_run_pending(struct ike2_sa *sa)
 {
 	while (sa->queue && !sa->req.active && sa->state == IKE2_ST_ESTABLISHED) {

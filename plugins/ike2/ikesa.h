@@ -167,6 +167,9 @@ int ike2_sa_send_sk(struct ike2_sa *sa, uint8_t exchange, bool response, uint32_
  */
 int ike2_sa_refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
 		   const uint8_t *data, size_t len);
+/* The same with the group an INVALID_KE_PAYLOAD asks for (none when group is 0). */
+int ike2_sa_refuse_group(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
+			 uint16_t group);
 /* Sends a message, or all the fragments of one, as kept for retransmission. */
 int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data);
 /* The request in flight got its response: stop retransmitting. */

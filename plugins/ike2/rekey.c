@@ -444,12 +444,9 @@ enum ike2_verdict ike2_rekey_ike_response(struct ike2_sa *sa, const struct ike2_
 static enum ike2_verdict refuse(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_t type,
 				uint16_t group, const char *why)
 {
-	uint8_t data[2];
-
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA rekey refused: %s, answering %s", why,
 		    ike2_notify_name(type));
-	cg_put16(data, group);
-	ike2_sa_refuse(sa, msg, type, data, group ? 2 : 0);
+	ike2_sa_refuse_group(sa, msg, type, group);
 	return IKE2_KEEP;
 }
 
