@@ -85,11 +85,53 @@ static void props_strip_ke(struct cg_proposal *p)
 	p->n = k;
 }
 
+int ike2_child_sa_id(const struct ike2_sa *sa, const struct ike2_child *c, bool inbound,
+		     struct cg_kernel_sa_id *id)
+{
+	struct cg_child_install ci = {
+		.local = sa->local, .remote = sa->remote, .proxy = c->proxy,
+		.local_ts = c->local_ts, .n_local_ts = c->n_local_ts,
+		.remote_ts = c->remote_ts, .n_remote_ts = c->n_remote_ts,
+	};
+	struct cg_addr l, r;
+
+	if (cg_child_sa_hosts(&ci, &l, &r))
+		return -EINVAL;
+	*id = (struct cg_kernel_sa_id){
+		.src = inbound ? r : l, .dst = inbound ? l : r,
+		.spi = inbound ? c->spi_in : c->spi_out, .proto = IPPROTO_ESP,
+	};
+	return 0;
+}
+
+/* Where a child being negotiated reserves its inbound SPI: as the child will. */
+static int pending_sa_id(const struct ike2_sa *sa, struct ike2_pending_child *pc,
+			 struct cg_kernel_sa_id *id)
+{
+	const struct cg_child_cfg *cc = ike2_child_cfg(sa, pc->name);
+	struct ike2_child view = {
+		.proxy = cc && cc->mode == CG_CHILD_TRANSPORT_PROXY,
+		.local_ts = pc->local_ts, .n_local_ts = pc->n_local_ts,
+		.remote_ts = pc->remote_ts, .n_remote_ts = pc->n_remote_ts,
+		.spi_in = pc->spi_in,
+	};
+
+	return ike2_child_sa_id(sa, &view, true, id);
+}
+
+/* Reserves c's inbound SPI where its SAs will live. */
+static int child_get_spi(struct ike2_sa *sa, const struct cg_kernel_sa_id *where, uint32_t reqid,
+			 uint32_t *spi)
+{
+	return cg_kernel_get_spi(sa->core, &where->src, &where->dst, IPPROTO_ESP, reqid, spi);
+}
+
 int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid,
 		       struct ike2_pending_child **ret)
 {
 	struct ike2_pending_child *pc;
+	struct cg_kernel_sa_id where;
 	int err;
 
 	ike2_child_abandon(sa, ret);
@@ -119,8 +161,12 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		free(pc);
 		return -ENOPROTOOPT;
 	}
-	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, pc->reqid,
-				&pc->spi_in);
+	err = pending_sa_id(sa, pc, &where);
+	if (err)
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "transport_proxy child %s: its selectors "
+			    "are not one host on each side", pc->name);
+	else
+		err = child_get_spi(sa, &where, pc->reqid, &pc->spi_in);
 	if (err) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "allocating an SPI failed: %s",
 			    strerror(-err));
@@ -431,6 +477,7 @@ struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg 
 	uint32_t spis[IKE2_MAX_PROPOSALS];
 	const struct cg_child_cfg *cc;
 	struct ike2_child *c;
+	struct cg_kernel_sa_id where;
 	uint16_t group, refusal;
 	const char *why;
 	int err;
@@ -482,8 +529,12 @@ struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg 
 	c->reqid = a->old ? a->old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
 	if (!c->reqid)
 		c->reqid = cg_kernel_new_reqid(sa->core);
-	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
-				&c->spi_in);
+	if (ike2_child_sa_id(sa, c, true, &where)) {
+		child_refuse(sa, w, IKE2_N_TS_UNACCEPTABLE, 0,
+			     "transport_proxy selectors are not one host on each side");
+		goto err_free;
+	}
+	err = child_get_spi(sa, &where, c->reqid, &c->spi_in);
 	if (!err)
 		err = ike2_child_install(sa, c, false, shared, a->ni, a->nr);
 	if (err) {
@@ -609,17 +660,12 @@ err_free:
 void ike2_child_abandon(struct ike2_sa *sa, struct ike2_pending_child **slot)
 {
 	struct ike2_pending_child *pc = *slot;
+	struct cg_kernel_sa_id id;
 
 	if (!pc)
 		return;
-	if (pc->spi_in) {
-		struct cg_kernel_sa_id id = {
-			.src = sa->remote, .dst = sa->local, .spi = pc->spi_in, .proto = IPPROTO_ESP,
-		};
-
-		id.src.port = id.dst.port = 0;
+	if (pc->spi_in && !pending_sa_id(sa, pc, &id))
 		cg_kernel_del_sa(sa->core, &id);
-	}
 	if (pc->trapped)
 		ike2_trap_done(sa->plugin, pc->reqid);
 	if (pc->ke_ctx)
@@ -684,17 +730,13 @@ static void describe_ts(struct cg_out *out, const char *key, const struct cg_ts 
 	cg_out_arr_end(out);
 }
 
-static void describe_counters(struct ike2_sa *sa, struct cg_out *out, bool inbound, uint32_t spi)
+static void describe_counters(struct ike2_sa *sa, const struct ike2_child *c, struct cg_out *out,
+			      bool inbound)
 {
-	struct cg_kernel_sa_id id = {
-		.src = inbound ? sa->remote : sa->local,
-		.dst = inbound ? sa->local : sa->remote,
-		.spi = spi, .proto = IPPROTO_ESP,
-	};
+	struct cg_kernel_sa_id id;
 	struct cg_kernel_sa_stats st;
 
-	id.src.port = id.dst.port = 0;
-	if (cg_kernel_query_sa(sa->core, &id, &st))
+	if (ike2_child_sa_id(sa, c, inbound, &id) || cg_kernel_query_sa(sa->core, &id, &st))
 		return;
 	cg_out_uint(out, inbound ? "bytes-in" : "bytes-out", st.bytes);
 	cg_out_uint(out, inbound ? "packets-in" : "packets-out", st.packets);
@@ -718,8 +760,8 @@ void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out
 	if (c->integ_alg)
 		cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, c->integ_alg));
 	cg_out_bool(out, "esn", c->esn);
-	describe_counters(sa, out, true, c->spi_in);
-	describe_counters(sa, out, false, c->spi_out);
+	describe_counters(sa, c, out, true);
+	describe_counters(sa, c, out, false);
 	cg_out_int(out, "install-time", now - c->installed_at);
 	if (c->lifetime.soft_secs)
 		cg_out_int(out, "rekey-time", c->installed_at + (int64_t)c->lifetime.soft_secs - now);

@@ -165,12 +165,15 @@ static int ctl_packet(void *ctx, struct cg_core *core, int argc, char **argv, st
 	if (!p) {
 		cg_out_str(out, "verdict", "no-policy");
 	} else {
+		/* As XFRM resolves a template: a transport SA goes to the packet's destination. */
+		const struct cg_addr *sa_dst = p->pol.mode == CG_MODE_TUNNEL ? &p->pol.tmpl_dst : &dst;
+
 		dump_policy(out, p);
 		if (p->pol.action == CG_POLICY_BYPASS)
 			cg_out_str(out, "verdict", "bypass");
 		else if (p->pol.action == CG_POLICY_DROP)
 			cg_out_str(out, "verdict", "drop");
-		else if (dir == CG_DIR_OUT && !kmem_has_sa(km, p->pol.reqid, &p->pol.tmpl_dst))
+		else if (dir == CG_DIR_OUT && !kmem_has_sa(km, p->pol.reqid, sa_dst))
 			acquire = true;
 		else
 			cg_out_str(out, "verdict", "protect");
