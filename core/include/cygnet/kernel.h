@@ -235,6 +235,10 @@ CG_EXPORT int cg_kernel_query_sa(struct cg_core *core, const struct cg_kernel_sa
 				 struct cg_kernel_sa_stats *stats);
 CG_EXPORT int cg_kernel_add_policy(struct cg_core *core, const struct cg_kernel_policy *pol,
 				   bool replace);
+/*
+ * Deletes a policy this cygnetd installed, once its last user lets go; a
+ * policy it never installed (another daemon's) stays: -ENOENT.
+ */
 CG_EXPORT int cg_kernel_del_policy(struct cg_core *core, const struct cg_kernel_policy_id *id);
 CG_EXPORT int cg_kernel_query_policy(struct cg_core *core, const struct cg_kernel_policy_id *id,
 				     struct cg_kernel_policy_stats *stats);

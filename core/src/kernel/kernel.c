@@ -246,10 +246,12 @@ CG_EXPORT int cg_kernel_add_policy(struct cg_core *core, const struct cg_kernel_
 CG_EXPORT int cg_kernel_del_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
 {
 	struct cg_kernel *k = active(core);
+	int last;
 
 	if (!k)
 		return -ENODEV;
-	return cg_journal_release_policy(core, id) ? k->ops->del_policy(k, id) : 0;
+	last = cg_journal_release_policy(core, id);
+	return last > 0 ? k->ops->del_policy(k, id) : last;
 }
 
 CG_EXPORT int cg_kernel_query_policy(struct cg_core *core, const struct cg_kernel_policy_id *id,
