@@ -140,7 +140,7 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		return -ENOMEM;
 	snprintf(pc->name, sizeof(pc->name), "%s", cc->name);
 	pc->trapped = trap_reqid != 0;
-	pc->reqid = trap_reqid ? trap_reqid : cg_kernel_new_reqid(sa->core);
+	pc->reqid = trap_reqid ? trap_reqid : cc->reqid ? cc->reqid : cg_kernel_new_reqid(sa->core);
 	pc->n_local_ts = ike2_cp_ts_resolve(sa, true, cc->local_ts, cc->n_local_ts, pc->local_ts,
 					    IKE2_MAX_TS - 1);
 	pc->n_remote_ts = ike2_cp_ts_resolve(sa, false, cc->remote_ts, cc->n_remote_ts,
@@ -272,6 +272,7 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 	size_t ak = ike2_esp_integ_keysize(c->integ_alg);
 	uint8_t km[KEYMAT_MAX];
 	struct cg_child_install ci;
+	const struct cg_child_cfg *cc;
 	const uint8_t *ei = km, *ai = km + ek, *er = km + ek + ak, *ar = km + 2 * ek + ak;
 	int err;
 
@@ -281,7 +282,8 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 	err = ike2_keys_child(sa, shared, ni, nr, km, 2 * (ek + ak));
 	if (err)
 		return err;
-	c->own_policies = true;
+	cc = ike2_child_cfg(sa, c->name);
+	c->own_policies = !cc || cc->policies;
 	child_fill_install(sa, c, &ci);
 	ci.encr_key_out = CG_CHUNK(initiator ? ei : er, ek);
 	ci.integ_key_out = CG_CHUNK(initiator ? ai : ar, ak);
@@ -528,7 +530,7 @@ struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg 
 	c->spi_out = spis[idx];
 	c->reqid = a->old ? a->old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
 	if (!c->reqid)
-		c->reqid = cg_kernel_new_reqid(sa->core);
+		c->reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(sa->core);
 	if (ike2_child_sa_id(sa, c, true, &where)) {
 		child_refuse(sa, w, IKE2_N_TS_UNACCEPTABLE, 0,
 			     "transport_proxy selectors are not one host on each side");
