@@ -197,16 +197,22 @@ static void assert_foreign_policies_stay(unsigned reqid)
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", needle), 2);
 }
 
-Test(mip6, acquire_from_a_foreign_policy_with_the_fixed_reqid)
+/* A mobile node whose MH child waits for acquires, and its home agent. */
+static void start_mn_trap(const char *child_extra)
 {
 	struct ex_conf mn = { .mode = "transport_proxy", .local_ts = "\"" HOA "/128[mh]\"",
 			      .remote_ts = "\"" HA "/128[mh]\"", .start_action = "trap",
-			      .child_extra = "        policies: no\n        reqid: 7\n" };
+			      .child_extra = child_extra };
 	struct ex_conf ha = { .mode = "transport_proxy", .local_ts = "\"" HA "/128[mh]\"",
 			      .remote_ts = "\"" HOA "/128[mh]\"" };
 
 	start(&mn, &ha);
 	ex_run(&net);
+}
+
+Test(mip6, acquire_from_a_foreign_policy_with_the_fixed_reqid)
+{
+	start_mn_trap("        policies: no\n        reqid: 7\n");
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "dir:"), 0, "cygnet installed policies");
 	foreign_mh_policies(EX_LEFT, 7);
 	bring_up_by_bu();
@@ -218,14 +224,7 @@ Test(mip6, acquire_from_a_foreign_policy_with_the_fixed_reqid)
 
 Test(mip6, acquire_from_a_foreign_policy_matched_by_selector)
 {
-	struct ex_conf mn = { .mode = "transport_proxy", .local_ts = "\"" HOA "/128[mh]\"",
-			      .remote_ts = "\"" HA "/128[mh]\"", .start_action = "trap",
-			      .child_extra = "        policies: no\n" };
-	struct ex_conf ha = { .mode = "transport_proxy", .local_ts = "\"" HA "/128[mh]\"",
-			      .remote_ts = "\"" HOA "/128[mh]\"" };
-
-	start(&mn, &ha);
-	ex_run(&net);
+	start_mn_trap("        policies: no\n");
 	foreign_mh_policies(EX_LEFT, 9);
 	bring_up_by_bu();
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "reqid: 9"), 2 + 2);
