@@ -91,11 +91,56 @@ static void props_strip_ke(struct cg_proposal *p)
 	p->n = k;
 }
 
+int ike2_child_sa_id(const struct ike2_sa *sa, const struct ike2_child *c, bool inbound,
+		     struct cg_kernel_sa_id *id)
+{
+	/* Once installed, a child has its own outer addresses (a MIGRATE moves them). */
+	bool own = c->local.family != AF_UNSPEC;
+	struct cg_child_install ci = {
+		.local = own ? c->local : sa->local, .remote = own ? c->remote : sa->remote,
+		.proxy = c->proxy,
+		.local_ts = c->local_ts, .n_local_ts = c->n_local_ts,
+		.remote_ts = c->remote_ts, .n_remote_ts = c->n_remote_ts,
+	};
+	struct cg_addr l, r;
+
+	if (cg_child_sa_hosts(&ci, &l, &r))
+		return -EINVAL;
+	*id = (struct cg_kernel_sa_id){
+		.src = inbound ? r : l, .dst = inbound ? l : r,
+		.spi = inbound ? c->spi_in : c->spi_out, .proto = IPPROTO_ESP,
+	};
+	return 0;
+}
+
+/* Where a child being negotiated reserves its inbound SPI: as the child will. */
+static int pending_sa_id(const struct ike2_sa *sa, struct ike2_pending_child *pc,
+			 struct cg_kernel_sa_id *id)
+{
+	const struct cg_child_cfg *cc = ike2_child_cfg(sa, pc->name);
+	struct ike2_child view = {
+		.proxy = cc && cc->mode == CG_CHILD_TRANSPORT_PROXY,
+		.local_ts = pc->local_ts, .n_local_ts = pc->n_local_ts,
+		.remote_ts = pc->remote_ts, .n_remote_ts = pc->n_remote_ts,
+		.spi_in = pc->spi_in,
+	};
+
+	return ike2_child_sa_id(sa, &view, true, id);
+}
+
+/* Reserves c's inbound SPI where its SAs will live. */
+static int child_get_spi(struct ike2_sa *sa, const struct cg_kernel_sa_id *where, uint32_t reqid,
+			 uint32_t *spi)
+{
+	return cg_kernel_get_spi(sa->core, &where->src, &where->dst, IPPROTO_ESP, reqid, spi);
+}
+
 int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid,
 		       struct ike2_pending_child **ret)
 {
 	struct ike2_pending_child *pc;
+	struct cg_kernel_sa_id where;
 	int err;
 
 	ike2_child_abandon(sa, ret);
@@ -104,7 +149,7 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		return -ENOMEM;
 	snprintf(pc->name, sizeof(pc->name), "%s", cc->name);
 	pc->trapped = trap_reqid != 0;
-	pc->reqid = trap_reqid ? trap_reqid : cg_kernel_new_reqid(sa->core);
+	pc->reqid = trap_reqid ? trap_reqid : cc->reqid ? cc->reqid : cg_kernel_new_reqid(sa->core);
 	pc->n_local_ts = ike2_cp_ts_resolve(sa, true, cc->local_ts, cc->n_local_ts, pc->local_ts,
 					    IKE2_MAX_TS - 1);
 	pc->n_remote_ts = ike2_cp_ts_resolve(sa, false, cc->remote_ts, cc->n_remote_ts,
@@ -125,8 +170,12 @@ int ike2_child_prepare(struct ike2_sa *sa, const struct cg_child_cfg *cc,
 		free(pc);
 		return -ENOPROTOOPT;
 	}
-	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, pc->reqid,
-				&pc->spi_in);
+	err = pending_sa_id(sa, pc, &where);
+	if (err)
+		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "transport_proxy child %s: its selectors "
+			    "are not one host on each side", pc->name);
+	else
+		err = child_get_spi(sa, &where, pc->reqid, &pc->spi_in);
 	if (err) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_ERROR, "allocating an SPI failed: %s",
 			    strerror(-err));
@@ -232,6 +281,7 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 	size_t ak = ike2_keys_esp_integ_size(c->integ_alg);
 	uint8_t km[KEYMAT_MAX];
 	struct cg_child_install ci;
+	const struct cg_child_cfg *cc;
 	const uint8_t *ei = km, *ai = km + ek, *er = km + ek + ak, *ar = km + 2 * ek + ak;
 	int err;
 
@@ -241,7 +291,8 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 	err = ike2_keys_child(sa, shared, ni, nr, km, 2 * (ek + ak));
 	if (err)
 		return err;
-	c->own_policies = true;
+	cc = ike2_child_cfg(sa, c->name);
+	c->own_policies = !cc || cc->policies;
 	c->local = sa->local;
 	c->remote = sa->remote;
 	c->local.port = c->remote.port = 0;
@@ -440,6 +491,7 @@ struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg 
 	uint32_t spis[IKE2_MAX_PROPOSALS];
 	const struct cg_child_cfg *cc;
 	struct ike2_child *c;
+	struct cg_kernel_sa_id where;
 	uint16_t group, refusal;
 	const char *why;
 	int err;
@@ -490,9 +542,13 @@ struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg 
 	c->spi_out = spis[idx];
 	c->reqid = a->old ? a->old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
 	if (!c->reqid)
-		c->reqid = cg_kernel_new_reqid(sa->core);
-	err = cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, c->reqid,
-				&c->spi_in);
+		c->reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(sa->core);
+	if (ike2_child_sa_id(sa, c, true, &where)) {
+		child_refuse(sa, w, IKE2_N_TS_UNACCEPTABLE, 0,
+			     "transport_proxy selectors are not one host on each side");
+		goto err_free;
+	}
+	err = child_get_spi(sa, &where, c->reqid, &c->spi_in);
 	if (!err)
 		err = ike2_child_install(sa, c, false, shared, a->ni, a->nr);
 	if (err) {
@@ -618,17 +674,12 @@ err_free:
 void ike2_child_abandon(struct ike2_sa *sa, struct ike2_pending_child **slot)
 {
 	struct ike2_pending_child *pc = *slot;
+	struct cg_kernel_sa_id id;
 
 	if (!pc)
 		return;
-	if (pc->spi_in) {
-		struct cg_kernel_sa_id id = {
-			.src = sa->remote, .dst = sa->local, .spi = pc->spi_in, .proto = IPPROTO_ESP,
-		};
-
-		id.src.port = id.dst.port = 0;
+	if (pc->spi_in && !pending_sa_id(sa, pc, &id))
 		cg_kernel_del_sa(sa->core, &id);
-	}
 	if (pc->trapped)
 		ike2_trap_done(sa->plugin, pc->reqid);
 	cg_ke_free(pc->ke, &pc->ke_ctx);
@@ -700,18 +751,13 @@ static void describe_ts(struct cg_out *out, const char *key, const struct cg_ts 
 	cg_out_arr_end(out);
 }
 
-static void describe_counters(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out,
-			      bool inbound, uint32_t spi)
+static void describe_counters(struct ike2_sa *sa, const struct ike2_child *c, struct cg_out *out,
+			      bool inbound)
 {
-	struct cg_kernel_sa_id id = {
-		.src = inbound ? c->remote : c->local,
-		.dst = inbound ? c->local : c->remote,
-		.spi = spi, .proto = IPPROTO_ESP,
-	};
+	struct cg_kernel_sa_id id;
 	struct cg_kernel_sa_stats st;
 
-	id.src.port = id.dst.port = 0;
-	if (cg_kernel_query_sa(sa->core, &id, &st))
+	if (ike2_child_sa_id(sa, c, inbound, &id) || cg_kernel_query_sa(sa->core, &id, &st))
 		return;
 	cg_out_uint(out, inbound ? "bytes-in" : "bytes-out", st.bytes);
 	cg_out_uint(out, inbound ? "packets-in" : "packets-out", st.packets);
@@ -735,8 +781,8 @@ void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out
 	if (c->integ_alg)
 		cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, c->integ_alg));
 	cg_out_bool(out, "esn", c->esn);
-	describe_counters(sa, c, out, true, c->spi_in);
-	describe_counters(sa, c, out, false, c->spi_out);
+	describe_counters(sa, c, out, true);
+	describe_counters(sa, c, out, false);
 	cg_out_int(out, "install-time", now - c->installed_at);
 	if (c->lifetime.soft_secs)
 		cg_out_int(out, "rekey-time", c->installed_at + (int64_t)c->lifetime.soft_secs - now);

@@ -101,6 +101,9 @@ void ike2_child_free(struct ike2_child *c);
 void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c);
 struct ike2_child *ike2_child_by_spi_out(struct ike2_sa *sa, uint32_t spi);
 struct ike2_child *ike2_child_by_spi_in(struct ike2_sa *sa, uint32_t spi);
+/* Where c's inbound or outbound SA lives (cg_child_sa_hosts); -EINVAL, id untouched, if nowhere. */
+int ike2_child_sa_id(const struct ike2_sa *sa, const struct ike2_child *c, bool inbound,
+		     struct cg_kernel_sa_id *id);
 /* Another child of the same name and reqid exists: c was rekeyed. */
 bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c);
 void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out);

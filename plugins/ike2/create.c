@@ -135,11 +135,16 @@ void ike2_create_abandon(struct ike2_sa *sa)
 	if (!r)
 		return;
 	if (r->spi_in) {
+		/* The SPI was reserved where the old child's SAs live. */
+		struct ike2_child *old = ike2_child_by_spi_in(sa, r->old_spi_in);
 		struct cg_kernel_sa_id id = {
-			.src = sa->remote, .dst = sa->local, .spi = r->spi_in, .proto = IPPROTO_ESP,
+			.src = sa->remote, .dst = sa->local, .proto = IPPROTO_ESP,
 		};
 
+		if (old)
+			ike2_child_sa_id(sa, old, true, &id);
 		id.src.port = id.dst.port = 0;
+		id.spi = r->spi_in;
 		cg_kernel_del_sa(sa->core, &id);
 	}
 	cg_ke_free(r->ke, &r->ke_ctx);
@@ -181,11 +186,13 @@ int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q)
 static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 {
 	struct ike2_rekey *r = sa->rekey;
+	struct cg_kernel_sa_id where;
 	int err;
 
-	err = r->spi_in ? 0
-			: cg_kernel_get_spi(sa->core, &sa->remote, &sa->local, IPPROTO_ESP, r->reqid,
-					    &r->spi_in);
+	err = r->spi_in ? 0 : ike2_child_sa_id(sa, old, true, &where);
+	if (!err && !r->spi_in)
+		err = cg_kernel_get_spi(sa->core, &where.src, &where.dst, IPPROTO_ESP, r->reqid,
+					&r->spi_in);
 	if (err)
 		return err;
 	return ike2_create_send(sa, &(struct ike2_create_req){

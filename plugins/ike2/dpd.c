@@ -24,16 +24,12 @@
 /* The inbound SA's counters moved since the last look (the snapshot is updated). */
 static bool child_inbound_moved(struct ike2_sa *sa, struct ike2_child *c)
 {
-	struct cg_kernel_sa_id id = {
-		.src = c->remote, .dst = c->local, .spi = c->spi_in, .proto = IPPROTO_ESP,
-	};
+	struct cg_kernel_sa_id id;
 	struct cg_kernel_sa_stats st;
 	bool moved;
 
-	if (!c->installed)
-		return false;
-	id.src.port = id.dst.port = 0;
-	if (cg_kernel_query_sa(sa->core, &id, &st))
+	if (!c->installed || ike2_child_sa_id(sa, c, true, &id) ||
+	    cg_kernel_query_sa(sa->core, &id, &st))
 		return false;
 	moved = st.packets != c->seen_packets_in || st.bytes != c->seen_bytes_in ||
 		st.use_time != c->seen_use_in;

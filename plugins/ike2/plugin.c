@@ -287,20 +287,23 @@ int ike2_trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
 	t->ci.mode = cc->mode == CG_CHILD_TUNNEL ? CG_MODE_TUNNEL : CG_MODE_TRANSPORT;
 	t->ci.proxy = cc->mode == CG_CHILD_TRANSPORT_PROXY;
 	t->ci.proto = IPPROTO_ESP;
-	t->ci.reqid = cg_kernel_new_reqid(p->core);
+	t->ci.reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(p->core);
 	t->ci.n_local_ts = ike2_child_ts_resolve(cc->local_ts, cc->n_local_ts, &local, t->local,
-						 IKE2_MAX_TS);
-	t->ci.n_remote_ts = ike2_child_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote,
-						  t->remote, IKE2_MAX_TS);
+					   IKE2_MAX_TS);
+	t->ci.n_remote_ts = ike2_child_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote, t->remote,
+					    IKE2_MAX_TS);
 	t->ci.local_ts = t->local;
 	t->ci.remote_ts = t->remote;
-	t->ci.policies = true;
+	/* policies: no: another daemon's policies raise the acquires. */
+	t->ci.policies = cc->policies;
 	t->ci.priority = cc->priority ? cc->priority
 				      : cg_policy_priority(CG_PRIO_TRAP, &t->local[0], &t->remote[0]);
-	err = cg_child_trap(p->core, &t->ci);
+	err = t->ci.policies ? cg_child_trap(p->core, &t->ci) : 0;
 	if (err)
 		goto err_free;
-	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "%s/%s: trap policies installed (reqid %u)",
+	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, t->ci.policies
+	       ? "%s/%s: trap policies installed (reqid %u)"
+	       : "%s/%s: waiting for acquires from policies of another daemon (reqid %u)",
 	       conn->name, cc->name, t->ci.reqid);
 	pthread_mutex_lock(&p->lock);
 	t->next = p->traps;
@@ -321,20 +324,57 @@ static void traps_remove(struct ike2 *p)
 		struct ike2_trap *t = p->traps;
 
 		p->traps = t->next;
-		cg_child_untrap(p->core, &t->ci);
+		if (t->ci.policies)
+			cg_child_untrap(p->core, &t->ci);
 		free(t);
 	}
+}
+
+/* The packet of an acquire lies within the trap's selectors. */
+static bool trap_covers(const struct ike2_trap *t, const struct cg_kernel_acquire *acq)
+{
+	bool src = false, dst = false;
+
+	for (size_t i = 0; i < t->ci.n_local_ts && !src; i++)
+		src = cg_ts_is_subset(&acq->src, &t->ci.local_ts[i]);
+	for (size_t i = 0; i < t->ci.n_remote_ts && !dst; i++)
+		dst = cg_ts_is_subset(&acq->dst, &t->ci.remote_ts[i]);
+	return src && dst;
+}
+
+/*
+ * The trap an acquire belongs to: by reqid; else, for a child whose
+ * policies another daemon owns, by selector, and the trap takes that
+ * policy's reqid so the SAs match its template. Caller holds p->lock.
+ */
+static struct ike2_trap *trap_for_acquire(struct ike2 *p, const struct cg_kernel_acquire *acq)
+{
+	struct ike2_trap *t;
+
+	for (t = p->traps; t; t = t->next)
+		if (t->ci.reqid == acq->reqid)
+			return t;
+	for (t = p->traps; t; t = t->next) {
+		if (t->ci.policies || !trap_covers(t, acq))
+			continue;
+		cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "%s/%s: acquire with reqid %u matches its "
+		       "selectors: using that reqid (was %u)", t->conn, t->child, acq->reqid,
+		       t->ci.reqid);
+		t->ci.reqid = acq->reqid;
+		return t;
+	}
+	return NULL;
 }
 
 static void on_acquire(struct ike2 *p, const struct cg_kernel_acquire *acq)
 {
 	char conn[CG_NAME_MAX] = "", child[CG_NAME_MAX] = "";
+	struct ike2_trap *t;
 	int err;
 
 	pthread_mutex_lock(&p->lock);
-	for (struct ike2_trap *t = p->traps; t; t = t->next) {
-		if (t->ci.reqid != acq->reqid || t->initiating)
-			continue;
+	t = trap_for_acquire(p, acq);
+	if (t && !t->initiating) {
 		t->initiating = true;
 		snprintf(conn, sizeof(conn), "%s", t->conn);
 		snprintf(child, sizeof(child), "%s", t->child);

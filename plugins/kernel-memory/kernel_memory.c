@@ -341,6 +341,11 @@ struct kmem_policy *kmem_lookup(struct kmem *km, enum cg_dir dir, const struct c
 	return best;
 }
 
+int kmem_add_foreign_policy(struct kmem *km, const struct cg_kernel_policy *pol)
+{
+	return mem_add_policy(km->k, pol, false);
+}
+
 bool kmem_has_sa(struct kmem *km, uint32_t reqid, const struct cg_addr *dst)
 {
 	for (size_t i = 0; i < km->n_sas; i++)

@@ -61,6 +61,8 @@ struct kmem_policy *kmem_lookup(struct kmem *km, enum cg_dir dir, const struct c
 				uint16_t dport);
 /* An SA with this reqid to dst exists (outbound), so the kernel would not acquire. */
 bool kmem_has_sa(struct kmem *km, uint32_t reqid, const struct cg_addr *dst);
+/* Adds a policy behind the core's back, as another daemon would. */
+int kmem_add_foreign_policy(struct kmem *km, const struct cg_kernel_policy *pol);
 const char *kmem_op_name(enum kmem_op op);
 /* Removes every policy (as `ip xfrm policy flush` would); report raises policy-gone. */
 void kmem_flush_policies(struct kmem *km, bool report);

@@ -165,12 +165,15 @@ static int ctl_packet(void *ctx, struct cg_core *core, int argc, char **argv, st
 	if (!p) {
 		cg_out_str(out, "verdict", "no-policy");
 	} else {
+		/* As XFRM resolves a template: a transport SA goes to the packet's destination. */
+		const struct cg_addr *sa_dst = p->pol.mode == CG_MODE_TUNNEL ? &p->pol.tmpl_dst : &dst;
+
 		dump_policy(out, p);
 		if (p->pol.action == CG_POLICY_BYPASS)
 			cg_out_str(out, "verdict", "bypass");
 		else if (p->pol.action == CG_POLICY_DROP)
 			cg_out_str(out, "verdict", "drop");
-		else if (dir == CG_DIR_OUT && !kmem_has_sa(km, p->pol.reqid, &p->pol.tmpl_dst))
+		else if (dir == CG_DIR_OUT && !kmem_has_sa(km, p->pol.reqid, sa_dst))
 			acquire = true;
 		else
 			cg_out_str(out, "verdict", "protect");
@@ -273,6 +276,29 @@ static int ctl_migrate(void *ctx, struct cg_core *core, int argc, char **argv, s
 	return 0;
 }
 
+/* kmem-policy SRC_TS DST_TS DIR REQID */
+static int ctl_policy(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
+{
+	struct cg_kernel_policy pol = {
+		.action = CG_POLICY_PROTECT, .priority = 2000, .proto = IPPROTO_ESP,
+		.mode = CG_MODE_TRANSPORT,
+	};
+	const char *err = NULL;
+	int ret;
+
+	if (argc != 5 || cg_ts_parse(argv[1], &pol.id.src, &err) ||
+	    cg_ts_parse(argv[2], &pol.id.dst, &err) || !parse_dir(argv[3], &pol.id.dir) ||
+	    !parse_u32(argv[4], 10, &pol.reqid)) {
+		cg_out_error(out, "usage: kmem-policy SRC_TS DST_TS DIR REQID");
+		return -EINVAL;
+	}
+	pol.tmpl_src = pol.tmpl_dst = cg_addr_any(pol.id.src.family);
+	ret = kmem_add_foreign_policy(ctx, &pol);
+	if (ret)
+		cg_out_error(out, "%s", strerror(-ret));
+	return ret;
+}
+
 /* kmem-traffic SPI BYTES [PACKETS] */
 static int ctl_traffic(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
 {
@@ -347,6 +373,8 @@ static const struct {
 	{ "kmem-expire", "kmem-expire SPI soft|hard: raise an expire", ctl_expire },
 	{ "kmem-migrate", "kmem-migrate SRC_TS DST_TS DIR OLD_SRC OLD_DST NEW_SRC NEW_DST REQID "
 	  "[KM_LOCAL KM_REMOTE]: move SAs and raise a migrate", ctl_migrate },
+	{ "kmem-policy", "kmem-policy SRC_TS DST_TS DIR REQID: add a transport ESP policy as another "
+	  "daemon would (the core has no record of it)", ctl_policy },
 	{ "kmem-traffic", "kmem-traffic SPI BYTES [PACKETS]: count traffic on an SA", ctl_traffic },
 	{ "kmem-fail", "kmem-fail OP ERRNO [COUNT [AFTER]]: after AFTER successes, make COUNT calls of OP fail", ctl_fail },
 	{ "kmem-flush-policies", "kmem-flush-policies [quiet]: remove every policy (quiet: raise no event)", ctl_flush },

@@ -52,16 +52,13 @@ static void hole_label(const struct nd_hole *hole, char *buf, size_t len)
 		 name ? " (" : "", name ? name : "", name ? ")" : "");
 }
 
-/* Removes the directions of a hole that cygnetd installed; another daemon's stay. */
+/* Removes the directions of a hole; the core keeps another daemon's (it never installed them). */
 static void remove_hole(struct ndhole *nd, struct nd_hole *hole)
 {
 	for (size_t d = 0; d < N_DIRS; d++) {
 		struct cg_kernel_policy pol;
 		int err;
 
-		if (!(hole->ours & 1u << dirs[d]))
-			continue;
-		hole->ours &= (uint8_t)~(1u << dirs[d]);
 		nd_hole_policy(hole, dirs[d], &pol);
 		err = cg_kernel_del_policy(nd->core, &pol.id);
 		if (err && err != -ENOENT) {
@@ -100,7 +97,6 @@ static int install_hole(struct ndhole *nd, struct nd_hole *hole)
 			remove_hole(nd, hole);
 			return err;
 		}
-		hole->ours |= (uint8_t)(1u << dirs[d]);
 	}
 	cg_log(nd->core, CG_LOG_ND, CG_LVL_DEBUG, "hole for %s in, out and fwd", label);
 	return 0;
@@ -152,7 +148,6 @@ static void verify(struct ndhole *nd)
 				       "be put back: %s", cg_dir_name(dirs[d]), label, strerror(-err));
 				continue;
 			}
-			hole->ours |= (uint8_t)(1u << dirs[d]);
 			nd->reinstalls++;
 			cg_log(nd->core, CG_LOG_ND, CG_LVL_WARN,
 			       "the %s bypass for %s was removed from the kernel: put back",
@@ -201,17 +196,12 @@ static int read_config(struct cg_core *core, struct nd_cfg *cfg)
 	return ok ? 0 : -EINVAL;
 }
 
-static struct nd_hole *find_hole(struct nd_cfg *cfg, const struct nd_hole *hole)
+static bool has_hole(const struct nd_cfg *cfg, const struct nd_hole *hole)
 {
 	for (size_t i = 0; i < cfg->n_holes; i++)
 		if (cfg->holes[i].proto == hole->proto && cfg->holes[i].type == hole->type)
-			return &cfg->holes[i];
-	return NULL;
-}
-
-static bool has_hole(struct nd_cfg *cfg, const struct nd_hole *hole)
-{
-	return find_hole(cfg, hole) != NULL;
+			return true;
+	return false;
 }
 
 static int nd_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs)
@@ -252,11 +242,7 @@ static int nd_reload(void *state, struct cg_core *core)
 				remove_hole(nd, &cfg->holes[i]);
 	} else {
 		for (size_t i = 0; i < nd->cfg.n_holes; i++) {
-			struct nd_hole *kept = find_hole(cfg, &nd->cfg.holes[i]);
-
-			if (kept)
-				kept->ours = nd->cfg.holes[i].ours;
-			else
+			if (!has_hole(cfg, &nd->cfg.holes[i]))
 				remove_hole(nd, &nd->cfg.holes[i]);
 		}
 		cg_timer_cancel(core, nd->check_timer);

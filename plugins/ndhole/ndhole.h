@@ -17,7 +17,6 @@ struct nd_hole {
 	sa_family_t family;
 	uint8_t proto; /* CG_PROTO_ICMPV6, CG_PROTO_MH or CG_PROTO_ICMP */
 	uint8_t type;
-	uint8_t ours; /* bit per enum cg_dir: installed by us, so ours to remove */
 };
 
 #define ND_MAX_HOLES 256

@@ -15,6 +15,7 @@ struct ex_conf {
 	const char *psk;
 	const char *remote_id;
 	const char *conn_extra;   /* more connection keys, e.g. "    dpd_delay: 30\n" */
+	const char *child_extra;  /* more child keys, e.g. "        reqid: 7\n" */
 };
 
 /* A side's config: left is 2001:db8::1 ("left"), right 2001:db8::2 ("right"). */
@@ -48,6 +49,7 @@ __attribute__((noinline, unused)) static char *ex_yaml(int side, const struct ex
 		     "        remote_ts: [%s]\n"
 		     "        esp_proposals: [%s]\n"
 		     "        start_action: %s\n"
+		     "%s"
 		     "secrets:\n"
 		     "  - { type: psk, ids: [%s, %s], secret: \"%s\" }\n",
 		     me, peer, c->proposals ? c->proposals : "aes128gcm16-prfsha256-x25519",
@@ -56,6 +58,7 @@ __attribute__((noinline, unused)) static char *ex_yaml(int side, const struct ex
 		     c->local_ts ? c->local_ts : (side ? "2001:db8:2::/64" : "2001:db8:1::/64"),
 		     c->remote_ts ? c->remote_ts : (side ? "2001:db8:1::/64" : "2001:db8:2::/64"),
 		     c->esp ? c->esp : "aes128gcm16", c->start_action ? c->start_action : "none",
+		     c->child_extra ? c->child_extra : "",
 		     my_id, peer_id, c->psk ? c->psk : "a shared secret") < 0)
 		abort();
 	return yaml;

@@ -190,8 +190,13 @@ struct cg_child_cfg {
 	uint64_t rekey_bytes, life_bytes, rekey_packets, life_packets;
 	uint32_t replay_window;
 	uint32_t priority;      /* 0: computed */
+	bool policies;          /* false: SAs only, another daemon (mip6d) owns the policies */
+	uint32_t reqid;         /* fixed reqid (1..CG_REQID_FIXED_MAX); 0: allocated */
 	const struct cg_cfg_node *node;
 };
+
+/* Largest fixed reqid: af_key's IPSEC_MANUAL_REQID_MAX (setkey's unique:N). */
+#define CG_REQID_FIXED_MAX 16383u
 
 enum cg_fragmentation {
 	CG_FRAG_YES = 0, /* announce, fragment when needed */

@@ -235,6 +235,10 @@ CG_EXPORT int cg_kernel_query_sa(struct cg_core *core, const struct cg_kernel_sa
 				 struct cg_kernel_sa_stats *stats);
 CG_EXPORT int cg_kernel_add_policy(struct cg_core *core, const struct cg_kernel_policy *pol,
 				   bool replace);
+/*
+ * Deletes a policy this cygnetd installed, once its last user lets go; a
+ * policy it never installed (another daemon's) stays: -ENOENT.
+ */
 CG_EXPORT int cg_kernel_del_policy(struct cg_core *core, const struct cg_kernel_policy_id *id);
 CG_EXPORT int cg_kernel_query_policy(struct cg_core *core, const struct cg_kernel_policy_id *id,
 				     struct cg_kernel_policy_stats *stats);
@@ -257,7 +261,7 @@ CG_EXPORT const char *cg_mode_name(enum cg_ipsec_mode mode);
 struct cg_child_install {
 	struct cg_addr local, remote; /* outer addresses */
 	enum cg_ipsec_mode mode;
-	bool proxy;                   /* transport_proxy: SA selectors are the TS, not the endpoints */
+	bool proxy;                   /* transport_proxy: SAs between the TS hosts (cg_child_sa_hosts) */
 	uint8_t proto;                /* IPPROTO_ESP */
 	uint32_t reqid;
 	uint32_t spi_in, spi_out;
@@ -277,6 +281,14 @@ struct cg_child_install {
 	bool sas_in_only;    /* install only the inbound SA (responder's rekey order) */
 };
 
+/*
+ * Where a child's SAs live: local and remote (ports cleared), or for
+ * transport_proxy the one host that all local and all remote selectors
+ * name (Mobile IPv6: home address and home agent, while IKE runs from the
+ * care-of address); -EINVAL when a proxy side's selectors are not one host.
+ */
+CG_EXPORT int cg_child_sa_hosts(const struct cg_child_install *ci, struct cg_addr *local,
+				struct cg_addr *remote);
 /* Installs as described; on failure nothing it added remains. */
 CG_EXPORT int cg_child_install(struct cg_core *core, const struct cg_child_install *ci);
 /* Removes what cg_child_install added (SAs, and policies when ci->policies). */

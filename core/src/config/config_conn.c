@@ -29,7 +29,7 @@ static const char *const remote_keys[] = { "auth", "id", "certs", "cacerts", "cr
 static const char *const child_keys[] = {
 	"mode", "local_ts", "remote_ts", "esp_proposals", "start_action", "close_action",
 	"dpd_action", "rekey_time", "life_time", "rand_time", "rekey_bytes", "life_bytes",
-	"rekey_packets", "life_packets", "replay_window", "priority", NULL,
+	"rekey_packets", "life_packets", "replay_window", "priority", "policies", "reqid", NULL,
 };
 
 static const struct cfg_word auth_words[] = {
@@ -419,6 +419,7 @@ static bool read_child(struct cfg_ctx *ctx, const char *conn_name, const char *n
 {
 	int mode = CG_CHILD_TUNNEL, start = CG_START_NONE, close = CG_CLOSE_NONE;
 	int dpd = CG_CLOSE_NONE;
+	uint64_t reqid = 0;
 	char where[192];
 	bool ok;
 
@@ -444,6 +445,10 @@ static bool read_child(struct cfg_ctx *ctx, const char *conn_name, const char *n
 	ok &= read_child_limits(ctx, node, c);
 	ok &= read_u32(ctx, node, "replay_window", &c->replay_window);
 	ok &= read_u32(ctx, node, "priority", &c->priority);
+	c->policies = true;
+	ok &= cfg_ok(ctx, cg_cfg_get_bool(node, "policies", &c->policies, ctx->errs));
+	ok &= cfg_ok(ctx, cg_cfg_get_uint(node, "reqid", 1, CG_REQID_FIXED_MAX, &reqid, ctx->errs));
+	c->reqid = (uint32_t)reqid;
 	c->mode = (enum cg_child_mode)mode;
 	c->start_action = (enum cg_start_action)start;
 	c->close_action = (enum cg_close_action)close;
@@ -670,6 +675,37 @@ static bool check_child_names(struct cfg_ctx *ctx)
 	return ok;
 }
 
+/* The child of all connections at flat index k (connections in order, then their children). */
+static const struct cg_child_cfg *child_at(const struct cg_config *cfg, size_t k)
+{
+	for (size_t i = 0; i < cfg->n_conns; k -= cfg->conns[i++].n_children)
+		if (k < cfg->conns[i].n_children)
+			return &cfg->conns[i].children[k];
+	return NULL;
+}
+
+/* A fixed reqid ties a child to another daemon's policies: two children cannot share one. */
+static bool check_fixed_reqids(struct cfg_ctx *ctx)
+{
+	const struct cg_config *cfg = ctx->cfg;
+	const struct cg_child_cfg *c, *first;
+	bool ok = true;
+
+	for (size_t k = 0; (c = child_at(cfg, k)); k++) {
+		for (size_t j = 0; c->reqid && j < k; j++) {
+			first = child_at(cfg, j);
+			if (first->reqid != c->reqid)
+				continue;
+			cfg_error(ctx, cg_cfg_get(c->node, "reqid"), "reqid %u is also fixed for child "
+				  "'%s' (line %u): each child needs its own", c->reqid, first->name,
+				  cg_cfg_line(cg_cfg_get(first->node, "reqid")));
+			ok = false;
+			break;
+		}
+	}
+	return ok;
+}
+
 bool cfg_read_conns(struct cfg_ctx *ctx)
 {
 	struct cg_config *cfg = ctx->cfg;
@@ -695,6 +731,7 @@ bool cfg_read_conns(struct cfg_ctx *ctx)
 		ok &= read_conn(ctx, cg_cfg_key_at(conns, i), cg_cfg_at(conns, i),
 				&cfg->conns[cfg->n_conns++]);
 	ok &= check_child_names(ctx);
+	ok &= check_fixed_reqids(ctx);
 	return ok;
 }
 

@@ -80,18 +80,59 @@ CG_EXPORT uint32_t cg_policy_priority(uint32_t base, const struct cg_ts *src,
 	return base > specific ? base - specific : 1;
 }
 
-static void sa_fill(const struct cg_child_install *ci, bool inbound, struct cg_kernel_sa *sa)
+/* The one host every selector of a side names; false when they name more. */
+static bool ts_host(const struct cg_ts *ts, size_t n, struct cg_addr *host)
 {
-	const struct cg_addr *src = inbound ? &ci->remote : &ci->local;
-	const struct cg_addr *dst = inbound ? &ci->local : &ci->remote;
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!cg_addr_equal(&ts[i].from, &ts[i].to) || !cg_addr_equal(&ts[i].from, &ts[0].from))
+			return false;
+	*host = ts[0].from;
+	return true;
+}
 
+CG_EXPORT int cg_child_sa_hosts(const struct cg_child_install *ci, struct cg_addr *local,
+				struct cg_addr *remote)
+{
+	if (!ci->proxy) {
+		*local = ci->local;
+		*remote = ci->remote;
+	} else if (!ts_host(ci->local_ts, ci->n_local_ts, local) ||
+		   !ts_host(ci->remote_ts, ci->n_remote_ts, remote)) {
+		return -EINVAL;
+	}
+	local->port = remote->port = 0;
+	return 0;
+}
+
+/* Logs why a transport_proxy child has no SA endpoints. */
+static void log_not_hosts(struct cg_core *core, const struct cg_child_install *ci)
+{
+	char l[CG_TS_STRLEN] = "none", r[CG_TS_STRLEN] = "none";
+
+	if (ci->n_local_ts)
+		cg_ts_str(&ci->local_ts[0], l, sizeof(l));
+	if (ci->n_remote_ts)
+		cg_ts_str(&ci->remote_ts[0], r, sizeof(r));
+	cg_log(core, CG_LOG_KNL, CG_LVL_ERROR,
+	       "transport_proxy (reqid %u): the SAs run between the selectors' hosts, but %s%s === "
+	       "%s%s are not one host on each side", ci->reqid, l, ci->n_local_ts > 1 ? " ..." : "",
+	       r, ci->n_remote_ts > 1 ? " ..." : "");
+}
+
+static int sa_fill(const struct cg_child_install *ci, bool inbound, struct cg_kernel_sa *sa)
+{
+	struct cg_addr local, remote;
+
+	if (cg_child_sa_hosts(ci, &local, &remote))
+		return -EINVAL;
 	memset(sa, 0, sizeof(*sa));
 	sa->id = (struct cg_kernel_sa_id){
-		.src = *src, .dst = *dst,
+		.src = inbound ? remote : local, .dst = inbound ? local : remote,
 		.spi = inbound ? ci->spi_in : ci->spi_out,
 		.proto = ci->proto,
 	};
-	sa->id.src.port = sa->id.dst.port = 0;
 	sa->mode = ci->mode;
 	sa->reqid = ci->reqid;
 	sa->inbound = inbound;
@@ -108,7 +149,7 @@ static void sa_fill(const struct cg_child_install *ci, bool inbound, struct cg_k
 		sa->encap_dport = inbound ? ci->encap_local_port : ci->encap_remote_port;
 	}
 	if (ci->proxy && ci->n_local_ts && ci->n_remote_ts) {
-		/* transport_proxy: the SA carries the home address selectors. */
+		/* transport_proxy: the SA also carries the selectors' protocol and ports. */
 		sa->has_sel = true;
 		sa->sel_src = inbound ? ci->remote_ts[0] : ci->local_ts[0];
 		sa->sel_dst = inbound ? ci->local_ts[0] : ci->remote_ts[0];
@@ -129,6 +170,7 @@ static void sa_fill(const struct cg_child_install *ci, bool inbound, struct cg_k
 			sa->sel_dst.to_port = d->to_port;
 		}
 	}
+	return 0;
 }
 
 static int install_sa(struct cg_core *core, const struct cg_child_install *ci, bool inbound,
@@ -138,7 +180,10 @@ static int install_sa(struct cg_core *core, const struct cg_child_install *ci, b
 	struct step s = { .kind = STEP_SA };
 	int err;
 
-	sa_fill(ci, inbound, &sa);
+	if (sa_fill(ci, inbound, &sa)) {
+		log_not_hosts(core, ci);
+		return -EINVAL;
+	}
 	/* An inbound SPI was reserved with get_spi: complete that larval SA. */
 	err = inbound ? cg_kernel_update_sa(core, &sa) : cg_kernel_add_sa(core, &sa);
 	if (inbound && err == -ENOENT)
@@ -174,7 +219,10 @@ static int install_policy(struct cg_core *core, const struct cg_child_install *c
 
 	pol.tmpl_src.port = pol.tmpl_dst.port = 0;
 	if (ci->proxy) {
-		/* transport_proxy templates match any endpoints (the SA has the care-of address). */
+		/*
+		 * transport_proxy templates name no endpoints: the kernel looks the
+		 * SA up by the packet's addresses (home address, home agent).
+		 */
 		pol.tmpl_src = cg_addr_any(src->family);
 		pol.tmpl_dst = cg_addr_any(src->family);
 	}
@@ -280,8 +328,7 @@ CG_EXPORT int cg_child_uninstall(struct cg_core *core, const struct cg_child_ins
 
 		if (!in && ci->sas_in_only)
 			continue;
-		sa_fill(ci, in, &sa);
-		if (!sa.id.spi)
+		if (sa_fill(ci, in, &sa) || !sa.id.spi)
 			continue;
 		err = cg_kernel_del_sa(core, &sa.id);
 		if (err && err != -ENOENT && !ret)

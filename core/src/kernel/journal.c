@@ -182,14 +182,19 @@ static void rec_add(struct cg_kreg *kr, struct rec *r)
 		journal_compact(kr);
 }
 
-/* Drops one reference; true when the object must now leave the kernel. */
-static bool rec_release(struct cg_kreg *kr, const char *line, bool force)
+/*
+ * Drops one reference; true when the object must now leave the kernel.
+ * *known (when not NULL) says whether it was in the record at all.
+ */
+static bool rec_release(struct cg_kreg *kr, const char *line, bool force, bool *known)
 {
 	uint64_t key = cg_hash64(line, strlen(line), 0);
 	struct rec *r = cg_hmap_get(&kr->recs, key);
 
+	if (known)
+		*known = r != NULL;
 	if (!r)
-		return true; /* not ours as far as we know: the caller asked, so do it */
+		return true;
 	if (!force && --r->refs > 0)
 		return false;
 	cg_hmap_del(&kr->recs, key);
@@ -232,10 +237,11 @@ void cg_journal_forget_sa(struct cg_core *core, const struct cg_kernel_sa_id *id
 {
 	struct cg_kreg *kr = core->kernel;
 	char line[REC_LINE_MAX];
+	bool known;
 
 	sa_id_line(id, line, sizeof(line));
 	pthread_mutex_lock(&kr->lock);
-	rec_release(kr, line, true);
+	rec_release(kr, line, true, &known);
 	pthread_mutex_unlock(&kr->lock);
 }
 
@@ -254,7 +260,7 @@ void cg_journal_move_sa(struct cg_core *core, const struct cg_kernel_sa_id *from
 	sa_id_line(from, line, sizeof(line));
 	pthread_mutex_lock(&kr->lock);
 	if (strcmp(line, r->line) && cg_hmap_get(&kr->recs, cg_hash64(line, strlen(line), 0))) {
-		rec_release(kr, line, true);
+		rec_release(kr, line, true, NULL);
 		rec_add(kr, r);
 		r = NULL;
 	}
@@ -275,16 +281,22 @@ bool cg_journal_has_policy(struct cg_core *core, const struct cg_kernel_policy_i
 	return ours;
 }
 
-bool cg_journal_release_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
+int cg_journal_release_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
 {
 	struct cg_kreg *kr = core->kernel;
 	char line[REC_LINE_MAX];
-	bool last;
+	bool last, known;
 
 	pol_id_line(id, line, sizeof(line));
 	pthread_mutex_lock(&kr->lock);
-	last = rec_release(kr, line, false);
+	last = rec_release(kr, line, false, &known);
 	pthread_mutex_unlock(&kr->lock);
+	if (!known) {
+		/* Another daemon's (a Mobile IPv6 daemon's, an admin's): not ours to remove. */
+		cg_log(core, CG_LOG_KNL, CG_LVL_DEBUG, "not removing %s: cygnetd did not install it",
+		       line);
+		return -ENOENT;
+	}
 	return last;
 }
 

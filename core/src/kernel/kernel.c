@@ -252,10 +252,12 @@ CG_EXPORT int cg_kernel_add_policy(struct cg_core *core, const struct cg_kernel_
 CG_EXPORT int cg_kernel_del_policy(struct cg_core *core, const struct cg_kernel_policy_id *id)
 {
 	struct cg_kernel *k = active(core);
+	int last;
 
 	if (!k)
 		return -ENODEV;
-	return cg_journal_release_policy(core, id) ? k->ops->del_policy(k, id) : 0;
+	last = cg_journal_release_policy(core, id);
+	return last > 0 ? k->ops->del_policy(k, id) : last;
 }
 
 CG_EXPORT int cg_kernel_query_policy(struct cg_core *core, const struct cg_kernel_policy_id *id,
@@ -282,9 +284,30 @@ CG_EXPORT int cg_kernel_flush_installed(struct cg_core *core)
 	return k ? cg_journal_flush(core, k) : -ENODEV;
 }
 
+/* A child of the loaded config fixes this reqid (`reqid: N`). */
+static bool reqid_fixed(struct cg_core *core, uint32_t reqid)
+{
+	struct cg_config *cfg;
+	bool fixed = false;
+
+	if (reqid > CG_REQID_FIXED_MAX)
+		return false;
+	cfg = cg_core_config(core);
+	for (size_t i = 0; cfg && i < cfg->n_conns && !fixed; i++)
+		for (size_t j = 0; j < cfg->conns[i].n_children && !fixed; j++)
+			fixed = cfg->conns[i].children[j].reqid == reqid;
+	cg_config_unref(cfg);
+	return fixed;
+}
+
 CG_EXPORT uint32_t cg_kernel_new_reqid(struct cg_core *core)
 {
-	return atomic_fetch_add(&core->kernel->next_reqid, 1);
+	uint32_t reqid;
+
+	do
+		reqid = atomic_fetch_add(&core->kernel->next_reqid, 1);
+	while (reqid_fixed(core, reqid));
+	return reqid;
 }
 
 CG_EXPORT const char *cg_dir_name(enum cg_dir dir)

@@ -34,8 +34,11 @@ void cg_journal_move_sa(struct cg_core *core, const struct cg_kernel_sa_id *from
 void cg_journal_forget_sa(struct cg_core *core, const struct cg_kernel_sa_id *id);
 /* True when the policy is in the record (so another user shares it). */
 bool cg_journal_has_policy(struct cg_core *core, const struct cg_kernel_policy_id *id);
-/* Drops one user of a policy; true when it must now leave the kernel. */
-bool cg_journal_release_policy(struct cg_core *core, const struct cg_kernel_policy_id *id);
+/*
+ * Drops one user of a policy: 1 when it must now leave the kernel, 0 when
+ * others still use it, -ENOENT when it is not in the record (never ours).
+ */
+int cg_journal_release_policy(struct cg_core *core, const struct cg_kernel_policy_id *id);
 /* Removes leftovers listed in the journal by a previous, crashed run; opens a fresh journal. */
 int cg_journal_clean(struct cg_core *core);
 /* Removes every recorded object through k (policies first); how many, or -ENOMEM. */

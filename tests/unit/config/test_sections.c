@@ -641,3 +641,16 @@ Test(sections, route_table_and_resolver)
 	cg_config_unref(cfg);
 	cg_cfg_errors_free(&errs);
 }
+
+Test(sections, fixed_reqids_are_unique_and_in_range)
+{
+	ct_assert_load_error("connections:\n"
+			     "  a:\n" PSK "    children: { mh: { reqid: 1, policies: no } }\n"
+			     "  b:\n" PSK "    children: { net: { reqid: 1 } }\n",
+			     "test.yaml:9:31: reqid 1 is also fixed for child 'mh' (line 5): each "
+			     "child needs its own");
+	ct_assert_load_error("connections:\n  c:\n" PSK "    children: { n: { reqid: 16384 } }\n",
+			     "test.yaml:5:29: 'reqid' must be a number from 1 to 16383, not '16384'");
+	ct_assert_load_error("connections:\n  c:\n" PSK "    children: { n: { reqid: 0 } }\n",
+			     "test.yaml:5:29: 'reqid' must be a number from 1 to 16383, not '0'");
+}

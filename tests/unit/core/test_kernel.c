@@ -230,3 +230,25 @@ Test(kernel, journal_cleans_leftovers_of_a_crash)
 	unlink(path);
 	cg_cfg_errors_free(&errs);
 }
+
+Test(kernel, foreign_policy_is_never_deleted)
+{
+	struct cg_core *core = tl_core_new("k", yaml, NULL, NULL, NULL);
+	struct cg_kernel_policy_id id = {
+		.src = ts("2001:db8:1::10/128[mh]"), .dst = ts("2001:db8:1::1/128[mh]"),
+		.dir = CG_DIR_OUT,
+	};
+	size_t sas, pols;
+	char *reply;
+
+	cr_assert_not_null(core);
+	/* A Mobile IPv6 daemon's policy, which the core never installed. */
+	reply = tl_ctl(core, "kmem-policy 2001:db8:1::10/128[mh] 2001:db8:1::1/128[mh] out 1");
+	cr_assert(!strncmp(reply, "ok", 2), "%s", reply);
+	free(reply);
+	cr_assert_eq(cg_kernel_del_policy(core, &id), -ENOENT);
+	cr_assert_eq(cg_kernel_flush_installed(core), 0);
+	kstate(core, &sas, &pols);
+	cr_assert_eq(pols, 1, "another daemon's policy was removed");
+	cg_core_destroy(core);
+}
