@@ -28,9 +28,28 @@ CG_EXPORT void cg_cfg_errors_free(struct cg_cfg_errors *errs)
 	errs->n = 0;
 }
 
+/* line with its control characters escaped (it quotes the file); takes line. */
+static char *errors_escape(char *line)
+{
+	size_t len = strlen(line), need = cg_str_escape(NULL, 0, line);
+	char *out;
+
+	if (need == len)
+		return line;
+	out = malloc(need + 1);
+	if (out)
+		cg_str_escape(out, need + 1, line);
+	free(line);
+	return out;
+}
+
 static void errors_add(struct cg_cfg_errors *errs, char *line)
 {
 	char **lines;
+
+	line = errors_escape(line);
+	if (!line)
+		return;
 
 	if (errs->n > ERRORS_MAX) {
 		free(line);

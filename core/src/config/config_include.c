@@ -6,24 +6,48 @@
  * map. The chain of readers being read is what finds include cycles.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_reader.h"
 
-/* Reads a whole regular file; 0 or -errno. */
+/* Reads up to size bytes, fewer only at the end of the file; 0 or -errno. */
+static int inc_read_all(int fd, char *buf, size_t size, size_t *len)
+{
+	*len = 0;
+	while (*len < size) {
+		ssize_t n = read(fd, buf + *len, size - *len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Reads a whole regular file; 0 or -errno. The open does not block, so a
+ * FIFO (or a device) named as a config file is refused instead of hanging
+ * the reader until something writes to it.
+ */
 int cfg_read_file(const char *path, char **text, size_t *len)
 {
 	struct stat st;
-	FILE *f = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	int err = 0;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
-	if (fstat(fileno(f), &st)) {
+	if (fstat(fd, &st)) {
 		err = -errno;
 		goto out;
 	}
@@ -40,16 +64,15 @@ int cfg_read_file(const char *path, char **text, size_t *len)
 		err = -ENOMEM;
 		goto out;
 	}
-	*len = fread(*text, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		err = -EIO;
+	err = inc_read_all(fd, *text, (size_t)st.st_size, len);
+	if (err) {
 		free(*text);
 		*text = NULL;
 		goto out;
 	}
 	(*text)[*len] = '\0';
 out:
-	fclose(f);
+	close(fd);
 	return err;
 }
 

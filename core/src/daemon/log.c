@@ -192,19 +192,20 @@ CG_EXPORT void cg_logv(struct cg_core *core, enum cg_subsys subsys, enum cg_leve
 		       const char *fmt, va_list ap)
 {
 	struct cg_logger *lg = core ? core->log : NULL;
-	char line[LOG_LINE_MAX];
+	char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
 
 	if (level < CG_LVL_ERROR || level > CG_LVL_TRACE)
 		return;
+	if (lg && !cg_log_enabled(core, subsys, level))
+		return;
+	/* One event, one line: what it quotes cannot start another one. */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	cg_str_escape(line, sizeof(line), raw);
 	if (!lg) {
 		/* Before the logger exists (or without a core) lines go to stderr. */
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		fprintf(stderr, "%s\n", line);
 		return;
 	}
-	if (!cg_log_enabled(core, subsys, level))
-		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
 	if (level <= atomic_load(&lg->levels[subsys]))
 		sink_write(core, subsys, level, line);
 	if (level > atomic_load(&lg->listener_max))

@@ -277,15 +277,14 @@ static int sockets_deliver(struct cg_sockets *s, const struct cg_addr *src,
 		       addr_port_str(src, peer, sizeof(peer)));
 		return -EINVAL;
 	}
+	/* RFC 7296 3.1: the header's Length is the whole message's; bytes after it are not ours. */
 	msg_len = cg_get32(data + IKE_LENGTH_OFFSET);
-	if (msg_len < CG_IKE_HEADER_LEN || msg_len > len) {
+	if (msg_len != len) {
 		cg_log(s->core, CG_LOG_NET, CG_LVL_DEBUG,
 		       "dropping message from %s: header length %u, datagram %zu bytes",
 		       addr_port_str(src, peer, sizeof(peer)), msg_len, len);
 		return -EINVAL;
 	}
-	/* Bytes after the message are padding some implementations add. */
-	len = msg_len;
 
 	major = data[IKE_VERSION_OFFSET] >> 4;
 	if (!handler_present(s, major)) {

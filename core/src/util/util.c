@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Small helpers shared by the core's modules. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,32 @@
 char *cg_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+size_t cg_str_escape(char *out, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[5] = { (char)c };
+		size_t len = 1;
+
+		if (c == '\n')
+			len = (size_t)snprintf(esc, sizeof(esc), "\\n");
+		else if (c == '\r')
+			len = (size_t)snprintf(esc, sizeof(esc), "\\r");
+		else if (c == '\t')
+			len = (size_t)snprintf(esc, sizeof(esc), "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			len = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
+		for (size_t i = 0; i < len; i++, n++)
+			if (n + 1 < size)
+				out[n] = esc[i];
+	}
+	if (size)
+		out[n < size ? n : size - 1] = '\0';
+	return n;
 }
 
 unsigned cg_ncpus(void)

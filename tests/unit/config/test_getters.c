@@ -228,3 +228,14 @@ Test(getters, error_list_is_bounded)
 	cr_assert_str_eq(errs.lines[999], "error 999");
 	cr_assert_str_eq(errs.lines[1000], "too many errors: the rest are not shown");
 }
+
+/* A quoted value cannot forge another error line or send a terminal escape. */
+Test(getters, error_lines_escape_control_characters)
+{
+	ct_assert_load_error("daemon:\n  log:\n    default: \"info\\nfake.yaml:1:1: injected\\e[31m\"\n",
+			     "test.yaml:3:14: a log level is silent, error, warn, info, debug or "
+			     "trace (or -1 to 4), not 'info\\nfake.yaml:1:1: injected\\x1b[31m'");
+	cg_cfg_error(&errs, NULL, "tab\there, back\\slash kept, del\x7f");
+	cr_assert_eq(errs.n, 1);
+	cr_assert_str_eq(errs.lines[0], "tab\\there, back\\slash kept, del\\x7f");
+}

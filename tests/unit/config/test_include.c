@@ -245,3 +245,32 @@ Test(include, main_file_that_cannot_be_read)
 	free(missing);
 	ct_cleanup(dir, NULL);
 }
+
+/* A FIFO would block the open until a writer comes: it is refused at once. */
+Test(include, a_fifo_is_refused_without_blocking, .timeout = 5)
+{
+	char *fifo = sub("fifo"), *main_path, *want;
+	struct cg_cfg_errors errs = { 0 };
+	struct cg_config *cfg;
+
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	main_path = ct_write(dir, "main.yaml", "include: fifo\n");
+	cr_assert_eq(cg_config_load(main_path, &cfg, &errs), -EINVAL);
+	cr_assert_geq(asprintf(&want, "%s:1:10: cannot include '%s': not a regular file of at most "
+			       "16 MiB", main_path, fifo), 0);
+	ct_assert_error(&errs, want);
+	cr_assert_eq(errs.n, 1);
+	free(want);
+	cg_cfg_errors_free(&errs);
+
+	cr_assert_eq(cg_config_load(fifo, &cfg, &errs), -EINVAL);
+	cr_assert_null(cfg);
+	cr_assert_geq(asprintf(&want, "%s: not a regular file of at most 16 MiB", fifo), 0);
+	ct_assert_error(&errs, want);
+	cr_assert_eq(errs.n, 1);
+	free(want);
+	free(main_path);
+	free(fifo);
+	cg_cfg_errors_free(&errs);
+	ct_cleanup(dir, (const char *const[]){ "main.yaml", "fifo", NULL });
+}

@@ -125,6 +125,7 @@ Test(dispatch, nat_t_port_drops_keepalives_and_esp)
 Test(dispatch, header_checks)
 {
 	struct cg_addr src = addr("192.0.2.1", 500), dst = addr("192.0.2.2", 500);
+	struct tl_logcap cap;
 	uint8_t msg[64];
 
 	ike_msg(msg, 2, 28);
@@ -139,9 +140,16 @@ Test(dispatch, header_checks)
 	tl_run(core);
 	cr_assert_eq(v2.calls, 0);
 
-	/* Bytes past the header's length are padding and cut off. */
+	/* RFC 7296 3.1: a datagram longer than the header's length is dropped, not cut. */
 	ike_msg(msg, 2, 32);
-	cr_assert_eq(cg_ike_inject(core, &src, &dst, msg, 50), 0);
+	tl_logcap_start(&cap, core, CG_LVL_DEBUG);
+	cr_assert_eq(cg_ike_inject(core, &src, &dst, msg, 50), -EINVAL, "bytes past the length");
+	cr_assert_eq(tl_logcap_count(&cap, "header length 32, datagram 50 bytes"), 1);
+	tl_logcap_stop(&cap);
+	cr_assert_eq(cg_ike_inject(core, &src, &dst, msg, 33), -EINVAL, "one byte past");
+	tl_run(core);
+	cr_assert_eq(v2.calls, 0);
+	cr_assert_eq(cg_ike_inject(core, &src, &dst, msg, 32), 0);
 	tl_run(core);
 	cr_assert_eq(v2.calls, 1);
 	cr_assert_eq(v2.len, 32);
