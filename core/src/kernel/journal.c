@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -304,6 +305,7 @@ void cg_journal_init(struct cg_kreg *kr)
 {
 	cg_hmap_init(&kr->recs);
 	kr->journal_fd = -1;
+	kr->lock_fd = -1;
 }
 
 static const char *journal_path(struct cg_core *core)
@@ -329,6 +331,65 @@ static void mkdir_parent(const char *path)
 		return;
 	*slash = '\0';
 	mkdir(dir, 0700);
+}
+
+/* The pid a lock holder wrote in the lock file; 0 when there is none yet. */
+static int lock_holder(int fd)
+{
+	char buf[16] = "";
+
+	return pread(fd, buf, sizeof(buf) - 1, 0) > 0 ? atoi(buf) : 0;
+}
+
+static int lock_refuse(struct cg_cfg_errors *errs, int fd, const char *path)
+{
+	int pid = lock_holder(fd);
+
+	if (pid)
+		cg_cfg_error(errs, NULL, "another cygnetd (pid %d) is running with state_file %s",
+			     pid, path);
+	else
+		cg_cfg_error(errs, NULL, "another cygnetd is running with state_file %s", path);
+	close(fd);
+	return -EBUSY;
+}
+
+/*
+ * The lock is a file of its own, <state_file>.lock, holding the pid: the
+ * journal is replaced by rename, which would drop a lock taken on it. A
+ * flock() is per open file, so two cores of one process exclude each
+ * other too, and the kernel drops it when its holder dies.
+ */
+int cg_journal_lock(struct cg_core *core, struct cg_cfg_errors *errs)
+{
+	struct cg_kreg *kr = core->kernel;
+	const char *path = journal_path(core);
+	char lock[4096], pid[16];
+	struct stat st;
+	int fd, n;
+
+	if (!*path || kr->lock_fd >= 0)
+		return 0;
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		cg_cfg_error(errs, NULL, "state_file %s is not a regular file (a symlink?): remove it",
+			     path);
+		return -EINVAL;
+	}
+	mkdir_parent(path);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		n = -errno;
+		cg_cfg_error(errs, NULL, "cannot open %s: %s", lock, strerror(-n));
+		return n;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		return lock_refuse(errs, fd, path);
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
+		cg_log(core, CG_LOG_KNL, CG_LVL_WARN, "cannot write the pid to %s", lock);
+	kr->lock_fd = fd;
+	return 0;
 }
 
 /* Removes one recorded object through the backend; -ENOENT counts as done. */
@@ -459,5 +520,7 @@ void cg_journal_fini(struct cg_kreg *kr)
 	cg_hmap_free(&kr->recs);
 	if (kr->journal_fd >= 0)
 		close(kr->journal_fd);
+	if (kr->lock_fd >= 0)
+		close(kr->lock_fd);
 	free(kr->journal_path);
 }
