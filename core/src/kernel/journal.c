@@ -130,19 +130,44 @@ static void journal_append(struct cg_kreg *kr, char op, const char *line)
 		kr->journal_lines++;
 }
 
+/* Opens <journal>.new for a rewrite, 0600 and never through a symlink. */
+static int journal_open_new(const char *path, char *tmp, size_t len)
+{
+	snprintf(tmp, len, "%s.new", path);
+	return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/*
+ * Puts a rewritten journal in place and writes on to it. It reaches the
+ * disk before the rename, so a crash leaves the old or the new one whole.
+ */
+static int journal_replace(struct cg_kreg *kr, int fd, const char *tmp, const char *path)
+{
+	if (fsync(fd) || rename(tmp, path)) {
+		int err = -errno;
+
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	if (kr->journal_fd >= 0)
+		close(kr->journal_fd);
+	kr->journal_fd = fd;
+	return 0;
+}
+
 /* Rewrites the journal with only the live records; caller holds the lock. */
 static void journal_compact(struct cg_kreg *kr)
 {
 	char tmp[4096];
+	size_t lines = 0;
 	int fd;
 
 	if (kr->journal_fd < 0)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.new", kr->journal_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = journal_open_new(kr->journal_path, tmp, sizeof(tmp));
 	if (fd < 0)
 		return;
-	kr->journal_lines = 0;
 	for (size_t i = 0; i < kr->recs.cap; i++) {
 		struct rec *r = kr->recs.vals[i];
 		char buf[REC_LINE_MAX + 4];
@@ -152,15 +177,10 @@ static void journal_compact(struct cg_kreg *kr)
 			continue;
 		n = snprintf(buf, sizeof(buf), "+ %s\n", r->line);
 		if (write(fd, buf, (size_t)n) == n)
-			kr->journal_lines++;
+			lines++;
 	}
-	if (rename(tmp, kr->journal_path)) {
-		close(fd);
-		unlink(tmp);
-		return;
-	}
-	close(kr->journal_fd);
-	kr->journal_fd = fd;
+	if (!journal_replace(kr, fd, tmp, kr->journal_path))
+		kr->journal_lines = lines;
 }
 
 static void rec_add(struct cg_kreg *kr, struct rec *r)
@@ -407,12 +427,17 @@ int cg_journal_clean(struct cg_core *core)
 	struct cg_hmap live;
 	char line[REC_LINE_MAX + 8];
 	size_t removed = 0, failed = 0;
+	char tmp[4096];
 	FILE *f;
+	int fd, err;
 
 	if (!*path || !kr->active)
 		return 0;
 	cg_hmap_init(&live);
-	f = fopen(path, "re");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	if (fd >= 0 && !f)
+		close(fd);
 	while (f && fgets(line, sizeof(line), f)) {
 		struct rec *r;
 		uint64_t key;
@@ -457,12 +482,15 @@ int cg_journal_clean(struct cg_core *core)
 	pthread_mutex_lock(&kr->lock);
 	free(kr->journal_path);
 	kr->journal_path = cg_strdup(path);
-	kr->journal_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	if (kr->journal_fd < 0)
+	/* A fresh, empty journal, by rename: a symlink at path is replaced, never followed. */
+	fd = journal_open_new(path, tmp, sizeof(tmp));
+	err = fd < 0 ? -errno : journal_replace(kr, fd, tmp, path);
+	kr->journal_lines = 0;
+	pthread_mutex_unlock(&kr->lock);
+	if (err)
 		cg_log(core, CG_LOG_KNL, CG_LVL_WARN,
 		       "cannot write %s (%s): leftovers of a crash will not be cleaned", path,
-		       strerror(errno));
-	pthread_mutex_unlock(&kr->lock);
+		       strerror(-err));
 	return (int)removed;
 }
 
