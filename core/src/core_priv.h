@@ -93,6 +93,11 @@ const char *cg_loader_dir(struct cg_core *core, const struct cg_config *cfg);
 int cg_kernel_init(struct cg_core *core);
 void cg_kernel_fini(struct cg_core *core);
 /*
+ * Takes the instance lock beside the state file before anything is
+ * touched; -EBUSY with one line in errs while another cygnetd holds it.
+ */
+int cg_journal_lock(struct cg_core *core, struct cg_cfg_errors *errs);
+/*
  * The SA `from` now sits at `to`, moved by the kernel itself (a MIGRATE):
  * the install record follows, nothing goes to the kernel. An SA missing
  * from the record (not ours) stays out of it.

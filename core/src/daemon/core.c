@@ -112,6 +112,10 @@ CG_EXPORT int cg_core_start(struct cg_core *core, struct cg_cfg_errors *errs)
 	if (!cfg)
 		return -EINVAL;
 	if (!core->opts.check_only) {
+		/* Before the journal replay a backend's registration does. */
+		err = cg_journal_lock(core, errs);
+		if (err)
+			return err;
 		err = cg_rtnl_start(core, cfg);
 		if (err && err != -ENODEV)
 			cg_log(core, CG_LOG_DMN, CG_LVL_WARN, "no address monitoring: %s",

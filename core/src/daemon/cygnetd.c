@@ -5,6 +5,7 @@
  * thread has these signals blocked.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,10 +83,11 @@ static void print_errors(const struct cg_cfg_errors *errs)
 		fprintf(stderr, "%s\n", errs->lines[i]);
 }
 
+/* Writes the pid, 0644 whatever was there; a symlink at path is refused. */
 static void write_pid_file(const char *path)
 {
-	FILE *f;
-	char dir[4096], *slash;
+	char dir[4096], pid[16], *slash;
+	int fd, n;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
@@ -93,11 +95,13 @@ static void write_pid_file(const char *path)
 		*slash = '\0';
 		mkdir(dir, 0755);
 	}
-	f = fopen(path, "we");
-	if (!f)
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return;
-	fprintf(f, "%d\n", (int)getpid());
-	fclose(f);
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (fchmod(fd, 0644) || write(fd, pid, (size_t)n) != n)
+		fprintf(stderr, "cygnetd: cannot write %s: %s\n", path, strerror(errno));
+	close(fd);
 }
 
 /* Waits for signals until asked to stop. */
@@ -133,6 +137,11 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return 2;
+	/*
+	 * Nothing it creates is writable by others, whatever umask it was
+	 * started with; files that hold secrets get 0600 where they are opened.
+	 */
+	umask(022);
 	err = cg_config_load(a.config, &cfg, &errs);
 	if (err) {
 		if (!errs.n)

@@ -6,6 +6,7 @@
  * nearly free.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core_priv.h"
 
@@ -121,6 +123,20 @@ void cg_log_fini(struct cg_core *core)
 	core->log = NULL;
 }
 
+/* Appends to path, created 0600 whatever the umask; never through a symlink. */
+static FILE *log_open_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "ae");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 void cg_log_configure(struct cg_core *core, const struct cg_config *cfg)
 {
 	struct cg_logger *lg = core->log;
@@ -131,12 +147,13 @@ void cg_log_configure(struct cg_core *core, const struct cg_config *cfg)
 
 		atomic_store(&lg->levels[i], lvl);
 	}
-	if (!d->log_file)
+	/* `--check` writes nothing: its messages go to stderr. */
+	if (!d->log_file || core->opts.check_only)
 		return;
 	pthread_mutex_lock(&lg->write_lock);
 	if (lg->file)
 		fclose(lg->file);
-	lg->file = fopen(d->log_file, "ae");
+	lg->file = log_open_file(d->log_file);
 	if (lg->file) {
 		setvbuf(lg->file, NULL, _IOLBF, 0);
 		lg->sink = SINK_FILE;

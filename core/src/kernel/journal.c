@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,19 +130,44 @@ static void journal_append(struct cg_kreg *kr, char op, const char *line)
 		kr->journal_lines++;
 }
 
+/* Opens <journal>.new for a rewrite, 0600 and never through a symlink. */
+static int journal_open_new(const char *path, char *tmp, size_t len)
+{
+	snprintf(tmp, len, "%s.new", path);
+	return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/*
+ * Puts a rewritten journal in place and writes on to it. It reaches the
+ * disk before the rename, so a crash leaves the old or the new one whole.
+ */
+static int journal_replace(struct cg_kreg *kr, int fd, const char *tmp, const char *path)
+{
+	if (fsync(fd) || rename(tmp, path)) {
+		int err = -errno;
+
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	if (kr->journal_fd >= 0)
+		close(kr->journal_fd);
+	kr->journal_fd = fd;
+	return 0;
+}
+
 /* Rewrites the journal with only the live records; caller holds the lock. */
 static void journal_compact(struct cg_kreg *kr)
 {
 	char tmp[4096];
+	size_t lines = 0;
 	int fd;
 
 	if (kr->journal_fd < 0)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.new", kr->journal_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = journal_open_new(kr->journal_path, tmp, sizeof(tmp));
 	if (fd < 0)
 		return;
-	kr->journal_lines = 0;
 	for (size_t i = 0; i < kr->recs.cap; i++) {
 		struct rec *r = kr->recs.vals[i];
 		char buf[REC_LINE_MAX + 4];
@@ -151,15 +177,10 @@ static void journal_compact(struct cg_kreg *kr)
 			continue;
 		n = snprintf(buf, sizeof(buf), "+ %s\n", r->line);
 		if (write(fd, buf, (size_t)n) == n)
-			kr->journal_lines++;
+			lines++;
 	}
-	if (rename(tmp, kr->journal_path)) {
-		close(fd);
-		unlink(tmp);
-		return;
-	}
-	close(kr->journal_fd);
-	kr->journal_fd = fd;
+	if (!journal_replace(kr, fd, tmp, kr->journal_path))
+		kr->journal_lines = lines;
 }
 
 static void rec_add(struct cg_kreg *kr, struct rec *r)
@@ -304,6 +325,7 @@ void cg_journal_init(struct cg_kreg *kr)
 {
 	cg_hmap_init(&kr->recs);
 	kr->journal_fd = -1;
+	kr->lock_fd = -1;
 }
 
 static const char *journal_path(struct cg_core *core)
@@ -331,6 +353,65 @@ static void mkdir_parent(const char *path)
 	mkdir(dir, 0700);
 }
 
+/* The pid a lock holder wrote in the lock file; 0 when there is none yet. */
+static int lock_holder(int fd)
+{
+	char buf[16] = "";
+
+	return pread(fd, buf, sizeof(buf) - 1, 0) > 0 ? atoi(buf) : 0;
+}
+
+static int lock_refuse(struct cg_cfg_errors *errs, int fd, const char *path)
+{
+	int pid = lock_holder(fd);
+
+	if (pid)
+		cg_cfg_error(errs, NULL, "another cygnetd (pid %d) is running with state_file %s",
+			     pid, path);
+	else
+		cg_cfg_error(errs, NULL, "another cygnetd is running with state_file %s", path);
+	close(fd);
+	return -EBUSY;
+}
+
+/*
+ * The lock is a file of its own, <state_file>.lock, holding the pid: the
+ * journal is replaced by rename, which would drop a lock taken on it. A
+ * flock() is per open file, so two cores of one process exclude each
+ * other too, and the kernel drops it when its holder dies.
+ */
+int cg_journal_lock(struct cg_core *core, struct cg_cfg_errors *errs)
+{
+	struct cg_kreg *kr = core->kernel;
+	const char *path = journal_path(core);
+	char lock[4096], pid[16];
+	struct stat st;
+	int fd, n;
+
+	if (!*path || kr->lock_fd >= 0)
+		return 0;
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		cg_cfg_error(errs, NULL, "state_file %s is not a regular file (a symlink?): remove it",
+			     path);
+		return -EINVAL;
+	}
+	mkdir_parent(path);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		n = -errno;
+		cg_cfg_error(errs, NULL, "cannot open %s: %s", lock, strerror(-n));
+		return n;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		return lock_refuse(errs, fd, path);
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
+		cg_log(core, CG_LOG_KNL, CG_LVL_WARN, "cannot write the pid to %s", lock);
+	kr->lock_fd = fd;
+	return 0;
+}
+
 /* Removes one recorded object through the backend; -ENOENT counts as done. */
 static int rec_remove_from_kernel(struct cg_kernel *k, const struct rec *r)
 {
@@ -346,12 +427,17 @@ int cg_journal_clean(struct cg_core *core)
 	struct cg_hmap live;
 	char line[REC_LINE_MAX + 8];
 	size_t removed = 0, failed = 0;
+	char tmp[4096];
 	FILE *f;
+	int fd, err;
 
 	if (!*path || !kr->active)
 		return 0;
 	cg_hmap_init(&live);
-	f = fopen(path, "re");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	if (fd >= 0 && !f)
+		close(fd);
 	while (f && fgets(line, sizeof(line), f)) {
 		struct rec *r;
 		uint64_t key;
@@ -396,12 +482,15 @@ int cg_journal_clean(struct cg_core *core)
 	pthread_mutex_lock(&kr->lock);
 	free(kr->journal_path);
 	kr->journal_path = cg_strdup(path);
-	kr->journal_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	if (kr->journal_fd < 0)
+	/* A fresh, empty journal, by rename: a symlink at path is replaced, never followed. */
+	fd = journal_open_new(path, tmp, sizeof(tmp));
+	err = fd < 0 ? -errno : journal_replace(kr, fd, tmp, path);
+	kr->journal_lines = 0;
+	pthread_mutex_unlock(&kr->lock);
+	if (err)
 		cg_log(core, CG_LOG_KNL, CG_LVL_WARN,
 		       "cannot write %s (%s): leftovers of a crash will not be cleaned", path,
-		       strerror(errno));
-	pthread_mutex_unlock(&kr->lock);
+		       strerror(-err));
 	return (int)removed;
 }
 
@@ -459,5 +548,7 @@ void cg_journal_fini(struct cg_kreg *kr)
 	cg_hmap_free(&kr->recs);
 	if (kr->journal_fd >= 0)
 		close(kr->journal_fd);
+	if (kr->lock_fd >= 0)
+		close(kr->lock_fd);
 	free(kr->journal_path);
 }

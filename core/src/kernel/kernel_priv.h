@@ -17,6 +17,7 @@ struct cg_kreg {
 	struct cg_hmap recs;     /* journal.c: hash of line -> its record */
 	char *journal_path;
 	int journal_fd;
+	int lock_fd;             /* <state_file>.lock, held while the core runs */
 	size_t journal_lines;
 	atomic_uint next_reqid;
 };

@@ -440,8 +440,10 @@ static int sockets_open_one(struct cg_sockets *s, const struct cg_addr *local, b
 	} else {
 		err = sock_set(fd, IPPROTO_IP, IP_PKTINFO, 1);
 	}
-	if (!err)
-		err = sock_set(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	/*
+	 * No SO_REUSEADDR: with it a second daemon binds the same port and
+	 * takes the IKE traffic. UDP has no TIME_WAIT, so a restart binds anyway.
+	 */
 	if (err)
 		goto err_close;
 	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -228,6 +229,83 @@ Test(kernel, journal_cleans_leftovers_of_a_crash)
 	cr_assert_eq(ftell(f), 0, "a clean shutdown leaves an empty journal");
 	fclose(f);
 	unlink(path);
+	cg_cfg_errors_free(&errs);
+}
+
+/* The whole content of a file, or NULL when it cannot be read. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 4096);
+
+	if (!f || !buf) {
+		if (f)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	if (fread(buf, 1, 4095, f) == 0)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int journal_core_start(const char *path, struct cg_core **ret, struct cg_cfg_errors *errs)
+{
+	struct cg_core_opts opts = { .name = "j", .manual = true, .no_sockets = true,
+				     .no_rtnetlink = true, .no_control = true,
+				     .foreground = true, .plugin_dir = CG_TEST_PLUGIN_DIR,
+				     .state_file = path };
+	struct cg_config *cfg;
+	int err;
+
+	cr_assert_eq(cg_config_load_string(yaml, "test.yaml", &cfg, errs), 0);
+	cr_assert_eq(cg_core_create(&opts, cfg, ret), 0);
+	err = cg_core_start(*ret, errs);
+	if (err) {
+		cg_core_destroy(*ret);
+		*ret = NULL;
+	}
+	return err;
+}
+
+Test(kernel, second_instance_leaves_the_journal_alone)
+{
+	char dir[] = "/tmp/cygnet-lock-XXXXXX", path[64], lockp[80], *before, *after;
+	struct cg_kernel_sa sa = { .id = { .src = addr("192.0.2.1"), .dst = addr("192.0.2.2"),
+					   .spi = 0x1234, .proto = IPPROTO_ESP },
+				   .mode = CG_MODE_TRANSPORT, .reqid = 9,
+				   .encr_alg = CG_ENCR_AES_GCM_16, .encr_keylen = 128,
+				   .encr_key = CG_CHUNK(key, 20) };
+	struct cg_cfg_errors errs = { 0 };
+	struct cg_core *first, *second;
+	char want[64];
+
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	snprintf(lockp, sizeof(lockp), "%s.lock", path);
+	cr_assert_eq(journal_core_start(path, &first, &errs), 0);
+	cr_assert_eq(cg_kernel_add_sa(first, &sa), 0);
+	before = slurp(path);
+	cr_assert(before && strstr(before, "+ sa 192.0.2.1 192.0.2.2 00001234 50"));
+
+	cr_assert_eq(journal_core_start(path, &second, &errs), -EBUSY);
+	cr_assert_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "another cygnetd (pid %d) is running", (int)getpid());
+	cr_assert(strstr(errs.lines[0], want), "%s", errs.lines[0]);
+	after = slurp(path);
+	cr_assert_str_eq(after, before, "the running instance's journal is untouched");
+	free(after);
+	cg_cfg_errors_free(&errs);
+
+	/* Once the first one stopped, the next start takes the lock. */
+	cg_core_destroy(first);
+	cr_assert_eq(journal_core_start(path, &second, &errs), 0);
+	cg_core_destroy(second);
+	free(before);
+	unlink(path);
+	unlink(lockp);
+	rmdir(dir);
 	cg_cfg_errors_free(&errs);
 }
 

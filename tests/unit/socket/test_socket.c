@@ -258,38 +258,48 @@ Test(dispatch, send_adds_marker_on_nat_t_only)
 		     "no sockets, no transport");
 }
 
+/* A core listening on loopback at port and nat_t: 0 or cg_core_start's error. */
+static int core_start_on(uint16_t port, uint16_t nat_t, struct cg_core **ret)
+{
+	struct cg_core_opts opts = {
+		.name = "udp", .manual = true, .no_rtnetlink = true, .no_control = true,
+		.foreground = true, .plugin_dir = CG_TEST_PLUGIN_DIR, .state_file = "",
+	};
+	struct cg_cfg_errors errs = { 0 };
+	struct cg_config *cfg;
+	struct cg_core *c;
+	char yaml[128];
+	int err;
+
+	snprintf(yaml, sizeof(yaml),
+		 "daemon: { plugins: [], listen: [127.0.0.1, '::1'], port: %u, port_nat_t: %u }\n",
+		 port, nat_t);
+	cr_assert_eq(cg_config_load_string(yaml, "udp.yaml", &cfg, &errs), 0, "%s",
+		     errs.n ? errs.lines[0] : "");
+	cr_assert_eq(cg_core_create(&opts, cfg, &c), 0);
+	err = cg_core_start(c, &errs);
+	cg_cfg_errors_free(&errs);
+	if (err)
+		cg_core_destroy(c);
+	else
+		*ret = c;
+	return err;
+}
+
 /*
  * Real sockets on loopback. The ports come from the config; a random pair
  * is tried until one is free, since other tests may run at the same time.
  */
 static struct cg_core *core_on_ports(uint16_t *port, uint16_t *nat_t)
 {
-	struct cg_core_opts opts = {
-		.name = "udp", .manual = true, .no_rtnetlink = true, .no_control = true,
-		.foreground = true, .plugin_dir = CG_TEST_PLUGIN_DIR, .state_file = "",
-	};
+	struct cg_core *c;
 
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	for (int attempt = 0; attempt < 20; attempt++) {
-		struct cg_cfg_errors errs = { 0 };
-		struct cg_config *cfg;
-		struct cg_core *c;
-		char yaml[128];
-
 		*port = (uint16_t)(20000 + rand() % 40000);
 		*nat_t = (uint16_t)(*port + 1);
-		snprintf(yaml, sizeof(yaml),
-			 "daemon: { plugins: [], listen: [127.0.0.1, '::1'],"
-			 " port: %u, port_nat_t: %u }\n", *port, *nat_t);
-		cr_assert_eq(cg_config_load_string(yaml, "udp.yaml", &cfg, &errs), 0, "%s",
-			     errs.n ? errs.lines[0] : "");
-		cr_assert_eq(cg_core_create(&opts, cfg, &c), 0);
-		if (cg_core_start(c, &errs) == 0) {
-			cg_cfg_errors_free(&errs);
+		if (core_start_on(*port, *nat_t, &c) == 0)
 			return c;
-		}
-		cg_cfg_errors_free(&errs);
-		cg_core_destroy(c);
 	}
 	cr_assert_fail("no free UDP port pair");
 	return NULL;
@@ -398,5 +408,23 @@ Test(udp, unknown_version_over_the_wire_logged_once, .timeout = 60)
 	tl_logcap_stop(&cap);
 	close(fd);
 	cg_ike_unregister(c, 2);
+	cg_core_destroy(c);
+}
+
+Test(udp, second_core_cannot_share_the_ike_ports, .timeout = 60)
+{
+	uint16_t port, nat_t;
+	struct cg_core *c = core_on_ports(&port, &nat_t), *other = NULL;
+	struct seen s = { 0 };
+
+	cr_assert_neq(core_start_on(port, nat_t, &other), 0,
+		      "a second daemon must not bind the ports the first one listens on");
+	/* The first one still gets its traffic. */
+	cr_assert_eq(cg_ike_register(c, 2, on_msg, &s), 0);
+	roundtrip(c, &s, "127.0.0.1", port, false);
+	cg_ike_unregister(c, 2);
+	cg_core_destroy(c);
+	/* Its ports are free again at once: a restart binds them. */
+	cr_assert_eq(core_start_on(port, nat_t, &c), 0);
 	cg_core_destroy(c);
 }

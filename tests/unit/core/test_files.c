@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The files cygnetd writes: their modes, never through a symlink, none at all for --check. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static char dir[] = "/tmp/cygnet-files-XXXXXX";
+static char cfg_path[64];
+
+static void setup(void)
+{
+	cr_assert(mkdtemp(dir));
+	snprintf(cfg_path, sizeof(cfg_path), "%s/cygnet.yaml", dir);
+}
+
+static void teardown(void)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(files, .init = setup, .fini = teardown);
+
+/* A config whose every file lives in the test's folder, on a random port pair. */
+static void write_config(void)
+{
+	FILE *f = fopen(cfg_path, "w");
+	unsigned port;
+
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	port = 20000 + (unsigned)rand() % 40000;
+	cr_assert_not_null(f);
+	fprintf(f,
+		"daemon:\n"
+		"  plugins: [kernel-memory]\n"
+		"  listen: [127.0.0.1]\n"
+		"  port: %u\n"
+		"  port_nat_t: %u\n"
+		"  state_file: %s/state/journal\n"
+		"  control: %s/run/cygnetd.ctl\n"
+		"  log: { file: %s/cygnetd.log }\n",
+		port, port + 1, dir, dir, dir);
+	fclose(f);
+}
+
+static char *path_in(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
+}
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	return text;
+}
+
+static mode_t mode_of(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	if (stat(path_in(name, path, sizeof(path)), &st))
+		return 0;
+	return st.st_mode & 07777;
+}
+
+/* Runs cygnetd with umask 000 and args; returns its exit status. */
+static int cygnetd(char *const args[], int keep_fd)
+{
+	char bin[256], plugins[] = CG_TEST_PLUGIN_DIR;
+	int status;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/cygnetd", CG_TEST_BIN_DIR);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char *argv[16] = { bin, "-c", cfg_path, "--plugin-dir", plugins };
+		int devnull = open("/dev/null", O_WRONLY);
+
+		for (int i = 0; args[i] && i < 10; i++)
+			argv[i + 5] = args[i];
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		for (int fd = 3; fd < 64; fd++)
+			if (fd != keep_fd)
+				close(fd);
+		umask(0);
+		execv(bin, argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(files, check_writes_nothing)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t n = 0;
+
+	write_config();
+	cr_assert_eq(cygnetd((char *[]){ "--check", "--pid-file", "/nonexistent/pid", NULL }, -1),
+		     0);
+	d = opendir(dir);
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			cr_assert_str_eq(e->d_name, "cygnet.yaml", "--check wrote %s", e->d_name);
+			n++;
+		}
+	closedir(d);
+	cr_assert_eq(n, 1);
+}
+
+Test(files, modes_do_not_follow_the_umask, .timeout = 60)
+{
+	char fd_arg[16], pid_arg[128], buf[16] = "", path[128];
+	static const char *const files[] = { "cygnetd.pid", "cygnetd.log", "state/journal",
+					     "state/journal.lock", "state" };
+	static const mode_t want[] = { 0644, 0600, 0600, 0600, 0700 };
+	mode_t modes[5];
+	int ready[2], pid;
+	ssize_t n;
+
+	write_config();
+	cr_assert_eq(pipe(ready), 0);
+	snprintf(fd_arg, sizeof(fd_arg), "%d", ready[1]);
+	path_in("cygnetd.pid", pid_arg, sizeof(pid_arg));
+	/* Not -F: it daemonizes, writes its pid file and logs to the file. */
+	cr_assert_eq(cygnetd((char *[]){ "--pid-file", pid_arg, "--ready-fd", fd_arg, NULL },
+			     ready[1]), 0);
+	close(ready[1]);
+	n = read(ready[0], buf, sizeof(buf) - 1);
+	close(ready[0]);
+	cr_assert_eq(n, 6, "the daemon did not start (see %s)", path_in("cygnetd.log", path,
+									    sizeof(path)));
+
+	{
+		char *text = slurp(pid_arg);
+
+		pid = atoi(text);
+		free(text);
+	}
+	cr_assert_gt(pid, 1);
+	/* Read the modes, then stop the daemon before any assertion can end the test. */
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		modes[i] = mode_of(files[i]);
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	for (int i = 0; i < 500 && kill(pid, 0) == 0; i++)
+		usleep(10000);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		cr_expect_eq(modes[i], want[i], "%s is %04o", files[i], (unsigned)modes[i]);
+	cr_assert_neq(kill(pid, 0), 0, "the daemon did not stop");
+}
+
+Test(files, symlink_at_state_file_is_refused)
+{
+	char target[128], link[128], *text;
+	struct cg_cfg_errors errs = { 0 };
+	struct cg_core_opts opts = { .name = "f", .manual = true, .no_sockets = true,
+				     .no_rtnetlink = true, .no_control = true,
+				     .foreground = true, .plugin_dir = CG_TEST_PLUGIN_DIR };
+	struct cg_config *cfg;
+	struct cg_core *core;
+	FILE *f;
+
+	path_in("precious", target, sizeof(target));
+	path_in("journal", link, sizeof(link));
+	f = fopen(target, "w");
+	cr_assert_not_null(f);
+	fputs("keep me\n", f);
+	fclose(f);
+	cr_assert_eq(symlink(target, link), 0);
+
+	opts.state_file = link;
+	cr_assert_eq(cg_config_load_string("daemon: { plugins: [kernel-memory] }\n", "f.yaml", &cfg,
+					   &errs), 0);
+	cr_assert_eq(cg_core_create(&opts, cfg, &core), 0);
+	cr_assert_neq(cg_core_start(core, &errs), 0, "a symlink at state_file is refused");
+	cr_assert_eq(errs.n, 1);
+	cr_assert(strstr(errs.lines[0], "not a regular file"), "%s", errs.lines[0]);
+	cg_core_destroy(core);
+	cg_cfg_errors_free(&errs);
+	text = slurp(target);
+	cr_assert_str_eq(text, "keep me\n", "the symlink's target is untouched");
+	free(text);
+}
