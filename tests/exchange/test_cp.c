@@ -327,19 +327,6 @@ Test(cp, ike_rekey_keeps_the_virtual_ip_and_its_lease)
  * and a stand-in for resolvconf(8) that records how it was called.
  */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 4096);
-	size_t n;
-
-	cr_assert_not_null(f, "%s", path);
-	n = fread(buf, 1, 4095, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static const char resolv_before[] = "# the admin's own\nsearch example.org\nnameserver 192.0.2.53\n";
 
 Test(cp, dns_servers_go_to_resolv_conf_and_come_back_out)
@@ -351,7 +338,7 @@ Test(cp, dns_servers_go_to_resolv_conf_and_come_back_out)
 		 path);
 	start_with("0.0.0.0, \"::\"", "v4pool, v6pool", extra);
 	ctl_ok(EX_LEFT, "initiate --child net");
-	now = slurp(path);
+	now = tl_slurp(path);
 	/* Ours first (asked first), marked; the admin's lines as they were, after them. */
 	cr_assert_str_eq(now, "nameserver 10.1.0.53 # cygnet\n"
 			      "nameserver 2001:db8::53 # cygnet\n"
@@ -361,7 +348,7 @@ Test(cp, dns_servers_go_to_resolv_conf_and_come_back_out)
 	/* The IKE SA going takes exactly our lines out again. */
 	ctl_ok(EX_LEFT, "terminate --ike net");
 	cr_assert_eq(ev[EX_LEFT].ike_down, 1);
-	now = slurp(path);
+	now = tl_slurp(path);
 	cr_assert_str_eq(now, resolv_before, "%s", now);
 	free(now);
 	/* The gateway side received none and wrote nothing anywhere. */
@@ -380,15 +367,15 @@ Test(cp, dns_servers_shared_by_two_sas_stay_until_both_go)
 	ctl_ok(EX_LEFT, "initiate --child net");
 	ctl_ok(EX_LEFT, "initiate --ike net --child net");
 	cr_assert_eq(ev[EX_LEFT].ike_up, 2);
-	now = slurp(path);
+	now = tl_slurp(path);
 	cr_assert_str_eq(now, "nameserver 2001:db8::53 # cygnet\n", "once, for both: %s", now);
 	free(now);
 	ctl_ok(EX_LEFT, "terminate --ike-id 1");
-	now = slurp(path);
+	now = tl_slurp(path);
 	cr_assert_str_eq(now, "nameserver 2001:db8::53 # cygnet\n", "still used: %s", now);
 	free(now);
 	ctl_ok(EX_LEFT, "terminate --ike net");
-	now = slurp(path);
+	now = tl_slurp(path);
 	cr_assert_str_eq(now, "", "%s", now);
 	free(now);
 	unlink(path);
@@ -409,14 +396,14 @@ Test(cp, dns_servers_go_to_resolvconf_when_it_exists)
 	start_with("0.0.0.0", "v4pool", extra);
 	ctl_ok(EX_LEFT, "initiate --child net");
 	ctl_ok(EX_LEFT, "terminate --ike net");
-	now = slurp(log);
+	now = tl_slurp(log);
 	cr_assert_geq(asprintf(&expect, "args: -a %s\nnameserver 10.1.0.53\nargs: -d %s\n",
 			       CG_DNS_RESOLVCONF_IFACE, CG_DNS_RESOLVCONF_IFACE), 0);
 	cr_assert_str_eq(now, expect, "%s", now);
 	free(expect);
 	free(now);
 	/* With resolvconf there, the file is not touched. */
-	now = slurp(path);
+	now = tl_slurp(path);
 	cr_assert_str_eq(now, resolv_before);
 	free(now);
 	unlink(log);

@@ -117,6 +117,22 @@ size_t tl_logcap_count(struct tl_logcap *cap, const char *needle)
 	return n;
 }
 
+char *tl_slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	return text;
+}
+
 char *tl_tmpfile(const char *content, const char *suffix)
 {
 	char path[] = "/tmp/cygnet-test-XXXXXX";

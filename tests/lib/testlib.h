@@ -47,5 +47,7 @@ void tl_logcap_stop(struct tl_logcap *cap);
 size_t tl_logcap_count(struct tl_logcap *cap, const char *needle);
 /* Writes a temporary file with the given content; returns its path (free it). */
 char *tl_tmpfile(const char *content, const char *suffix);
+/* The whole content of a file as a string (free it); NULL when it cannot be opened. */
+char *tl_slurp(const char *path);
 
 #endif

@@ -62,21 +62,6 @@ static char *path_in(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r");
-
-	cr_assert_not_null(f, "cannot open %s", path);
-	if (getdelim(&text, &len, '\0', f) < 0) {
-		free(text);
-		text = strdup("");
-	}
-	fclose(f);
-	return text;
-}
-
 static mode_t mode_of(const char *name)
 {
 	char path[128];
@@ -160,7 +145,7 @@ Test(files, modes_do_not_follow_the_umask, .timeout = 60)
 									    sizeof(path)));
 
 	{
-		char *text = slurp(pid_arg);
+		char *text = tl_slurp(pid_arg);
 
 		pid = atoi(text);
 		free(text);
@@ -205,7 +190,7 @@ Test(files, symlink_at_state_file_is_refused)
 	cr_assert(strstr(errs.lines[0], "not a regular file"), "%s", errs.lines[0]);
 	cg_core_destroy(core);
 	cg_cfg_errors_free(&errs);
-	text = slurp(target);
+	text = tl_slurp(target);
 	cr_assert_str_eq(text, "keep me\n", "the symlink's target is untouched");
 	free(text);
 }

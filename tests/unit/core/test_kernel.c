@@ -232,24 +232,6 @@ Test(kernel, journal_cleans_leftovers_of_a_crash)
 	cg_cfg_errors_free(&errs);
 }
 
-/* The whole content of a file, or NULL when it cannot be read. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 4096);
-
-	if (!f || !buf) {
-		if (f)
-			fclose(f);
-		free(buf);
-		return NULL;
-	}
-	if (fread(buf, 1, 4095, f) == 0)
-		buf[0] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static int journal_core_start(const char *path, struct cg_core **ret, struct cg_cfg_errors *errs)
 {
 	struct cg_core_opts opts = { .name = "j", .manual = true, .no_sockets = true,
@@ -286,14 +268,14 @@ Test(kernel, second_instance_leaves_the_journal_alone)
 	snprintf(lockp, sizeof(lockp), "%s.lock", path);
 	cr_assert_eq(journal_core_start(path, &first, &errs), 0);
 	cr_assert_eq(cg_kernel_add_sa(first, &sa), 0);
-	before = slurp(path);
+	before = tl_slurp(path);
 	cr_assert(before && strstr(before, "+ sa 192.0.2.1 192.0.2.2 00001234 50"));
 
 	cr_assert_eq(journal_core_start(path, &second, &errs), -EBUSY);
 	cr_assert_eq(errs.n, 1);
 	snprintf(want, sizeof(want), "another cygnetd (pid %d) is running", (int)getpid());
 	cr_assert(strstr(errs.lines[0], want), "%s", errs.lines[0]);
-	after = slurp(path);
+	after = tl_slurp(path);
 	cr_assert_str_eq(after, before, "the running instance's journal is untouched");
 	free(after);
 	cg_cfg_errors_free(&errs);
