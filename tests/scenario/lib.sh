@@ -71,3 +71,11 @@ sc_ping_until() {
   done
   return 1
 }
+
+# sc_esp_packets NS SRC DST: packets counted on the SAs from SRC to DST in NS.
+sc_esp_packets() {
+  ip -n "$1" -s xfrm state 2>/dev/null | awk -v want="$2 $3" '
+    /^src / { cur = $2 " " $4 }
+    /^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ { if (cur == want) { split($2, a, "("); n += a[1] } }
+    END { print n + 0 }'
+}

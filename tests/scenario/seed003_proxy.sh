@@ -65,14 +65,6 @@ s.sendto(mh, (sys.argv[2], 0))
 PY
 }
 
-# esp_on NS SRC DST: packets counted on the SAs from SRC to DST in NS.
-esp_on() {
-  ip -n "$1" -s xfrm state 2>/dev/null | awk -v want="$2 $3" '
-    /^src / { cur = $2 " " $4 }
-    /^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ { if (cur == want) { split($2, a, "("); n += a[1] } }
-    END { print n + 0 }'
-}
-
 netns_pair cg-mn cg-vm cg-ha cg-vh
 ip -n cg-mn addr add $COA/64 dev cg-vm nodad
 ip -n cg-mn addr add $HOA/128 dev lo nodad
@@ -90,14 +82,14 @@ grep -q "started: .* kernel $backend" "$SC_TMP/cg-mn.log" || sc_fail "cygnetd do
 
 # The first Binding Update meets the trap policy; the next go through the SA.
 end=$((SECONDS + 30))
-while [ $SECONDS -lt $end ] && [ "$(esp_on cg-mn $HOA $HA)" = 0 ]; do
+while [ $SECONDS -lt $end ] && [ "$(sc_esp_packets cg-mn $HOA $HA)" = 0 ]; do
   bu
   sleep 0.5
 done
 for _ in 1 2 3; do bu; done
 sleep 1
-mn_out=$(esp_on cg-mn $HOA $HA)
-ha_in=$(esp_on cg-ha $HOA $HA)
+mn_out=$(sc_esp_packets cg-mn $HOA $HA)
+ha_in=$(sc_esp_packets cg-ha $HOA $HA)
 if [ "$mn_out" -ge 3 ] && [ "$ha_in" -ge 3 ]; then
   sc_pass "Binding Updates through the transport_proxy SA: $mn_out ESP packets out of the node, $ha_in into the home agent"
 else
