@@ -32,21 +32,9 @@ HA=2001:db8:2::1 COA1=2001:db8:2::10 COA2=2001:db8:2::20
 REQID=2 # umip's payload policies: UseESP 2
 
 config() { # config NAME LOCAL_ADDR REMOTE_ADDR ID PEER LOCAL_TS REMOTE_TS START
-  cat >"$SC_TMP/$1.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, $backend, ike2, mobility]
-  control: $SC_TMP/$1.ctl
-  state_file: $SC_TMP/$1.journal
-  log: { default: info }
-connections:
-  home:
-    version: 2
-    local_addrs: [$2]
-    remote_addrs: [$3]
-    proposals: [aes128gcm16-prfsha256-x25519]
-    local: { auth: psk, id: $4 }
-    remote: { auth: psk, id: $5 }
-    children:
+  {
+    sc_psk_yaml "$1" "crypto-nettle, $backend, ike2, mobility" home "$2" "$3" "$4" "$5"
+    cat <<YAML
       payload:
         mode: tunnel
         reqid: $REQID
@@ -54,9 +42,9 @@ connections:
         remote_ts: ["$7"]
         esp_proposals: [$esp]
         start_action: $8
-secrets:
-  - { type: psk, ids: [$4, $5], secret: "seed003 shared secret" }
 YAML
+    sc_psk_secret "$4" "$5" "seed003 shared secret"
+  } >"$SC_TMP/$1.yaml"
 }
 
 ping_home() { # ping_home SECONDS: one ping from the home address through the tunnel
@@ -85,7 +73,7 @@ ip -n cg-mn route add $NET via $HA
 ip -n cg-ha addr add $HA/64 dev cg-vh nodad
 ip -n cg-ha addr add $NET_HOST/128 dev lo nodad
 ip -n cg-ha route add $HOA/128 via $COA1
-ip netns exec cg-mn ping -6 -c1 -W2 -I $HOA $NET_HOST >/dev/null || sc_fail "no plain connectivity"
+ping_home 10 || sc_fail "no plain connectivity"
 
 config cg-mn $COA1 $HA mn ha $HOA/128 $NET start
 config cg-ha $HA 2001:db8:2::/64 ha mn $NET $HOA/128 none
@@ -161,20 +149,22 @@ else
 fi
 
 # Rekeys from the mobile node, with CoA1 gone.
+# rekeyed SPI_BEFORE: the child's new SAs sit at CoA2 in both kernels, the replaced ones gone.
+rekeyed() {
+  [ "$(ctl_field cg-mn spi-in)" != "$1" ] && [ "$(sa_count cg-mn)" = 2 ] &&
+    [ "$(sa_count cg-ha)" = 2 ] && ! ip -n cg-mn xfrm state | grep -q "$COA1" &&
+    ip -n cg-mn xfrm state | grep -q "^src $COA2 dst $HA" &&
+    ip -n cg-mn xfrm state | grep -q "spi 0x$(ctl_field cg-mn spi-in)"
+}
 spi_before=$(ctl_field cg-mn spi-in)
 sc_ctl cg-mn rekey --child payload >/dev/null || sc_fail "rekey --child refused"
-for _ in $(seq 40); do
-  [ "$(ctl_field cg-mn spi-in)" != "$spi_before" ] && [ "$(sa_count cg-mn)" = 2 ] &&
-    [ "$(sa_count cg-ha)" = 2 ] && break
-  sleep 0.5
-done
-if [ "$(ctl_field cg-mn spi-in)" != "$spi_before" ] && [ "$(sa_count cg-mn)" = 2 ] &&
-   [ "$(sa_count cg-ha)" = 2 ] && ! ip -n cg-mn xfrm state | grep -q "$COA1" &&
-   ip -n cg-mn xfrm state | grep -q "^src $COA2 dst $HA" && ping_home 10; then
+for _ in $(seq 40); do rekeyed "$spi_before" && break; sleep 0.5; done
+if rekeyed "$spi_before" && ping_home 10; then
   sc_pass "rekey --child from $COA2: new SAs at $COA2, the old ones gone, traffic passes"
 else
-  sc_fail "rekey --child after the move failed"
-  sc_ctl cg-mn list-sas; ip -n cg-mn xfrm state; ip -n cg-ha xfrm state
+  sc_fail "rekey --child after the move failed (SAs $(rekeyed "$spi_before" && echo right || echo wrong))"
+  sc_ctl cg-mn list-sas; ip -n cg-mn -s xfrm state; ip -n cg-mn xfrm policy
+  ip -n cg-ha -s xfrm state; ip -n cg-ha xfrm policy
 fi
 ike_before=$(ctl_field cg-mn initiator-spi)
 sc_ctl cg-mn rekey --ike home >/dev/null || sc_fail "rekey --ike refused"

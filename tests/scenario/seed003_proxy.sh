@@ -26,30 +26,18 @@ netns_load_modules
 HOA=2001:db8:1::10 HA=2001:db8:1::1 COA=2001:db8:2::10 HA_LINK=2001:db8:2::1
 
 config() { # config NAME LOCAL_ADDR REMOTE_ADDR ID PEER LOCAL_TS REMOTE_TS START
-  cat >"$SC_TMP/$1.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, $backend, ike2]
-  control: $SC_TMP/$1.ctl
-  state_file: $SC_TMP/$1.journal
-  log: { default: info }
-connections:
-  home:
-    version: 2
-    local_addrs: [$2]
-    remote_addrs: [$3]
-    proposals: [aes128gcm16-prfsha256-x25519]
-    local: { auth: psk, id: $4 }
-    remote: { auth: psk, id: $5 }
-    children:
+  {
+    sc_psk_yaml "$1" "crypto-nettle, $backend, ike2" home "$2" "$3" "$4" "$5"
+    cat <<YAML
       mh:
         mode: transport_proxy
         local_ts: ["$6/128[mh]"]
         remote_ts: ["$7/128[mh]"]
         esp_proposals: [$esp]
         start_action: $8
-secrets:
-  - { type: psk, ids: [$4, $5], secret: "seed003 shared secret" }
 YAML
+    sc_psk_secret "$4" "$5" "seed003 shared secret"
+  } >"$SC_TMP/$1.yaml"
 }
 
 # bu: one Binding Update from the home address to the home agent (RFC 6275
