@@ -71,3 +71,39 @@ sc_ping_until() {
   done
   return 1
 }
+
+# sc_esp_packets NS SRC DST: packets counted on the SAs from SRC to DST in NS.
+sc_esp_packets() {
+  ip -n "$1" -s xfrm state 2>/dev/null | awk -v want="$2 $3" '
+    /^src / { cur = $2 " " $4 }
+    /^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ { if (cur == want) { split($2, a, "("); n += a[1] } }
+    END { print n + 0 }'
+}
+
+# sc_psk_yaml NAME PLUGINS CONN LOCAL_ADDR REMOTE_ADDR ID PEER: the daemon
+# section (control socket, journal and log under $SC_TMP) and the head of one
+# IKEv2 PSK connection, up to its `children:` key; the caller adds the
+# children and sc_psk_secret.
+sc_psk_yaml() {
+  cat <<YAML
+daemon:
+  plugins: [$2]
+  control: $SC_TMP/$1.ctl
+  state_file: $SC_TMP/$1.journal
+  log: { default: info }
+connections:
+  $3:
+    version: 2
+    local_addrs: [$4]
+    remote_addrs: [$5]
+    proposals: [aes128gcm16-prfsha256-x25519]
+    local: { auth: psk, id: $6 }
+    remote: { auth: psk, id: $7 }
+    children:
+YAML
+}
+
+# sc_psk_secret ID PEER SECRET: the secrets section for sc_psk_yaml's connection.
+sc_psk_secret() {
+  printf 'secrets:\n  - { type: psk, ids: [%s, %s], secret: "%s" }\n' "$1" "$2" "$3"
+}

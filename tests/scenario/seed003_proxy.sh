@@ -26,30 +26,18 @@ netns_load_modules
 HOA=2001:db8:1::10 HA=2001:db8:1::1 COA=2001:db8:2::10 HA_LINK=2001:db8:2::1
 
 config() { # config NAME LOCAL_ADDR REMOTE_ADDR ID PEER LOCAL_TS REMOTE_TS START
-  cat >"$SC_TMP/$1.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, $backend, ike2]
-  control: $SC_TMP/$1.ctl
-  state_file: $SC_TMP/$1.journal
-  log: { default: info }
-connections:
-  home:
-    version: 2
-    local_addrs: [$2]
-    remote_addrs: [$3]
-    proposals: [aes128gcm16-prfsha256-x25519]
-    local: { auth: psk, id: $4 }
-    remote: { auth: psk, id: $5 }
-    children:
+  {
+    sc_psk_yaml "$1" "crypto-nettle, $backend, ike2" home "$2" "$3" "$4" "$5"
+    cat <<YAML
       mh:
         mode: transport_proxy
         local_ts: ["$6/128[mh]"]
         remote_ts: ["$7/128[mh]"]
         esp_proposals: [$esp]
         start_action: $8
-secrets:
-  - { type: psk, ids: [$4, $5], secret: "seed003 shared secret" }
 YAML
+    sc_psk_secret "$4" "$5" "seed003 shared secret"
+  } >"$SC_TMP/$1.yaml"
 }
 
 # bu: one Binding Update from the home address to the home agent (RFC 6275
@@ -63,14 +51,6 @@ s.bind((sys.argv[1], 0))
 mh = struct.pack("!BBBBH", 59, 1, 5, 0, 0) + struct.pack("!HHH", 1, 0xc000, 60) + bytes([1, 2, 0, 0])
 s.sendto(mh, (sys.argv[2], 0))
 PY
-}
-
-# esp_on NS SRC DST: packets counted on the SAs from SRC to DST in NS.
-esp_on() {
-  ip -n "$1" -s xfrm state 2>/dev/null | awk -v want="$2 $3" '
-    /^src / { cur = $2 " " $4 }
-    /^[ \t]*[0-9]+\(bytes\), [0-9]+\(packets\)/ { if (cur == want) { split($2, a, "("); n += a[1] } }
-    END { print n + 0 }'
 }
 
 netns_pair cg-mn cg-vm cg-ha cg-vh
@@ -90,14 +70,14 @@ grep -q "started: .* kernel $backend" "$SC_TMP/cg-mn.log" || sc_fail "cygnetd do
 
 # The first Binding Update meets the trap policy; the next go through the SA.
 end=$((SECONDS + 30))
-while [ $SECONDS -lt $end ] && [ "$(esp_on cg-mn $HOA $HA)" = 0 ]; do
+while [ $SECONDS -lt $end ] && [ "$(sc_esp_packets cg-mn $HOA $HA)" = 0 ]; do
   bu
   sleep 0.5
 done
 for _ in 1 2 3; do bu; done
 sleep 1
-mn_out=$(esp_on cg-mn $HOA $HA)
-ha_in=$(esp_on cg-ha $HOA $HA)
+mn_out=$(sc_esp_packets cg-mn $HOA $HA)
+ha_in=$(sc_esp_packets cg-ha $HOA $HA)
 if [ "$mn_out" -ge 3 ] && [ "$ha_in" -ge 3 ]; then
   sc_pass "Binding Updates through the transport_proxy SA: $mn_out ESP packets out of the node, $ha_in into the home agent"
 else

@@ -4,6 +4,9 @@
  * addresses with XFRM_MSG_MIGRATE, the way a Mobile IPv6 daemon (UMIP)
  * does after a handover, optionally with XFRMA_KMADDRESS naming the new
  * IKE endpoints. The kernel moves its state and tells key managers.
+ * With --pfkey the same request goes out as SADB_X_MIGRATE with
+ * SADB_X_EXT_KMADDRESS on a PF_KEY socket (pfkey.c), as a patched umip
+ * sends it.
  *
  *   cg-migrate --sel 2001:db8:1::/64 2001:db8:2::/64 --dir out \
  *       --move 2001:db8::1 2001:db8::2 2001:db8::11 2001:db8::2 \
@@ -18,16 +21,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/xfrm.h>
 
-/* XFRM_MAX_DEPTH in the kernel: templates per policy, entries per migrate. */
-#define MAX_MOVES 6
-
-struct request {
-	struct xfrm_userpolicy_id pol;
-	struct xfrm_user_migrate moves[MAX_MOVES];
-	size_t n_moves;
-	struct xfrm_user_kmaddress km;
-	bool has_km;
-};
+#include "cg_migrate.h"
 
 static void usage(FILE *f)
 {
@@ -35,8 +29,9 @@ static void usage(FILE *f)
 		"usage: cg-migrate --sel SRC/LEN DST/LEN [--proto N] [--dir in|out|fwd]\n"
 		"                  [--mode tunnel|transport] [--reqid N] [--ipsec esp|ah]\n"
 		"                  --move OLD_SRC OLD_DST NEW_SRC NEW_DST [--move ...]\n"
-		"                  [--km LOCAL REMOTE]\n"
-		"--mode, --reqid and --ipsec apply to the --move entries after them.\n");
+		"                  [--km LOCAL REMOTE] [--pfkey]\n"
+		"--mode, --reqid and --ipsec apply to the --move entries after them.\n"
+		"--pfkey sends SADB_X_MIGRATE over PF_KEY instead of XFRM_MSG_MIGRATE.\n");
 }
 
 static int parse_addr(const char *s, xfrm_address_t *a, uint16_t *family)
@@ -87,7 +82,7 @@ static int need(int argc, int i, int n, const char *opt)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct request *r)
+static int parse_args(int argc, char **argv, struct request *r, bool *pfkey)
 {
 	uint8_t mode = XFRM_MODE_TUNNEL, proto = IPPROTO_ESP;
 	uint32_t reqid = 0;
@@ -166,6 +161,8 @@ static int parse_args(int argc, char **argv, struct request *r)
 				return -1;
 			r->has_km = true;
 			i += 2;
+		} else if (!strcmp(o, "--pfkey")) {
+			*pfkey = true;
 		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
 			exit(0);
@@ -206,31 +203,29 @@ static int ack_error(const struct nlmsghdr *nlh)
 	return e->error;
 }
 
-int main(int argc, char **argv)
+/* Sends r as XFRM_MSG_MIGRATE; 0 when the kernel applied it. */
+static int xfrm_migrate(const struct request *r)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct request r;
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
-	int on = 1, ret = 1;
+	int on = 1, ret = -1;
 	ssize_t n;
 
-	if (parse_args(argc, argv, &r))
-		return 2;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = XFRM_MSG_MIGRATE;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = 1;
-	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(r.pol)), &r.pol, sizeof(r.pol));
+	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(r->pol)), &r->pol, sizeof(r->pol));
 	/* All entries in one attribute, as the kernel reads them. */
-	mnl_attr_put(nlh, XFRMA_MIGRATE, r.n_moves * sizeof(r.moves[0]), r.moves);
-	if (r.has_km)
-		mnl_attr_put(nlh, XFRMA_KMADDRESS, sizeof(r.km), &r.km);
+	mnl_attr_put(nlh, XFRMA_MIGRATE, r->n_moves * sizeof(r->moves[0]), r->moves);
+	if (r->has_km)
+		mnl_attr_put(nlh, XFRMA_KMADDRESS, sizeof(r->km), &r->km);
 
 	nl = mnl_socket_open(NETLINK_XFRM);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		fprintf(stderr, "cg-migrate: cannot open an XFRM netlink socket: %s\n", strerror(errno));
-		return 1;
+		return -1;
 	}
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &on, sizeof(on));
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &on, sizeof(on));
@@ -248,8 +243,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cg-migrate: unexpected answer from the kernel\n");
 		goto out;
 	}
-	ret = ack_error(nlh) ? 1 : 0;
+	ret = ack_error(nlh) ? -1 : 0;
 out:
 	mnl_socket_close(nl);
 	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct request r;
+	bool pfkey = false;
+
+	if (parse_args(argc, argv, &r, &pfkey))
+		return 2;
+	return (pfkey ? pfkey_migrate(&r) : xfrm_migrate(&r)) ? 1 : 0;
 }
