@@ -74,11 +74,11 @@ setup_net() {
 		ip link set cgb-r netns "$NS_R"
 		ip -n "$NS_I" link set lo up
 		ip -n "$NS_R" link set lo up
-		ip -n "$NS_I" addr add 10.201.0.1/24 dev cgb-i
-		ip -n "$NS_R" addr add 10.201.0.2/24 dev cgb-r
+		ip -n "$NS_I" addr add 192.0.2.1/24 dev cgb-i
+		ip -n "$NS_R" addr add 192.0.2.2/24 dev cgb-r
 		ip -n "$NS_I" link set cgb-i up
 		ip -n "$NS_R" link set cgb-r up
-		ADDR_I=10.201.0.1 ADDR_R=10.201.0.2
+		ADDR_I=192.0.2.1 ADDR_R=192.0.2.2
 		echo "network: two namespaces on a veth pair"
 	else
 		ADDR_I=127.0.0.1 ADDR_R=127.0.0.1

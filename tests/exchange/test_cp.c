@@ -24,7 +24,8 @@
 
 #define POOLS                                                                          \
 	"pools:\n"                                                                     \
-	"  v4pool: { addrs: 10.3.0.0/24, dns: [10.1.0.53], subnets: [10.2.0.0/16] }\n" \
+	"  v4pool: { addrs: 203.0.113.0/24, dns: [192.0.2.153],\n"                     \
+	"            subnets: [198.51.100.0/24] }\n"                                   \
 	"  v6pool: { addrs: \"2001:db8:100::/120\", dns: [\"2001:db8::53\"],\n"         \
 	"            subnets: [\"2001:db8:2::/64\"] }\n"                                \
 	"  tiny: { addrs: \"2001:db8:100::9-2001:db8:100::9\" }\n"
@@ -65,11 +66,11 @@ static void start_with(const char *vips, const char *pools, const char *daemon_e
 	static const char plugins[] = "  plugins: [crypto-nettle, kernel-memory, ike2]\n";
 	char extra_l[128] = "", extra_r[128] = "", *yaml[2], *full;
 	struct ex_conf l = {
-		.local_ts = "dynamic", .remote_ts = "2001:db8:2::/64, 10.2.0.0/16",
+		.local_ts = "dynamic", .remote_ts = "2001:db8:2::/64, 198.51.100.0/24",
 		.conn_extra = extra_l,
 	};
 	struct ex_conf r = {
-		.local_ts = "2001:db8:2::/64, 10.2.0.0/16", .remote_ts = "dynamic",
+		.local_ts = "2001:db8:2::/64, 198.51.100.0/24", .remote_ts = "dynamic",
 		.conn_extra = extra_r,
 	};
 
@@ -145,26 +146,26 @@ Test(cp, assigns_ipv6_and_ipv4_with_dns_and_subnets)
 	for (int i = 0; i < 2; i++) {
 		/* In the vips list and as the selector of the child. */
 		cr_assert_eq(list_count(i, "2001:db8:100::1/128"), 1, "side %d", i);
-		cr_assert_eq(list_count(i, "10.3.0.1/32"), 1, "side %d", i);
+		cr_assert_eq(list_count(i, "203.0.113.1/32"), 1, "side %d", i);
 		cr_assert_eq(list_count(i, "\"2001:db8:100::1\""), 1, "side %d", i);
-		cr_assert_eq(list_count(i, "\"10.3.0.1\""), 1, "side %d", i);
+		cr_assert_eq(list_count(i, "\"203.0.113.1\""), 1, "side %d", i);
 		/* Policies from the virtual IPs to the subnets behind the gateway. */
 		cr_assert_geq(kmem_count(i, "2001:db8:100::1/128"), 3, "side %d", i);
-		cr_assert_geq(kmem_count(i, "10.3.0.1/32"), 3, "side %d", i);
+		cr_assert_geq(kmem_count(i, "203.0.113.1/32"), 3, "side %d", i);
 		/* The IKE addresses are not selectors any more. */
 		cr_assert_eq(list_count(i, "2001:db8::1/128"), 0, "side %d", i);
 	}
 	/* Traffic from the virtual IP is protected, from the IKE address it is not. */
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 2001:db8:100::1 2001:db8:2::5",
 				  "verdict: protect"), 1);
-	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 10.3.0.1 10.2.3.4",
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 203.0.113.1 198.51.100.34",
 				  "verdict: protect"), 1);
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 2001:db8::1 2001:db8:2::5",
 				  "verdict: protect"), 0);
 	/* DNS servers and split-include subnets reached the initiator. */
 	cr_assert_eq(list_count(EX_LEFT, "\"2001:db8::53\""), 1);
-	cr_assert_eq(list_count(EX_LEFT, "\"10.1.0.53\""), 1);
-	cr_assert_eq(list_count(EX_LEFT, "\"subnets\": [\n        \"10.2.0.0/16\",\n"
+	cr_assert_eq(list_count(EX_LEFT, "\"192.0.2.153\""), 1);
+	cr_assert_eq(list_count(EX_LEFT, "\"subnets\": [\n        \"198.51.100.0/24\",\n"
 					 "        \"2001:db8:2::/64\"\n      ]"), 1);
 	cr_assert_eq(list_count(EX_RIGHT, "\"subnets\""), 0);
 	cr_assert_eq(cg_pool_online(net.core[EX_RIGHT], "v6pool"), 1);
@@ -221,8 +222,8 @@ Test(cp, only_ipv6_pool_assigns_ipv6_only)
 	/* Without an IPv4 address no IPv4 traffic is protected. */
 	cr_assert_eq(list_count(EX_LEFT, "0.0.0.0"), 0);
 	cr_assert_eq(list_count(EX_LEFT, "\"local-vips\": [\n        \"2001:db8:100::1\"\n      ]"), 1);
-	cr_assert_eq(kmem_count(EX_LEFT, "10.2.0.0/16"), 0);
-	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 10.3.0.1 10.2.3.4",
+	cr_assert_eq(kmem_count(EX_LEFT, "198.51.100.0/24"), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-packet out 203.0.113.1 198.51.100.34",
 				  "verdict: protect"), 0);
 	cr_assert_eq(tl_logcap_count(&logs[EX_LEFT], "no IPv4 virtual IP assigned"), 1);
 }
@@ -340,7 +341,7 @@ Test(cp, dns_servers_go_to_resolv_conf_and_come_back_out)
 	ctl_ok(EX_LEFT, "initiate --child net");
 	now = tl_slurp(path);
 	/* Ours first (asked first), marked; the admin's lines as they were, after them. */
-	cr_assert_str_eq(now, "nameserver 10.1.0.53 # cygnet\n"
+	cr_assert_str_eq(now, "nameserver 192.0.2.153 # cygnet\n"
 			      "nameserver 2001:db8::53 # cygnet\n"
 			      "# the admin's own\nsearch example.org\nnameserver 192.0.2.53\n",
 			 "%s", now);
@@ -397,7 +398,7 @@ Test(cp, dns_servers_go_to_resolvconf_when_it_exists)
 	ctl_ok(EX_LEFT, "initiate --child net");
 	ctl_ok(EX_LEFT, "terminate --ike net");
 	now = tl_slurp(log);
-	cr_assert_geq(asprintf(&expect, "args: -a %s\nnameserver 10.1.0.53\nargs: -d %s\n",
+	cr_assert_geq(asprintf(&expect, "args: -a %s\nnameserver 192.0.2.153\nargs: -d %s\n",
 			       CG_DNS_RESOLVCONF_IFACE, CG_DNS_RESOLVCONF_IFACE), 0);
 	cr_assert_str_eq(now, expect, "%s", now);
 	free(expect);
@@ -419,5 +420,5 @@ Test(cp, dns_servers_leave_the_system_alone_by_default_in_tests)
 	start("0.0.0.0", "v4pool");
 	ctl_ok(EX_LEFT, "initiate --child net");
 	cr_assert_eq(tl_logcap_count(&logs[EX_LEFT], "added to"), 0);
-	cr_assert_eq(list_count(EX_LEFT, "\"10.1.0.53\""), 1, "still shown by list-sas");
+	cr_assert_eq(list_count(EX_LEFT, "\"192.0.2.153\""), 1, "still shown by list-sas");
 }

@@ -18,7 +18,7 @@
 
 #define POOLS                                                                  \
 	"pools:\n"                                                             \
-	"  v4pool: { addrs: 10.3.0.0/24 }\n"                                   \
+	"  v4pool: { addrs: 203.0.113.0/24 }\n"                                \
 	"  v6pool: { addrs: \"2001:db8:100::/120\", dns: [\"2001:db8::53\"] }\n"
 
 static struct ex_net net;
@@ -83,22 +83,23 @@ TestSuite(cp_root, .fini = stop, .timeout = 60);
 
 Test(cp_root, routes_from_the_virtual_ips_follow_the_child)
 {
-	start("\"2001:db8:2::/64\", 10.2.0.0/16", NULL);
+	start("\"2001:db8:2::/64\", 198.51.100.0/24", NULL);
 	ctl_ok(EX_LEFT, "initiate --child net");
 	sh("ip -6 route show table 220 | grep -q '2001:db8:2::/64 via 2001:db8::fe dev d0 .*src 2001:db8:100::1'");
-	sh("ip route show table 220 | grep -q '10.2.0.0/16 via 192.0.2.254 dev d0 .*src 10.3.0.1'");
+	sh("ip route show table 220 | "
+	   "grep -q '198.51.100.0/24 via 192.0.2.254 dev d0 .*src 203.0.113.1'");
 	sh("ip -6 rule | grep -q '^220:.*lookup 220'");
 	sh("ip rule | grep -q '^220:.*lookup 220'");
 	/* No `ping -I` needed: traffic to the subnets leaves from the virtual IPs. */
 	expect_source("2001:db8:2::5", "2001:db8:100::1");
-	expect_source("10.2.3.4", "10.3.0.1");
+	expect_source("198.51.100.34", "203.0.113.1");
 	expect_source("2001:db8:77::1", "2001:db8::1");
 	/* An IKE SA rekey: the children move over, their routes stay. */
 	ctl_ok(EX_LEFT, "rekey --ike net");
 	sh("ip -6 route show table 220 | grep -q '2001:db8:2::/64'");
 	ctl_ok(EX_LEFT, "terminate --child net");
 	sh("! ip -6 route show table 220 | grep -q '2001:db8:2::/64'");
-	sh("! ip route show table 220 | grep -q '10.2.0.0/16'");
+	sh("! ip route show table 220 | grep -q '198.51.100.0/24'");
 	expect_source("2001:db8:2::5", "2001:db8::1");
 	/* Another child on the same IKE SA brings them back; the IKE SA going takes them. */
 	ctl_ok(EX_LEFT, "initiate --child net");

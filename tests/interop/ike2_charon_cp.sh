@@ -3,7 +3,7 @@
 # RFC 7296 2.19), each in its own network namespace, IKE over IPv6, PSK:
 #
 #  A. charon hands out addresses from its pools (IPv6 2001:db8:100::/120 and
-#     IPv4 10.3.0.0/24); cygnet asks with `vips: [0.0.0.0, "::"]`, puts them
+#     IPv4 203.0.113.0/24); cygnet asks with `vips: [0.0.0.0, "::"]`, puts them
 #     on its interface, routes the remote subnets from them in table 220 and
 #     pings through ESP without binding to them (IPv6 and IPv4 inside the
 #     IPv6 tunnel); charon's DNS server lands in cygnet's resolv.conf (a file
@@ -24,13 +24,13 @@ PSK_RW="roadwarrior secret 9876543210"
 interop_init cp
 
 # cygnet 2001:db8::1 (behind it 2001:db8:1::1), charon 2001:db8::2 (behind it
-# 2001:db8:2::1 and 10.2.0.1). The pools are routed towards the peer that
+# 2001:db8:2::1 and 198.51.100.1). The pools are routed towards the peer that
 # hands them out, as a gateway's network would.
 netns_setup_cp() {
 	netns_setup cgp
-	ip -n "$NS_S" addr add 10.2.0.1/16 dev lo
-	ip -n "$NS_C" route add 10.2.0.0/16 dev cgp-c
-	ip -n "$NS_S" route add 10.3.0.0/24 dev cgp-s
+	ip -n "$NS_S" addr add 198.51.100.1/24 dev lo
+	ip -n "$NS_C" route add 198.51.100.0/24 dev cgp-c
+	ip -n "$NS_S" route add 203.0.113.0/24 dev cgp-s
 	ip -n "$NS_S" route add 2001:db8:100::/120 via 2001:db8::1
 	ip -n "$NS_C" route add 2001:db8:200::/120 via 2001:db8::2
 }
@@ -55,7 +55,7 @@ connections:
     children:
       net:
         local_ts: [dynamic]
-        remote_ts: ["2001:db8:2::/64", 10.2.0.0/16]
+        remote_ts: ["2001:db8:2::/64", 198.51.100.0/24]
         esp_proposals: [aes128gcm16]
   rw:                                   # B: charon is our roadwarrior
     local_addrs: [2001:db8::1]
@@ -94,7 +94,7 @@ connections {
 		}
 		children {
 			net {
-				local_ts = 2001:db8:2::/64, 10.2.0.0/16
+				local_ts = 2001:db8:2::/64, 198.51.100.0/24
 				esp_proposals = aes128gcm16
 			}
 		}
@@ -127,7 +127,7 @@ pools {
 		dns = 2001:db8:2::53
 	}
 	pool4 {
-		addrs = 10.3.0.0/24
+		addrs = 203.0.113.0/24
 	}
 }
 secrets {
@@ -152,29 +152,29 @@ case_charon_assigns() {
 	cgctl initiate --child net || fail "cygnetctl initiate"
 	cgctl list-sas >"$DIR/list.out"
 	grep -q "2001:db8:100::1" "$DIR/list.out" || fail "cygnet's list-sas shows no IPv6 virtual IP"
-	grep -q "10.3.0.1" "$DIR/list.out" || fail "cygnet's list-sas shows no IPv4 virtual IP"
+	grep -q "203.0.113.1" "$DIR/list.out" || fail "cygnet's list-sas shows no IPv4 virtual IP"
 	grep -q "2001:db8:2::53" "$DIR/list.out" || fail "cygnet's list-sas shows no DNS server"
 	grep -q "^nameserver 2001:db8:2::53 # cygnet$" "$DIR/resolv.conf" ||
 		fail "charon's DNS server is not in cygnet's resolv.conf"
 	grep -q "^nameserver 192.0.2.53$" "$DIR/resolv.conf" || fail "resolv.conf lost its own line"
 	sw --list-sas | grep -q "2001:db8:100::1" || fail "charon's list-sas shows no virtual IP"
 	has_addr "$NS_C" 2001:db8:100::1 || fail "2001:db8:100::1 is not on cygnet's interface"
-	has_addr "$NS_C" 10.3.0.1 || fail "10.3.0.1 is not on cygnet's interface"
+	has_addr "$NS_C" 203.0.113.1 || fail "203.0.113.1 is not on cygnet's interface"
 	ip -n "$NS_C" xfrm policy | grep -q "src 2001:db8:100::1/128" ||
 		fail "no policy from the IPv6 virtual IP"
 	ip -n "$NS_C" -6 route show table 220 | grep -q "2001:db8:2::/64 .*src 2001:db8:100::1" ||
 		fail "no route to 2001:db8:2::/64 from the IPv6 virtual IP in table 220"
-	ip -n "$NS_C" route show table 220 | grep -q "10.2.0.0/16 .*src 10.3.0.1" ||
-		fail "no route to 10.2.0.0/16 from the IPv4 virtual IP in table 220"
+	ip -n "$NS_C" route show table 220 | grep -q "198.51.100.0/24 .*src 203.0.113.1" ||
+		fail "no route to 198.51.100.0/24 from the IPv4 virtual IP in table 220"
 	ip -n "$NS_C" -6 rule | grep -q "^220:.*lookup 220" || fail "no rule for table 220"
 	# Not bound to the virtual IPs: only the routes make the packets match the policies.
 	PING_BY_ROUTE=yes ping_through "$NS_C" 6 2001:db8:100::1 2001:db8:2::1
-	PING_BY_ROUTE=yes ping_through "$NS_C" 4 10.3.0.1 10.2.0.1
+	PING_BY_ROUTE=yes ping_through "$NS_C" 4 203.0.113.1 198.51.100.1
 	log "A: cygnet deletes the IKE SA: the addresses go"
 	cgctl terminate --ike gw >/dev/null || fail "cygnetctl terminate --ike"
 	sleep 1
 	has_addr "$NS_C" 2001:db8:100::1 && fail "2001:db8:100::1 stayed on cygnet's interface"
-	has_addr "$NS_C" 10.3.0.1 && fail "10.3.0.1 stayed on cygnet's interface"
+	has_addr "$NS_C" 203.0.113.1 && fail "203.0.113.1 stayed on cygnet's interface"
 	ip -n "$NS_C" -6 route show table 220 | grep -q "2001:db8:2::/64" &&
 		fail "the route to 2001:db8:2::/64 stayed"
 	cmp -s "$DIR/resolv.conf" "$DIR/resolv.conf.orig" ||

@@ -18,7 +18,7 @@ static void add_foreign(void)
 	cr_assert_eq(kt_sh("ip xfrm state add src 192.0.2.9 dst 192.0.2.8 proto esp spi 0x999 "
 			   "mode tunnel aead 'rfc4106(gcm(aes))' "
 			   "0x0909090909090909090909090909090909090909 128"), 0);
-	cr_assert_eq(kt_sh("ip xfrm policy add src 10.9.0.0/16 dst 10.8.0.0/16 dir out "
+	cr_assert_eq(kt_sh("ip xfrm policy add src 203.0.113.0/25 dst 203.0.113.128/25 dir out "
 			   "priority 5 tmpl src 192.0.2.9 dst 192.0.2.8 proto esp mode tunnel"), 0);
 }
 
@@ -38,8 +38,8 @@ static void assert_only_foreign(void)
 	free(pols);
 	cr_assert_eq(kt_sh("ip xfrm state get src 192.0.2.9 dst 192.0.2.8 proto esp spi 0x999 "
 			   ">/dev/null"), 0, "the foreign SA was removed");
-	cr_assert_eq(kt_sh("ip xfrm policy get src 10.9.0.0/16 dst 10.8.0.0/16 dir out >/dev/null"),
-		     0, "the foreign policy was removed");
+	cr_assert_eq(kt_sh("ip xfrm policy get src 203.0.113.0/25 dst 203.0.113.128/25 dir out "
+			   ">/dev/null"), 0, "the foreign policy was removed");
 }
 
 /* A tunnel child with policies, a trap for another, and a reserved SPI. */

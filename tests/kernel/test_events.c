@@ -263,17 +263,19 @@ KT_TEST(policy_gone)
 	struct kt_events ev;
 	struct cg_event got;
 	struct cg_kernel_policy mine = {
-		.id = { .src = kt_ts("10.1.0.0/16"), .dst = kt_ts("10.2.0.0/16"), .dir = CG_DIR_OUT },
+		.id = { .src = kt_ts("198.51.100.0/25"), .dst = kt_ts("198.51.100.128/25"),
+			.dir = CG_DIR_OUT },
 		.action = CG_POLICY_BYPASS,
 		.priority = CG_PRIO_BYPASS,
 	};
-	struct cg_ts want = kt_ts("10.9.0.1/32");
+	struct cg_ts want = kt_ts("203.0.113.1/32");
 
 	kt_events_start(&ev, core, CG_EV_BIT(CG_EV_KERNEL_POLICY_GONE));
 	cr_assert_eq(cg_kernel_add_policy(core, &mine, false), 0);
 	cr_assert_eq(cg_kernel_del_policy(core, &mine.id), 0);
-	cr_assert_eq(kt_sh("ip xfrm policy add src 10.9.0.1/32 dst 10.8.0.0/16 dir in priority 7"), 0);
-	cr_assert_eq(kt_sh("ip xfrm policy delete src 10.9.0.1/32 dst 10.8.0.0/16 dir in"), 0);
+	cr_assert_eq(kt_sh("ip xfrm policy add src 203.0.113.1/32 dst 203.0.113.128/25 dir in "
+			   "priority 7"), 0);
+	cr_assert_eq(kt_sh("ip xfrm policy delete src 203.0.113.1/32 dst 203.0.113.128/25 dir in"), 0);
 	cr_assert(kt_events_wait(&ev, CG_EV_KERNEL_POLICY_GONE, NULL, NULL, 3000, &got),
 		  "another actor's deletion was not reported");
 	cr_assert_not(got.u.policy_gone.flush);
@@ -296,11 +298,12 @@ KT_TEST(policy_gone_and_lost_events)
 	struct kt_child c;
 	uint32_t reqid = 51;
 	struct cg_kernel_policy mine = {
-		.id = { .src = kt_ts("10.1.0.0/16"), .dst = kt_ts("10.2.0.0/16"), .dir = CG_DIR_OUT },
+		.id = { .src = kt_ts("198.51.100.0/25"), .dst = kt_ts("198.51.100.128/25"),
+			.dir = CG_DIR_OUT },
 		.action = CG_POLICY_BYPASS,
 		.priority = CG_PRIO_BYPASS,
 	};
-	struct cg_ts want = kt_ts("10.9.0.1/32");
+	struct cg_ts want = kt_ts("203.0.113.1/32");
 	char add[64], del[64];
 	FILE *f;
 
@@ -314,8 +317,9 @@ KT_TEST(policy_gone_and_lost_events)
 	/* Our own deletions are not reported; another actor's are. */
 	cr_assert_eq(cg_kernel_add_policy(core, &mine, false), 0);
 	cr_assert_eq(cg_kernel_del_policy(core, &mine.id), 0);
-	cr_assert_eq(kt_sh("ip xfrm policy add src 10.9.0.1/32 dst 10.8.0.0/16 dir in priority 7"), 0);
-	cr_assert_eq(kt_sh("ip xfrm policy delete src 10.9.0.1/32 dst 10.8.0.0/16 dir in"), 0);
+	cr_assert_eq(kt_sh("ip xfrm policy add src 203.0.113.1/32 dst 203.0.113.128/25 dir in "
+			   "priority 7"), 0);
+	cr_assert_eq(kt_sh("ip xfrm policy delete src 203.0.113.1/32 dst 203.0.113.128/25 dir in"), 0);
 	cr_assert(kt_events_wait(&ev, CG_EV_KERNEL_POLICY_GONE, NULL, NULL, 3000, &got));
 	cr_assert_not(got.u.policy_gone.flush);
 	cr_assert_eq(got.u.policy_gone.id.dir, CG_DIR_IN);
@@ -331,14 +335,14 @@ KT_TEST(policy_gone_and_lost_events)
 	f = fopen(add, "w");
 	cr_assert_not_null(f);
 	for (int i = 0; i < 400; i++)
-		fprintf(f, "xfrm policy add src 10.7.%d.%d/32 dst 10.6.0.0/16 dir out priority 9\n",
-			i / 200, i % 200);
+		fprintf(f, "xfrm policy add src 2001:db8:7::%d:%d/128 dst 2001:db8:6::/64 "
+			"dir out priority 9\n", i / 200, i % 200);
 	fclose(f);
 	f = fopen(del, "w");
 	cr_assert_not_null(f);
 	for (int i = 0; i < 400; i++)
-		fprintf(f, "xfrm policy delete src 10.7.%d.%d/32 dst 10.6.0.0/16 dir out\n",
-			i / 200, i % 200);
+		fprintf(f, "xfrm policy delete src 2001:db8:7::%d:%d/128 dst 2001:db8:6::/64 "
+			"dir out\n", i / 200, i % 200);
 	fclose(f);
 	cr_assert_eq(kt_sh("ip -batch %s && ip -batch %s", add, del), 0);
 	unlink(add);

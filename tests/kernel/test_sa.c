@@ -182,7 +182,8 @@ KT_TEST(roundtrip_ipv6_transport)
 
 KT_TEST(roundtrip_ipv4_tunnel)
 {
-	roundtrip("192.0.2.1", "192.0.2.2", "10.1.0.0/16", "10.2.0.0/16", CG_MODE_TUNNEL);
+	roundtrip("192.0.2.1", "192.0.2.2", "198.51.100.0/25", "198.51.100.128/25",
+		  CG_MODE_TUNNEL);
 }
 
 KT_TEST(roundtrip_ipv4_transport)
@@ -205,7 +206,7 @@ KT_TEST(selector_encoding)
 		int err;
 	} cases[] = {
 		{ "2001:db8:1::/64[tcp/443]", "2001:db8:2::/64[tcp]", "proto tcp sport 443", 0 },
-		{ "10.1.0.0/16[udp]", "10.2.0.0/16[udp/1024-2047]", "proto udp dport 1024",
+		{ "198.51.100.0/25[udp]", "198.51.100.128/25[udp/1024-2047]", "proto udp dport 1024",
 		  caps->port_ranges ? 0 : -EOPNOTSUPP },
 		/* type 128 any code: sport carries the type, no code */
 		{ "::/0[ipv6-icmp]", "::/0[ipv6-icmp/32768-33023]", "proto ipv6-icmp type 128 ", 0 },

@@ -102,11 +102,11 @@ Test(xfrm_encoding, mh_type)
 
 Test(xfrm_encoding, tcp_udp_ports)
 {
-	struct xfrm_selector sel = encode("10.1.0.0/16[tcp/443]", "10.2.0.0/16[tcp]");
+	struct xfrm_selector sel = encode("198.51.100.0/25[tcp/443]", "198.51.100.128/25[tcp]");
 	struct cg_ts s, d;
 
 	cr_assert_eq(sel.family, AF_INET);
-	cr_assert_eq(sel.prefixlen_s, 16);
+	cr_assert_eq(sel.prefixlen_s, 25);
 	cr_assert_eq(ntohs(sel.sport), 443);
 	cr_assert_eq(ntohs(sel.sport_mask), 0xffff);
 	cr_assert_eq(sel.dport_mask, 0);
@@ -128,13 +128,13 @@ Test(xfrm_encoding, tcp_udp_ports)
 Test(xfrm_encoding, refusals)
 {
 	/* XFRM matches ports by mask: an unaligned range cannot be held */
-	cr_assert_eq(refuse("10.0.0.0/8", "10.0.0.0/8[tcp/1000-2000]"), -EINVAL);
+	cr_assert_eq(refuse("203.0.113.0/24", "203.0.113.0/24[tcp/1000-2000]"), -EINVAL);
 	/* ICMP ranges that do not overlap */
 	cr_assert_eq(refuse("::/0[ipv6-icmp/34560]", "::/0[ipv6-icmp/34816]"), -EINVAL);
 	/* families differ */
-	cr_assert_eq(refuse("10.0.0.0/8", "::/0"), -EINVAL);
+	cr_assert_eq(refuse("203.0.113.0/24", "::/0"), -EINVAL);
 	/* address ranges that are not one prefix */
-	cr_assert_eq(refuse("10.1.0.1-10.1.0.9", "10.0.0.0/8"), -EINVAL);
+	cr_assert_eq(refuse("192.0.2.1-192.0.2.9", "203.0.113.0/24"), -EINVAL);
 }
 
 Test(xfrm_encoding, foreign_masks)

@@ -43,9 +43,9 @@ CG_EXPORT struct cg_ts cg_ts_from_prefix(const struct cg_addr *net, uint8_t pref
 /* A selector for exactly one host address. */
 CG_EXPORT struct cg_ts cg_ts_from_host(const struct cg_addr *host);
 /*
- * Parses swanctl selector syntax: "10.0.0.0/8", "2001:db8::1", "::/0[gre]",
- * "10.1.0.0/16[tcp/80]", "10.1.0.0/16[udp/1024-2047]", "%any6",
- * "10.1.0.1-10.1.0.9". For ICMP/ICMPv6/MH the port is the raw 16-bit value:
+ * Parses swanctl selector syntax: "192.0.2.0/24", "2001:db8::1", "::/0[gre]",
+ * "198.51.100.0/25[tcp/80]", "198.51.100.0/25[udp/1024-2047]", "%any6",
+ * "192.0.2.1-192.0.2.9". For ICMP/ICMPv6/MH the port is the raw 16-bit value:
  * "::/0[ipv6-icmp/34816]" is type 136 code 0, as in Libreswan's protoport.
  * "dynamic" is not a selector: callers handle it. 0 or -EINVAL with *err
  * pointing at a static message.

@@ -345,7 +345,7 @@ static bool read_ts_item(struct cfg_ctx *ctx, const struct cg_cfg_node *item, co
 	t->node = item;
 	if (parse_ts(s, t, &why))
 		return true;
-	cfg_error(ctx, item, "'%s' is not a traffic selector (dynamic, 10.1.0.0/16, "
+	cfg_error(ctx, item, "'%s' is not a traffic selector (dynamic, 198.51.100.0/24, "
 		  "2001:db8::/64[tcp/443], ...): %s", s, why ? why : "invalid");
 	return false;
 }
@@ -467,7 +467,7 @@ static bool read_children(struct cfg_ctx *ctx, const struct cg_cfg_node *conn,
 		return true;
 	if (cg_cfg_kind(children) != CG_CFG_MAP) {
 		cfg_error(ctx, children, "'children' must be a map of child names, e.g. "
-			  "children: { net: { remote_ts: [10.1.0.0/16] } }");
+			  "children: { net: { remote_ts: [198.51.100.0/24] } }");
 		return false;
 	}
 	if (!n)

@@ -21,9 +21,9 @@ static void addr_step(struct cg_addr *a, int delta)
 }
 
 /*
- * "10.3.0.0/24" hands out 10.3.0.1 to 10.3.0.254: the network address
+ * "203.0.113.0/24" hands out 203.0.113.1 to 203.0.113.254: the network address
  * (and in IPv4 the broadcast address) go to nobody, as on a real subnet.
- * "10.3.0.1-10.3.0.9" and single addresses are used exactly as written.
+ * "203.0.113.1-203.0.113.9" and single addresses are used exactly as written.
  */
 static bool read_addrs(struct cfg_ctx *ctx, const struct cg_cfg_node *pool, struct cg_pool_cfg *pc)
 {
@@ -34,15 +34,16 @@ static bool read_addrs(struct cfg_ctx *ctx, const struct cg_cfg_node *pool, stru
 	uint8_t bits, plen;
 
 	if (!val) {
-		cfg_error(ctx, pool, "pool '%s' needs 'addrs' (a prefix such as 10.3.0.0/24 or a "
-			  "range such as 10.3.0.1-10.3.0.9)", pc->name);
+		cfg_error(ctx, pool, "pool '%s' needs 'addrs' (a prefix such as 203.0.113.0/24 or "
+			  "a range such as 203.0.113.1-203.0.113.9)", pc->name);
 		return false;
 	}
 	if (!cfg_ok(ctx, cg_cfg_get_str(pool, "addrs", &s, ctx->errs)))
 		return false;
 	if (cg_ts_parse(s, &ts, &why) || ts.proto != CG_PROTO_ANY || !cg_ts_any_port(&ts)) {
-		cfg_error(ctx, val, "'addrs' must be a prefix such as 10.3.0.0/24 or a range such as "
-			  "10.3.0.1-10.3.0.9, not '%s'%s%s", s, why ? ": " : "", why ? why : "");
+		cfg_error(ctx, val, "'addrs' must be a prefix such as 203.0.113.0/24 or a range "
+			  "such as 203.0.113.1-203.0.113.9, not '%s'%s%s", s, why ? ": " : "",
+			  why ? why : "");
 		return false;
 	}
 	pc->first = ts.from;
@@ -108,8 +109,8 @@ static bool read_subnets(struct cfg_ctx *ctx, const struct cg_cfg_node *pool,
 		const char *s = cg_cfg_scalar(items[i]), *why = NULL;
 
 		if (cg_ts_parse(s, &pc->subnets[pc->n_subnets], &why)) {
-			cfg_error(ctx, items[i], "'%s' is not a subnet such as 10.0.0.0/8: %s", s,
-				  why ? why : "invalid");
+			cfg_error(ctx, items[i], "'%s' is not a subnet such as 198.51.100.0/24: %s",
+				  s, why ? why : "invalid");
 			ok = false;
 			continue;
 		}

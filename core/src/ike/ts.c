@@ -284,7 +284,8 @@ static int parse_range(char *s, struct cg_ts *ts, const char **err)
 		*(dots ? dots : dash) = '\0';
 		if (cg_addr_parse(s, &a) || cg_addr_parse(second, &b) || !a.family ||
 		    a.family != b.family) {
-			*err = "bad address range (two addresses of one family, e.g. 10.0.0.1-10.0.0.9)";
+			*err = "bad address range (two addresses of one family, "
+			       "e.g. 192.0.2.1-192.0.2.9)";
 			return -EINVAL;
 		}
 		if (addr_cmp(&a, &b) > 0) {
@@ -298,7 +299,7 @@ static int parse_range(char *s, struct cg_ts *ts, const char **err)
 	if (slash)
 		*slash = '\0';
 	if (cg_addr_parse(s, &a) || !a.family) {
-		*err = "bad address (e.g. 10.0.0.0/8, 2001:db8::/64, 2001:db8::1)";
+		*err = "bad address (e.g. 192.0.2.0/24, 2001:db8::/64, 2001:db8::1)";
 		return -EINVAL;
 	}
 	len = cg_addr_len(&a) * 8;

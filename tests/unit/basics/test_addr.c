@@ -51,8 +51,9 @@ Test(addr, any_forms)
 
 Test(addr, malformed_is_refused)
 {
-	static const char *const bad[] = { "", "1.2.3", "1.2.3.256", "10.0.0.1/8", " 10.0.0.1",
-					   "2001:db8::g", "2001:db8:::1", "%anyx", "localhost" };
+	static const char *const bad[] = { "", "1.2.3", "1.2.3.256", "192.0.2.1/24",
+					   " 192.0.2.1", "2001:db8::g", "2001:db8:::1",
+					   "%anyx", "localhost" };
 	struct cg_addr a;
 
 	for (size_t i = 0; i < CG_ARRAY_SIZE(bad); i++)
@@ -120,16 +121,16 @@ Test(addr, mapped_v6_stays_v6)
 
 Test(addr, prefix_membership)
 {
-	struct cg_addr net = addr("2001:db8:a0::"), v4net = addr("10.16.0.0");
+	struct cg_addr net = addr("2001:db8:a0::"), v4net = addr("198.51.100.64");
 
 	cr_assert(cg_addr_in_prefix((struct cg_addr[]){ addr("2001:db8:af::1") }, &net, 44));
 	cr_assert_not(cg_addr_in_prefix((struct cg_addr[]){ addr("2001:db8:b0::1") }, &net, 44));
 	cr_assert(cg_addr_in_prefix((struct cg_addr[]){ addr("2001:db8:b0::1") }, &net, 40));
-	cr_assert(cg_addr_in_prefix((struct cg_addr[]){ addr("10.31.255.255") }, &v4net, 12));
-	cr_assert_not(cg_addr_in_prefix((struct cg_addr[]){ addr("10.32.0.0") }, &v4net, 12));
+	cr_assert(cg_addr_in_prefix((struct cg_addr[]){ addr("198.51.100.127") }, &v4net, 26));
+	cr_assert_not(cg_addr_in_prefix((struct cg_addr[]){ addr("198.51.100.128") }, &v4net, 26));
 	cr_assert(cg_addr_in_prefix((struct cg_addr[]){ addr("203.0.113.1") }, &v4net, 0));
 	cr_assert(cg_addr_in_prefix(&v4net, &v4net, 32));
 	cr_assert_not(cg_addr_in_prefix(&v4net, &v4net, 33), "length beyond the family");
-	cr_assert_not(cg_addr_in_prefix((struct cg_addr[]){ addr("::ffff:10.16.0.1") }, &v4net, 12),
-		      "other family");
+	cr_assert_not(cg_addr_in_prefix((struct cg_addr[]){ addr("::ffff:198.51.100.65") },
+					&v4net, 26), "other family");
 }

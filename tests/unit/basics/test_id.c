@@ -110,15 +110,15 @@ Test(id, from_wire_checks_lengths_and_types)
 {
 	struct cg_id i;
 
-	cr_assert_eq(cg_id_from_wire(CG_ID_IPV4_ADDR, CG_CHUNK("\x0a\0\0", 3), &i), -EINVAL);
-	cr_assert_eq(cg_id_from_wire(CG_ID_IPV6_ADDR, CG_CHUNK("\x0a\0\0\x01", 4), &i), -EINVAL);
+	cr_assert_eq(cg_id_from_wire(CG_ID_IPV4_ADDR, CG_CHUNK("\xc0\0\x02", 3), &i), -EINVAL);
+	cr_assert_eq(cg_id_from_wire(CG_ID_IPV6_ADDR, CG_CHUNK("\xc0\0\x02\x01", 4), &i), -EINVAL);
 	cr_assert_eq(cg_id_from_wire(CG_ID_FQDN, CG_CHUNK_EMPTY, &i), -EINVAL);
 	cr_assert_eq(cg_id_from_wire(10, CG_CHUNK("x", 1), &i), -EINVAL, "ID_DER_ASN1_GN");
 	cr_assert_eq(cg_id_from_wire(0, CG_CHUNK("x", 1), &i), -EINVAL, "reserved type");
 
-	cr_assert_eq(cg_id_from_wire(CG_ID_IPV4_ADDR, CG_CHUNK("\x0a\0\0\x01", 4), &i), 0);
-	cr_assert_str_eq(str(&i), "10.0.0.1");
-	cr_assert(cg_id_equal(&i, id("10.0.0.1")));
+	cr_assert_eq(cg_id_from_wire(CG_ID_IPV4_ADDR, CG_CHUNK("\xc0\0\x02\x01", 4), &i), 0);
+	cr_assert_str_eq(str(&i), "192.0.2.1");
+	cr_assert(cg_id_equal(&i, id("192.0.2.1")));
 	cg_id_free(&i);
 
 	/* Whatever a peer sends is printed safely. */

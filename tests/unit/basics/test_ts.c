@@ -33,26 +33,26 @@ static void assert_round_trip(const char *in, const char *want)
 
 Test(ts, swanctl_forms_round_trip)
 {
-	assert_round_trip("10.0.0.0/8", "10.0.0.0/8");
+	assert_round_trip("203.0.113.0/24", "203.0.113.0/24");
 	assert_round_trip("2001:db8::/64[tcp/80]", "2001:db8::/64[tcp/80]");
 	assert_round_trip("::/0[gre]", "::/0[gre]");
-	assert_round_trip("10.1.0.0/16[udp/1024-2047]", "10.1.0.0/16[udp/1024-2047]");
+	assert_round_trip("198.51.100.0/25[udp/1024-2047]", "198.51.100.0/25[udp/1024-2047]");
 	assert_round_trip("2001:db8::1", "2001:db8::1/128");
 	assert_round_trip("%any6", "::/0");
 	assert_round_trip("%any4[udp]", "0.0.0.0/0[udp]");
-	assert_round_trip("10.1.0.1-10.1.0.9", "10.1.0.1..10.1.0.9");
-	assert_round_trip("10.1.0.1..10.1.0.9[47]", "10.1.0.1..10.1.0.9[gre]");
+	assert_round_trip("192.0.2.1-192.0.2.9", "192.0.2.1..192.0.2.9");
+	assert_round_trip("192.0.2.1..192.0.2.9[47]", "192.0.2.1..192.0.2.9[gre]");
 	assert_round_trip("192.0.2.0/24[132]", "192.0.2.0/24[sctp]");
 	assert_round_trip("192.0.2.0/24[200/5]", "192.0.2.0/24[200/5]");
-	assert_round_trip("10.0.0.0/8[%any]", "10.0.0.0/8");
-	assert_round_trip("10.0.0.0/8[tcp/%any]", "10.0.0.0/8[tcp]");
+	assert_round_trip("203.0.113.0/24[%any]", "203.0.113.0/24");
+	assert_round_trip("203.0.113.0/24[tcp/%any]", "203.0.113.0/24[tcp]");
 }
 
 Test(ts, host_bits_are_masked)
 {
-	struct cg_ts t = ts("10.1.2.3/16");
+	struct cg_ts t = ts("198.51.100.99/26");
 
-	cr_assert_str_eq(str(&t), "10.1.0.0/16");
+	cr_assert_str_eq(str(&t), "198.51.100.64/26");
 	t = ts("2001:db8::ff/120");
 	cr_assert_str_eq(str(&t), "2001:db8::/120");
 }
@@ -82,7 +82,7 @@ Test(ts, service_names_for_tcp_and_udp)
 	struct cg_ts t;
 
 	/* Without /etc/services there is nothing to check. */
-	if (cg_ts_parse("10.0.0.0/8[tcp/ssh]", &t, NULL))
+	if (cg_ts_parse("203.0.113.0/24[tcp/ssh]", &t, NULL))
 		cr_skip_test("no services database");
 	cr_assert_eq(t.from_port, 22);
 	cr_assert_eq(t.to_port, 22);
@@ -104,11 +104,11 @@ Test(ts, dynamic_carries_only_protocol_and_ports)
 Test(ts, malformed_is_refused_with_a_reason)
 {
 	static const char *const bad[] = {
-		"", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x", "::/129", "10.0.0.0/8[foo]",
-		"10.0.0.0/8[tcp/70000]", "10.0.0.0/8[tcp/90-80]", "10.0.0.9-10.0.0.1",
-		"10.0.0.1-::1", "10.0.0.0/8[tcp", "10.0.0.0/8[tcp]x", "%any", "[%any/53]",
-		"10.0.0.0/8[%any/53]", "10.0.0.0/8[tcp/-5]", "10.0.0.0/8[256]", "moon.example",
-		"10.0.0.0/8[tcp/nosuchservice]",
+		"", "192.0.2.0/33", "192.0.2.0/", "192.0.2.0/24x", "::/129", "192.0.2.0/24[foo]",
+		"192.0.2.0/24[tcp/70000]", "192.0.2.0/24[tcp/90-80]", "192.0.2.9-192.0.2.1",
+		"192.0.2.1-::1", "192.0.2.0/24[tcp", "192.0.2.0/24[tcp]x", "%any", "[%any/53]",
+		"192.0.2.0/24[%any/53]", "192.0.2.0/24[tcp/-5]", "192.0.2.0/24[256]",
+		"moon.example", "192.0.2.0/24[tcp/nosuchservice]",
 	};
 	struct cg_ts t;
 
@@ -140,19 +140,19 @@ Test(ts, protocol_names)
 
 Test(ts, prefixes_of_ranges)
 {
-	struct cg_ts t = ts("10.1.0.1-10.1.0.9");
+	struct cg_ts t = ts("192.0.2.1-192.0.2.9");
 	struct cg_addr net;
 	uint8_t len;
 	char buf[CG_ADDR_STRLEN];
 
 	cr_assert_not(cg_ts_to_prefix(&t, &net, &len));
 	cg_ts_enclosing_prefix(&t, &net, &len);
-	cr_assert_str_eq(cg_addr_str(&net, buf, sizeof(buf)), "10.1.0.0");
+	cr_assert_str_eq(cg_addr_str(&net, buf, sizeof(buf)), "192.0.2.0");
 	cr_assert_eq(len, 28);
 
-	t = ts("10.1.0.128-10.1.0.255");
+	t = ts("192.0.2.128-192.0.2.255");
 	cr_assert(cg_ts_to_prefix(&t, &net, &len));
-	cr_assert_str_eq(cg_addr_str(&net, buf, sizeof(buf)), "10.1.0.128");
+	cr_assert_str_eq(cg_addr_str(&net, buf, sizeof(buf)), "192.0.2.128");
 	cr_assert_eq(len, 25);
 
 	t = ts("2001:db8::1-2001:db8::1");
@@ -208,14 +208,15 @@ Test(ts, narrowing_to_the_responder_policy)
 	/* Initiator asks for everything; the policy allows one subnet. */
 	assert_narrowed("0.0.0.0/0", "198.51.100.0/24", "198.51.100.0/24");
 	/* A protocol and port on one side narrow the other's "any". */
-	assert_narrowed("0.0.0.0/0", "10.0.0.0/8[tcp/80]", "10.0.0.0/8[tcp/80]");
+	assert_narrowed("0.0.0.0/0", "203.0.113.0/24[tcp/80]", "203.0.113.0/24[tcp/80]");
 	assert_narrowed("2001:db8::/32[tcp]", "2001:db8:1::/48[%any]", "2001:db8:1::/48[tcp]");
 	/* Port ranges overlap in part. */
-	assert_narrowed("10.0.0.0/8[udp/1000-2000]", "10.0.0.0/8[udp/1500-3000]",
-			"10.0.0.0/8[udp/1500-2000]");
+	assert_narrowed("203.0.113.0/24[udp/1000-2000]", "203.0.113.0/24[udp/1500-3000]",
+			"203.0.113.0/24[udp/1500-2000]");
 	/* Address ranges overlap in part: the result may not be a prefix. */
-	assert_narrowed("10.0.0.0/24", "10.0.0.128-10.0.1.5", "10.0.0.128/25");
-	assert_narrowed("10.0.0.0/24", "10.0.0.100-10.0.1.5", "10.0.0.100..10.0.0.255");
+	assert_narrowed("198.51.100.0/25", "198.51.100.64-198.51.100.133", "198.51.100.64/26");
+	assert_narrowed("198.51.100.0/25", "198.51.100.100-198.51.100.133",
+			"198.51.100.100..198.51.100.127");
 	/* ICMPv6 "type 136, any code" against "type 136 code 0". */
 	assert_narrowed("::/0[ipv6-icmp/34816-35071]", "2001:db8::/64[ipv6-icmp/34816]",
 			"2001:db8::/64[ipv6-icmp/34816]");
@@ -225,10 +226,10 @@ Test(ts, narrowing_to_the_responder_policy)
 
 Test(ts, nothing_in_common)
 {
-	assert_disjoint("10.0.0.0/8", "192.168.0.0/16");
-	assert_disjoint("10.0.0.0/8", "::/0");
-	assert_disjoint("10.0.0.0/8[tcp]", "10.0.0.0/8[udp]");
-	assert_disjoint("10.0.0.0/8[tcp/80]", "10.0.0.0/8[tcp/443]");
+	assert_disjoint("192.0.2.0/24", "198.51.100.0/24");
+	assert_disjoint("192.0.2.0/24", "::/0");
+	assert_disjoint("203.0.113.0/24[tcp]", "203.0.113.0/24[udp]");
+	assert_disjoint("203.0.113.0/24[tcp/80]", "203.0.113.0/24[tcp/443]");
 	assert_disjoint("::/0[ipv6-icmp/34816]", "::/0[ipv6-icmp/34560]");
 }
 

@@ -32,7 +32,7 @@ Test(include, relative_to_the_including_file_and_nested)
 	cr_assert_eq(mkdir(conf_d, 0700), 0);
 	main_path = ct_write(dir, "main.yaml", "daemon: { plugins: [] }\ninclude: conf.d/pools.yaml\n");
 	pools_path = ct_write(dir, "conf.d/pools.yaml",
-			      "pools:\n  p: { addrs: 10.0.0.0/24 }\ninclude: [more.yaml]\n");
+			      "pools:\n  p: { addrs: 192.0.2.0/24 }\ninclude: [more.yaml]\n");
 	free(ct_write(dir, "conf.d/more.yaml",
 		      "secrets:\n  - { type: psk, ids: [a, b], secret: x }\n"));
 

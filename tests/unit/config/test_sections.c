@@ -20,7 +20,7 @@ static const char full[] =
 	"  icmpv6: [133, 134]\n"
 	"pools:\n"
 	"  v6pool: { addrs: \"2001:db8:100::/120\", dns: [\"2001:db8::53\"], subnets: [\"2001:db8:200::/64\"] }\n"
-	"  v4pool: { addrs: 10.3.0.0/24, dns: [10.3.0.53, 10.3.0.54] }\n"
+	"  v4pool: { addrs: 203.0.113.0/24, dns: [203.0.113.53, 203.0.113.54] }\n"
 	"connections:\n"
 	"  moon-sun:\n"
 	"    version: 2\n"
@@ -267,8 +267,8 @@ Test(sections, certificate_auth_vips_and_pools)
 	assert_addr(&p->dns[0], "2001:db8::53");
 	cr_assert_eq(p->n_subnets, 1);
 	p = cg_config_pool(cfg, "v4pool");
-	assert_addr(&p->first, "10.3.0.1");
-	assert_addr(&p->last, "10.3.0.254");
+	assert_addr(&p->first, "203.0.113.1");
+	assert_addr(&p->last, "203.0.113.254");
 	cr_assert_eq(p->prefixlen, 24);
 	cr_assert_eq(p->n_dns, 2);
 	cr_assert_null(cg_config_pool(cfg, "nope"));
@@ -414,8 +414,8 @@ Test(sections, unknown_keys_everywhere)
 	ct_assert_load_error("connections:\n  c:\n    children:\n      n: { remote_tss: [] }\n",
 			     "test.yaml:4:12: unknown key 'remote_tss' in connections.c.children.n "
 			     "(did you mean 'remote_ts'?)");
-	ct_assert_load_error("pools:\n  p: { addrs: 10.0.0.0/24, dnss: [] }\n",
-			     "test.yaml:2:28: unknown key 'dnss' in pools.p (did you mean 'dns'?)");
+	ct_assert_load_error("pools:\n  p: { addrs: 192.0.2.0/24, dnss: [] }\n",
+			     "test.yaml:2:29: unknown key 'dnss' in pools.p (did you mean 'dns'?)");
 	ct_assert_load_error("secrets:\n  - { type: psk, secrets: x }\n",
 			     "test.yaml:2:18: unknown key 'secrets' in a secret (did you mean "
 			     "'secret'?)");
@@ -486,7 +486,7 @@ Test(sections, wrong_connection_values)
 	ct_assert_load_error("connections:\n  c:\n    vips: [\"%any\"]\n" PSK,
 			     "test.yaml:3:12: '%any' is not a virtual IP: use 0.0.0.0 or :: to ask "
 			     "for any address, or a fixed one");
-	ct_assert_load_error("pools: { v6pool: { addrs: 10.0.0.0/8 } }\n"
+	ct_assert_load_error("pools: { v6pool: { addrs: 192.0.2.0/24 } }\n"
 			     "connections:\n  c:\n    pools: [v6poll]\n" PSK,
 			     "test.yaml:4:13: unknown pool 'v6poll' (did you mean 'v6pool'?)");
 	ct_assert_load_error("connections:\n  c:\n    keyingtries: -1\n" PSK,
@@ -502,7 +502,7 @@ Test(sections, wrong_connection_values)
 			     "test.yaml:4:16: 'rand_time' must be less than 'rekey_time'");
 	ct_assert_load_error("connections:\n  c:\n    children: [a]\n" PSK,
 			     "test.yaml:3:15: 'children' must be a map of child names, e.g. children: "
-			     "{ net: { remote_ts: [10.1.0.0/16] } }");
+			     "{ net: { remote_ts: [198.51.100.0/24] } }");
 }
 
 Test(sections, fragment_size_read_back)
@@ -516,9 +516,9 @@ Test(sections, fragment_size_read_back)
 Test(sections, wrong_child_values)
 {
 	ct_assert_load_error("connections:\n  c:\n" PSK "    children:\n"
-			     "      n: { local_ts: [10.0.0.0/33] }\n",
-			     "test.yaml:6:23: '10.0.0.0/33' is not a traffic selector (dynamic, "
-			     "10.1.0.0/16, 2001:db8::/64[tcp/443], ...): bad prefix length");
+			     "      n: { local_ts: [192.0.2.0/33] }\n",
+			     "test.yaml:6:23: '192.0.2.0/33' is not a traffic selector (dynamic, "
+			     "198.51.100.0/24, 2001:db8::/64[tcp/443], ...): bad prefix length");
 	ct_assert_load_error("connections:\n  c:\n" PSK "    children:\n"
 			     "      n: { start_action: trapp }\n",
 			     "test.yaml:6:26: 'start_action' must be none, start or trap, not 'trapp' "
@@ -589,21 +589,21 @@ Test(sections, wrong_secrets)
 Test(sections, pool_ranges)
 {
 	struct cg_config *cfg = load_ok("pools:\n"
-					"  r: { addrs: 10.3.0.1-10.3.0.2 }\n"
-					"  one: { addrs: 10.9.0.7 }\n"
-					"  p31: { addrs: 10.4.0.0/31 }\n"
+					"  r: { addrs: 203.0.113.1-203.0.113.2 }\n"
+					"  one: { addrs: 198.51.100.7 }\n"
+					"  p31: { addrs: 192.0.2.0/31 }\n"
 					"  v6: { addrs: \"2001:db8:100::/126\" }\n", "test.yaml");
 	const struct cg_pool_cfg *p = cg_config_pool(cfg, "r");
 
-	assert_addr(&p->first, "10.3.0.1");
-	assert_addr(&p->last, "10.3.0.2");
+	assert_addr(&p->first, "203.0.113.1");
+	assert_addr(&p->last, "203.0.113.2");
 	cr_assert_eq(p->prefixlen, 32);
 	p = cg_config_pool(cfg, "one");
-	assert_addr(&p->first, "10.9.0.7");
-	assert_addr(&p->last, "10.9.0.7");
+	assert_addr(&p->first, "198.51.100.7");
+	assert_addr(&p->last, "198.51.100.7");
 	p = cg_config_pool(cfg, "p31");
-	assert_addr(&p->first, "10.4.0.0");
-	assert_addr(&p->last, "10.4.0.1");
+	assert_addr(&p->first, "192.0.2.0");
+	assert_addr(&p->last, "192.0.2.1");
 	cr_assert_eq(p->prefixlen, 31);
 	p = cg_config_pool(cfg, "v6");
 	assert_addr(&p->first, "2001:db8:100::1");
@@ -611,14 +611,14 @@ Test(sections, pool_ranges)
 	cr_assert_eq(p->prefixlen, 126);
 	cg_config_unref(cfg);
 
-	ct_assert_load_error("pools:\n  p: { addrs: \"10.0.0.0/8[tcp]\" }\n",
-			     "test.yaml:2:15: 'addrs' must be a prefix such as 10.3.0.0/24 or a range "
-			     "such as 10.3.0.1-10.3.0.9, not '10.0.0.0/8[tcp]'");
-	ct_assert_load_error("pools:\n  p: { dns: [10.0.0.1] }\n",
-			     "test.yaml:2:6: pool 'p' needs 'addrs' (a prefix such as 10.3.0.0/24 or "
-			     "a range such as 10.3.0.1-10.3.0.9)");
-	ct_assert_load_error("pools:\n  p: { addrs: 10.0.0.0/8, dns: [dns.example] }\n",
-			     "test.yaml:2:33: 'dns.example' is not an IP address (dns lists DNS "
+	ct_assert_load_error("pools:\n  p: { addrs: \"192.0.2.0/24[tcp]\" }\n",
+			     "test.yaml:2:15: 'addrs' must be a prefix such as 203.0.113.0/24 or a "
+			     "range such as 203.0.113.1-203.0.113.9, not '192.0.2.0/24[tcp]'");
+	ct_assert_load_error("pools:\n  p: { dns: [192.0.2.53] }\n",
+			     "test.yaml:2:6: pool 'p' needs 'addrs' (a prefix such as "
+			     "203.0.113.0/24 or a range such as 203.0.113.1-203.0.113.9)");
+	ct_assert_load_error("pools:\n  p: { addrs: 192.0.2.0/24, dns: [dns.example] }\n",
+			     "test.yaml:2:35: 'dns.example' is not an IP address (dns lists DNS "
 			     "servers)");
 }
 

@@ -55,7 +55,7 @@ Test(tree, scalars_nulls_and_quotes)
 {
 	static const char yaml[] =
 		"pools:\n"
-		"  p: { addrs: 10.0.0.0/24 }\n"
+		"  p: { addrs: 192.0.2.0/24 }\n"
 		"ike2: { a: ~, b: null, c: , d: \"\", e: 'null', f: \"x: y\", g: [] }\n"
 		"daemon: { plugins: [ike2] }\n";
 	struct cg_cfg_errors errs = { 0 };
@@ -139,7 +139,7 @@ Test(tree, aliases_copy_the_anchored_node)
 	static const char yaml[] =
 		"daemon: { plugins: [ike2] }\n"
 		"ike2:\n"
-		"  base: &ts [10.0.0.0/8, 192.168.0.0/16]\n"
+		"  base: &ts [192.0.2.0/24, 198.51.100.0/24]\n"
 		"  again: *ts\n";
 	struct cg_config *cfg;
 	const struct cg_cfg_node *again;
@@ -148,10 +148,10 @@ Test(tree, aliases_copy_the_anchored_node)
 	again = cg_cfg_get(cg_config_section(cfg, "ike2"), "again");
 	cr_assert_eq(cg_cfg_kind(again), CG_CFG_SEQ);
 	cr_assert_eq(cg_cfg_count(again), 2);
-	cr_assert_str_eq(cg_cfg_scalar(cg_cfg_at(again, 1)), "192.168.0.0/16");
+	cr_assert_str_eq(cg_cfg_scalar(cg_cfg_at(again, 1)), "198.51.100.0/24");
 	/* A copy keeps the position of what it copies: errors point at the text. */
 	cr_assert_eq(cg_cfg_line(cg_cfg_at(again, 1)), 3);
-	cr_assert_eq(cg_cfg_col(cg_cfg_at(again, 1)), 26);
+	cr_assert_eq(cg_cfg_col(cg_cfg_at(again, 1)), 28);
 	cg_config_unref(cfg);
 }
 
@@ -255,10 +255,10 @@ Test(tree, mangled_configs_fail_cleanly)
 		"    remote_addrs: [2001:db8::2]\n"
 		"    local: &l { auth: psk, id: moon }\n"
 		"    remote: *l\n"
-		"    children: { net: { remote_ts: [\"10.0.0.0/8[tcp/80]\"], rekey_time: 1h } }\n"
+		"    children: { net: { remote_ts: [\"198.51.100.0/24[tcp/80]\"], rekey_time: 1h } }\n"
 		"secrets:\n"
 		"  - { type: psk, ids: [moon], secret: 0x0102 }\n"
-		"pools: { p: { addrs: \"10.3.0.0/24\" } }\n";
+		"pools: { p: { addrs: \"203.0.113.0/24\" } }\n";
 	static const char alphabet[] = "{}[],:-&*!|>'\"#%@ \n\t0a~";
 	uint32_t state = 0x2545f491;
 	char text[sizeof(base)];

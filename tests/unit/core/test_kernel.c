@@ -164,7 +164,7 @@ Test(kernel, shared_policy_is_refcounted)
 Test(kernel, narrower_selectors_get_lower_priority)
 {
 	struct cg_ts any = ts("::/0"), net = ts("2001:db8::/64"), host = ts("2001:db8::1/128");
-	struct cg_ts gre = ts("2001:db8::1/128[gre]"), v4 = ts("10.0.0.1/32");
+	struct cg_ts gre = ts("2001:db8::1/128[gre]"), v4 = ts("192.0.2.1/32");
 	uint32_t p_any = cg_policy_priority(CG_PRIO_PROTECT, &any, &any);
 	uint32_t p_net = cg_policy_priority(CG_PRIO_PROTECT, &net, &net);
 	uint32_t p_host = cg_policy_priority(CG_PRIO_PROTECT, &host, &host);

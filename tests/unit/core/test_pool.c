@@ -8,7 +8,7 @@ static const char yaml[] =
 	"daemon: { plugins: [] }\n"
 	"pools:\n"
 	"  v6: { addrs: \"2001:db8:100::/126\" }\n"
-	"  v4: { addrs: \"10.3.0.1-10.3.0.2\" }\n";
+	"  v4: { addrs: \"203.0.113.1-203.0.113.2\" }\n";
 
 static struct cg_core *core;
 
@@ -46,14 +46,14 @@ Test(pool, same_peer_gets_same_address_back)
 	struct cg_addr a, b, c;
 
 	cr_assert_eq(cg_pool_acquire(core, "v4", &carol, NULL, &a), 0);
-	assert_addr(&a, "10.3.0.1");
+	assert_addr(&a, "203.0.113.1");
 	cr_assert_eq(cg_pool_acquire(core, "v4", &dave, NULL, &b), 0);
-	assert_addr(&b, "10.3.0.2");
+	assert_addr(&b, "203.0.113.2");
 	cr_assert_eq(cg_pool_online(core, "v4"), 2);
 	cg_pool_release(core, "v4", &a);
 	cr_assert_eq(cg_pool_online(core, "v4"), 1);
 	cr_assert_eq(cg_pool_acquire(core, "v4", &carol, NULL, &c), 0);
-	assert_addr(&c, "10.3.0.1");
+	assert_addr(&c, "203.0.113.1");
 	cg_id_free(&carol);
 	cg_id_free(&dave);
 }
@@ -66,7 +66,7 @@ Test(pool, exhausted_pool_and_wrong_family)
 	cr_assert_eq(cg_pool_acquire(core, "v4", &p1, NULL, &a), 0);
 	cr_assert_eq(cg_pool_acquire(core, "v4", &p2, NULL, &a), 0);
 	cr_assert_eq(cg_pool_acquire(core, "v4", &p3, NULL, &a), -ENOSPC);
-	cg_addr_parse("10.0.0.1", &want4);
+	cg_addr_parse("203.0.113.1", &want4);
 	cr_assert_eq(cg_pool_acquire(core, "v6", &p3, &want4, &a), -EAFNOSUPPORT);
 	cr_assert_eq(cg_pool_acquire(core, "nope", &p3, NULL, &a), -ENOENT);
 	cg_id_free(&p1);

@@ -121,7 +121,7 @@ Test(net_root, source_and_locality)
 
 Test(net_root, vip_and_route_ipv4)
 {
-	struct cg_addr vip = addr("10.9.9.9"), via = addr("198.51.100.7");
+	struct cg_addr vip = addr("203.0.113.99"), via = addr("198.51.100.7");
 	struct cg_addr net = addr("198.51.100.0");
 	struct cg_event ev;
 	int added = evs.count[CG_EV_ADDR_ADDED], removed = evs.count[CG_EV_ADDR_REMOVED];
@@ -135,7 +135,7 @@ Test(net_root, vip_and_route_ipv4)
 
 	/* Traffic to the remote subnet now leaves with the virtual IP. */
 	cr_assert_eq(cg_net_add_route(core, &net, 24, &vip, NULL), 0);
-	expect_source("198.51.100.7", "10.9.9.9");
+	expect_source("198.51.100.7", "203.0.113.99");
 	sh("ip route show table 220 | grep -q '198.51.100.0/24 via 192.0.2.254 dev d0'");
 	sh("ip rule | grep -q 'lookup 220'");
 	cr_assert_eq(cg_net_del_route(core, &net, 24, &vip, NULL), 0);
@@ -180,7 +180,7 @@ Test(net_root, link_events_on_changes_only)
 
 Test(net_root, routes_are_counted_and_the_rule_goes_at_the_end)
 {
-	struct cg_addr vip = addr("10.9.9.9"), net = addr("198.51.100.0");
+	struct cg_addr vip = addr("203.0.113.99"), net = addr("198.51.100.0");
 
 	cr_assert_eq(cg_net_route_table(core), 220);
 	cr_assert_eq(cg_net_add_vip(core, &vip, 32, NULL, "d0"), 0);
@@ -202,14 +202,15 @@ Test(net_root, routes_are_counted_and_the_rule_goes_at_the_end)
 
 Test(net_root, the_peer_stays_out_of_a_default_route)
 {
-	struct cg_addr vip = addr("10.9.9.9"), any = addr("0.0.0.0"), peer = addr("198.51.100.7");
+	struct cg_addr vip = addr("203.0.113.99"), any = addr("0.0.0.0");
+	struct cg_addr peer = addr("198.51.100.7");
 
 	cr_assert_eq(cg_net_add_vip(core, &vip, 32, NULL, "d0"), 0);
 	cr_assert_eq(cg_net_add_exclusion(core, &peer), 0);
 	cr_assert_eq(cg_net_add_route(core, &any, 0, &vip, NULL), 0);
 	sh("ip route show table 220 | grep -q '^throw 198.51.100.7'");
 	/* Everything leaves with the virtual IP but the peer, which IKE must reach as before. */
-	expect_source("203.0.113.1", "10.9.9.9");
+	expect_source("203.0.113.1", "203.0.113.99");
 	expect_source("198.51.100.7", "192.0.2.1");
 	cr_assert_eq(cg_net_del_route(core, &any, 0, &vip, NULL), 0);
 	cr_assert_eq(cg_net_del_exclusion(core, &peer), 0);

@@ -255,7 +255,8 @@ Test(pfkey_live, policy_round_trip_and_replace)
 
 Test(pfkey_live, tunnel_policy_ipv4_fwd)
 {
-	struct cg_kernel_policy pol = protect("10.1.0.0/16", "10.2.0.0/16", CG_DIR_FWD, 3000);
+	struct cg_kernel_policy pol = protect("198.51.100.0/25", "198.51.100.128/25", CG_DIR_FWD,
+					      3000);
 	struct cg_kernel_policy_stats st;
 
 	pol.mode = CG_MODE_TUNNEL;

@@ -63,7 +63,7 @@ Test(pfkey_sel, prefixes_any_protocol)
 
 Test(pfkey_sel, exact_ports_each_side)
 {
-	struct cg_ts s = ts("10.1.0.0/16[tcp/1234]"), d = ts("10.2.0.9[tcp/80]"), bs, bd;
+	struct cg_ts s = ts("198.51.100.0/25[tcp/1234]"), d = ts("198.51.100.137[tcp/80]"), bs, bd;
 	struct pfk_sel w = round_trip(&s, &d, &bs, &bd);
 
 	cr_assert_eq(w.proto, IPPROTO_TCP);
@@ -73,8 +73,8 @@ Test(pfkey_sel, exact_ports_each_side)
 	assert_same(&s, &bs);
 	assert_same(&d, &bd);
 
-	s = ts("10.1.0.0/16[udp]");
-	d = ts("10.2.0.0/16[udp/500]");
+	s = ts("198.51.100.0/25[udp]");
+	d = ts("198.51.100.128/25[udp/500]");
 	w = round_trip(&s, &d, &bs, &bd);
 	cr_assert_eq(w.sport, 0);
 	cr_assert_eq(w.dport, 500);
@@ -178,11 +178,11 @@ static void expect_refused(const struct cg_ts *s, const struct cg_ts *d, int err
 
 Test(pfkey_sel, refuses_what_af_key_cannot_hold)
 {
-	struct cg_ts s = ts("10.0.0.0/8[tcp/1024-2047]"), d = ts("10.0.0.0/8[tcp]");
+	struct cg_ts s = ts("203.0.113.0/24[tcp/1024-2047]"), d = ts("203.0.113.0/24[tcp]");
 
 	expect_refused(&s, &d, -EOPNOTSUPP, "range");
-	s = ts("10.1.0.1-10.1.0.9");
-	d = ts("10.0.0.0/8");
+	s = ts("192.0.2.1-192.0.2.9");
+	d = ts("203.0.113.0/24");
 	expect_refused(&s, &d, -EOPNOTSUPP, "prefixes");
 	/* Echo reply is ICMP type 0: indistinguishable from "any type". */
 	s = ts("0.0.0.0/0[icmp]");
