@@ -63,11 +63,12 @@ sc_start() {
 
 sc_ctl() { local ns=$1; shift; ip netns exec "$ns" "$SC_BIN/cygnetctl" -s "$SC_TMP/$ns.ctl" "$@"; }
 
-# sc_ping_until NS DST SECONDS: true when one ping gets through within SECONDS.
+# sc_ping_until NS DST SECONDS [SRC]: true when one ping (from SRC) gets through within SECONDS.
 sc_ping_until() {
-  local ns=$1 dst=$2 end=$((SECONDS + $3))
+  local ns=$1 dst=$2 end=$((SECONDS + $3)) src=()
+  [ -n "${4:-}" ] && src=(-I "$4")
   while [ $SECONDS -lt $end ]; do
-    ip netns exec "$ns" ping -6 -c1 -W1 "$dst" >/dev/null 2>&1 && return 0
+    ip netns exec "$ns" ping -6 -c1 -W1 "${src[@]}" "$dst" >/dev/null 2>&1 && return 0
   done
   return 1
 }

@@ -47,13 +47,7 @@ YAML
   } >"$SC_TMP/$1.yaml"
 }
 
-ping_home() { # ping_home SECONDS: one ping from the home address through the tunnel
-  local end=$((SECONDS + $1))
-  while [ $SECONDS -lt $end ]; do
-    ip netns exec cg-mn ping -6 -c1 -W1 -I $HOA $NET_HOST >/dev/null 2>&1 && return 0
-  done
-  return 1
-}
+ping_home() { sc_ping_until cg-mn $NET_HOST "$1" $HOA; } # one ping from the home address
 spis() { ip -n "$1" xfrm state | awk '/proto esp spi/ { print $4 }' | sort | tr '\n' ' '; }
 sa_count() { ip -n "$1" xfrm state | grep -c '^src '; }
 ctl_field() { sc_ctl "$1" list-sas | awk -v k="$2:" '$1 == k { print $2; exit }'; }

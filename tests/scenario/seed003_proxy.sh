@@ -60,7 +60,7 @@ ip -n cg-mn route add $HA/128 via $HA_LINK
 ip -n cg-ha addr add $HA_LINK/64 dev cg-vh nodad
 ip -n cg-ha addr add $HA/128 dev lo nodad
 ip -n cg-ha route add $HOA/128 via $COA
-ip netns exec cg-mn ping -6 -c1 -W2 -I $HOA $HA >/dev/null || sc_fail "no plain connectivity"
+sc_ping_until cg-mn $HA 10 $HOA || sc_fail "no plain connectivity"
 
 config cg-mn $COA $HA mn ha $HOA $HA trap
 config cg-ha $HA 2001:db8:2::/64 ha mn $HA $HOA none
