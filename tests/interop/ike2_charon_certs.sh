@@ -36,11 +36,7 @@ SWANCTL_DIR=$DIR/swanctl
 # write_configs CYGNET_ID CHARON_ID CHARON_CA STRONGSWAN_OPTIONS
 write_configs() {
 	cat >"$DIR/cygnet.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, pki-gnutls, kernel-netlink, ike2]
-  log: { default: info, ike: debug }
-  control: $DIR/cygnetd.ctl
-  state_file: $DIR/cygnetd.state
+$(cygnet_daemon_yaml "crypto-nettle, pki-gnutls, kernel-netlink, ike2")
 connections:
   sw:
     local_addrs: [2001:db8::1]
@@ -119,10 +115,9 @@ run_tunnel() {
 	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
 }
 
-# run_set NAME KIND CYGNET_ID CHARON_ID CHARON_OPTIONS CYGNET_LOG CHARON_LOG
+# run_set NAME KIND CYGNET_ID CHARON_ID CHARON_OPTIONS CYGNET_LOG CHARON_LOG:
+# one key type, each side initiating once (run through run_case)
 run_set() {
-	before=$FAILED
-	FAILED=0
 	log "$1: certificates ($2), cygnet initiates"
 	make_certs "$2"
 	write_configs "$3" "$4" ca "$5"
@@ -131,14 +126,9 @@ run_set() {
 	log "$1: charon initiates"
 	run_tunnel charon
 	expect_logs "$6" "$7"
-	[ "$FAILED" = 0 ] || show_logs
-	stop_daemons
-	[ "$before" = 0 ] || FAILED=1
 }
 
 case_wrong_ca() {
-	before=$FAILED
-	FAILED=0
 	log "wrongca: charon trusts another CA"
 	make_certs ecdsa
 	write_configs cygnet.example charon.example other ""
@@ -167,15 +157,10 @@ case_wrong_ca() {
 	grep -q "INFORMATIONAL request .*N(AUTH_FAILED)" "$DIR/charon.log" ||
 		fail "charon did not get our INFORMATIONAL with AUTHENTICATION_FAILED"
 	sw --list-sas | grep -q "ESTABLISHED" && fail "charon kept the IKE SA"
-	[ "$FAILED" = 0 ] || show_logs
-	stop_daemons
-	[ "$before" = 0 ] || FAILED=1
 }
 
 # IKE fragmentation (RFC 7383) both ways: RSA certificates, 576-byte fragments on both ends.
 case_fragments() {
-	before=$FAILED
-	FAILED=0
 	log "fragments: RSA certificates in 576-byte IKE fragments, cygnet initiates"
 	make_certs rsa
 	write_configs cygnet.example charon.example ca "fragment_size = 576"
@@ -192,20 +177,13 @@ case_fragments() {
 		fail "charon did not reassemble cygnet's IKE_AUTH both times"
 	[ "$(grep -c "splitting IKE message" "$DIR/charon.log")" -ge 2 ] ||
 		fail "charon did not fragment its IKE_AUTH both times"
-	[ "$FAILED" = 0 ] || show_logs
-	stop_daemons
-	[ "$before" = 0 ] || FAILED=1
 }
 
 # The connections of case_two_conns: cert between 2001:db8:1::1 and
 # 2001:db8:2::1, psk between 2001:db8:1::2 and 2001:db8:2::2.
 write_two_conns_configs() {
 	cat >"$DIR/cygnet.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, pki-gnutls, kernel-netlink, ike2]
-  log: { default: info, ike: debug }
-  control: $DIR/cygnetd.ctl
-  state_file: $DIR/cygnetd.state
+$(cygnet_daemon_yaml "crypto-nettle, pki-gnutls, kernel-netlink, ike2")
 connections:
   cert:
     local_addrs: [2001:db8::1]
@@ -283,11 +261,7 @@ connections {
 	}
 }
 secrets {
-	ike-psk {
-		id-1 = charon.example
-		id-2 = cygnet.example
-		secret = "two connections"
-	}
+$(sw_psk_secret psk charon.example cygnet.example "two connections")
 }
 CONF
 }
@@ -295,8 +269,6 @@ CONF
 # The responder takes each peer on the connection whose proposal and
 # authentication it uses, not the first one between the addresses.
 case_two_conns() {
-	before=$FAILED
-	FAILED=0
 	log "twoconns: charon initiates its PSK connection, then its certificate one"
 	make_certs ecdsa
 	write_two_conns_configs
@@ -314,24 +286,21 @@ case_two_conns() {
 	grep -q "NO_PROPOSAL_CHOSEN" "$DIR/cygnetd.log" && fail "cygnet refused a proposal"
 	ping_through "$NS_S" 6 2001:db8:2::2 2001:db8:1::2
 	ping_through "$NS_S" 6 2001:db8:2::1 2001:db8:1::1
-	[ "$FAILED" = 0 ] || show_logs
-	stop_daemons
-	[ "$before" = 0 ] || FAILED=1
 }
 
 load_modules
 netns_setup cgc src
-run_set ecdsa ecdsa cygnet.example charon.example "" \
+run_case run_set ecdsa ecdsa cygnet.example charon.example "" \
 	"charon.example' with ECDSA-SHA256 (AUTH method 14)" \
 	"authentication of 'cygnet.example' with ECDSA_WITH_SHA256_DER successful"
-run_set rsa rsa "C=CH, O=cygnet, CN=cygnet.example" "C=CH, O=cygnet, CN=charon.example" \
+run_case run_set rsa rsa "C=CH, O=cygnet, CN=cygnet.example" "C=CH, O=cygnet, CN=charon.example" \
 	"rsa_pss = yes" \
 	"charon.example' with RSA-PSS-SHA256 (AUTH method 14)" \
 	"authentication of 'C=CH, O=cygnet, CN=cygnet.example' with RSA_EMSA_PKCS1_SHA2_256 successful"
-run_set classic ecdsa cygnet.example charon.example "signature_authentication = no" \
+run_case run_set classic ecdsa cygnet.example charon.example "signature_authentication = no" \
 	"charon.example' with ECDSA-SHA256 (raw) (AUTH method 9)" \
 	"authentication of 'cygnet.example' with ECDSA-256 signature successful"
-case_fragments
-case_wrong_ca
-case_two_conns
+run_case case_fragments
+run_case case_wrong_ca
+run_case case_two_conns
 finish "certificate interop with charon"

@@ -37,11 +37,7 @@ netns_setup_cp() {
 
 write_configs() {
 	cat >"$DIR/cygnet.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, kernel-netlink, ike2]
-  log: { default: info, ike: debug }
-  control: $DIR/cygnetd.ctl
-  state_file: $DIR/cygnetd.state
+$(cygnet_daemon_yaml "crypto-nettle, kernel-netlink, ike2")
   resolv_conf: $DIR/resolv.conf
   resolvconf: ""
 connections:
@@ -131,16 +127,8 @@ pools {
 	}
 }
 secrets {
-	ike-gw {
-		id-1 = charon.example
-		id-2 = cygnet.example
-		secret = "$PSK"
-	}
-	ike-rw {
-		id-1 = roadwarrior.example
-		id-2 = cygnet.example
-		secret = "$PSK_RW"
-	}
+$(sw_psk_secret gw charon.example cygnet.example "$PSK")
+$(sw_psk_secret rw roadwarrior.example cygnet.example "$PSK_RW")
 }
 CONF
 }

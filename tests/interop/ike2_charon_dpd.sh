@@ -31,11 +31,7 @@ ipv4_setup() {
 
 write_configs() {
 	cat >"$DIR/cygnet.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, kernel-netlink, ike2]
-  log: { default: info, ike: debug }
-  control: $DIR/cygnetd.ctl
-  state_file: $DIR/cygnetd.state
+$(cygnet_daemon_yaml "crypto-nettle, kernel-netlink, ike2")
 connections:
   v4:
     local_addrs: [192.0.2.1]
@@ -114,16 +110,8 @@ connections {
 	}
 }
 secrets {
-	ike-cg4 {
-		id-1 = charon.example
-		id-2 = cygnet.example
-		secret = "$PSK"
-	}
-	ike-cg6 {
-		id-1 = charon6.example
-		id-2 = cygnet6.example
-		secret = "$PSK"
-	}
+$(sw_psk_secret cg4 charon.example cygnet.example "$PSK")
+$(sw_psk_secret cg6 charon6.example cygnet6.example "$PSK")
 }
 CONF
 }

@@ -47,11 +47,7 @@ write_configs() {
 			cacerts = ca.pem"
 	fi
 	cat >"$DIR/cygnet.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, pki-gnutls, kernel-pfkey, ike2]
-  log: { default: info, ike: debug, knl: debug }
-  control: $DIR/cygnetd.ctl
-  state_file: $DIR/cygnetd.state
+$(cygnet_daemon_yaml "crypto-nettle, pki-gnutls, kernel-pfkey, ike2" "default: info, ike: debug, knl: debug")
 connections:
   sw:
     local_addrs: [2001:db8::1]
@@ -109,11 +105,7 @@ connections {
 	}
 }
 secrets {
-	ike-cg {
-		id-1 = charon.example
-		id-2 = cygnet.example
-		secret = "$PSK"
-	}
+$(sw_psk_secret cg charon.example cygnet.example "$PSK")
 }
 CONF
 }

@@ -68,16 +68,47 @@ charon {
 CONF
 }
 
+# cygnet_daemon_yaml PLUGINS [LOG]: the daemon section of cygnet.yaml, with
+# the control socket and state file in $DIR.
+cygnet_daemon_yaml() {
+	cat <<YAML
+daemon:
+  plugins: [$1]
+  log: { ${2:-default: info, ike: debug} }
+  control: $DIR/cygnetd.ctl
+  state_file: $DIR/cygnetd.state
+YAML
+}
+
+# sw_psk_secret NAME ID1 ID2 SECRET: one PSK entry of swanctl.conf's secrets.
+sw_psk_secret() {
+	cat <<CONF
+	ike-$1 {
+		id-1 = $2
+		id-2 = $3
+		secret = "$4"
+	}
+CONF
+}
+
+# run_case FUNCTION [ARGS]: one case with its own verdict. Its logs are shown
+# when it fails, both daemons are stopped after it, and an earlier failure
+# is kept.
+run_case() {
+	before=$FAILED
+	FAILED=0
+	"$@"
+	[ "$FAILED" = 0 ] || show_logs
+	stop_daemons
+	[ "$before" = 0 ] || FAILED=1
+}
+
 # write_psk_tunnel_configs [YAML]: connection sw (cygnet) and cg (charon),
 # PSK $PSK, a tunnel between 2001:db8:1::/64 and 2001:db8:2::/64; YAML adds
 # more of cygnet's connections.
 write_psk_tunnel_configs() {
 	cat >"$DIR/cygnet.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, kernel-netlink, ike2]
-  log: { default: info, ike: debug }
-  control: $DIR/cygnetd.ctl
-  state_file: $DIR/cygnetd.state
+$(cygnet_daemon_yaml "crypto-nettle, kernel-netlink, ike2")
 connections:
   sw:
     local_addrs: [2001:db8::1]
@@ -122,11 +153,7 @@ connections {
 	}
 }
 secrets {
-	ike-cg {
-		id-1 = charon.example
-		id-2 = cygnet.example
-		secret = "$PSK"
-	}
+$(sw_psk_secret cg charon.example cygnet.example "$PSK")
 }
 CONF
 }
