@@ -25,7 +25,11 @@ struct cg_core;
 
 /* Reads a config address list entry (address or prefix); false when it is neither. */
 CG_EXPORT bool cg_conn_addr(const char *s, struct cg_addr *addr, uint8_t *prefix);
-/* The address list matches a (empty lists and %any match everything). */
+/*
+ * The address list matches a: an address, prefix or range "first-last" of
+ * the list holds it (empty lists and %any match everything; DNS names never
+ * match here).
+ */
 CG_EXPORT bool cg_conn_addrs_match(char *const *list, size_t n, const struct cg_addr *a);
 /* The IKE proposals of conn the loaded crypto can run into out; "default" when it names none. */
 CG_EXPORT size_t cg_conn_ike_proposals(struct cg_core *core, const struct cg_conn_cfg *conn,

@@ -41,14 +41,24 @@ CG_EXPORT bool cg_conn_addrs_match(char *const *list, size_t n, const struct cg_
 		return true;
 	for (size_t i = 0; i < n; i++) {
 		struct cg_addr net;
+		struct cg_ts range, host;
+		const char *why;
 		uint8_t len;
 
-		if (!cg_conn_addr(list[i], &net, &len))
+		if (cg_conn_addr(list[i], &net, &len)) {
+			if (net.family == AF_UNSPEC)
+				return true;
+			if (net.family == a->family && (cg_addr_is_any(&net) ? true
+						       : cg_addr_in_prefix(a, &net, len)))
+				return true;
 			continue;
-		if (net.family == AF_UNSPEC)
-			return true;
-		if (net.family == a->family && (cg_addr_is_any(&net) ? true
-					       : cg_addr_in_prefix(a, &net, len)))
+		}
+		/* A range "first-last"; DNS names are resolved by whoever initiates. */
+		if (!strchr(list[i], '-') || cg_ts_parse(list[i], &range, &why) ||
+		    range.family != a->family)
+			continue;
+		host = cg_ts_from_host(a);
+		if (cg_ts_is_subset(&host, &range))
 			return true;
 	}
 	return false;

@@ -4,6 +4,7 @@
 
 #include <criterion/criterion.h>
 
+#include <cygnet/conn.h>
 #include <cygnet/types.h>
 
 static struct cg_addr addr(const char *s)
@@ -133,4 +134,23 @@ Test(addr, prefix_membership)
 	cr_assert_not(cg_addr_in_prefix(&v4net, &v4net, 33), "length beyond the family");
 	cr_assert_not(cg_addr_in_prefix((struct cg_addr[]){ addr("::ffff:198.51.100.65") },
 					&v4net, 26), "other family");
+}
+
+Test(addr, connection_address_lists)
+{
+	char *list[] = { "192.0.2.10-192.0.2.20", "2001:db8:5::/48", "203.0.113.7",
+			 "gw.example" };
+	struct cg_addr in_range = addr("192.0.2.15"), last = addr("192.0.2.20"),
+		       past = addr("192.0.2.21"), in_prefix = addr("2001:db8:5:1::9"),
+		       host = addr("203.0.113.7"), other = addr("198.51.100.1");
+	char *any6[] = { "%any6" };
+
+	cr_assert(cg_conn_addrs_match(list, 4, &in_range), "inside the range");
+	cr_assert(cg_conn_addrs_match(list, 4, &last), "the range's last address");
+	cr_assert_not(cg_conn_addrs_match(list, 4, &past), "past the range");
+	cr_assert(cg_conn_addrs_match(list, 4, &in_prefix));
+	cr_assert(cg_conn_addrs_match(list, 4, &host));
+	cr_assert_not(cg_conn_addrs_match(list, 4, &other), "a DNS name matches nothing here");
+	cr_assert(cg_conn_addrs_match(any6, 1, &in_prefix));
+	cr_assert_not(cg_conn_addrs_match(any6, 1, &host));
 }
