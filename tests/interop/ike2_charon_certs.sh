@@ -156,7 +156,7 @@ case_wrong_ca() {
 		fail "cygnet did not refuse charon's certificate as initiator"
 	grep -q "INFORMATIONAL request .*N(AUTH_FAILED)" "$DIR/charon.log" ||
 		fail "charon did not get our INFORMATIONAL with AUTHENTICATION_FAILED"
-	sw --list-sas | grep -q "ESTABLISHED" && fail "charon kept the IKE SA"
+	! sw --list-sas | grep -q "ESTABLISHED" || fail "charon kept the IKE SA"
 }
 
 # IKE fragmentation (RFC 7383) both ways: RSA certificates, 576-byte fragments on both ends.

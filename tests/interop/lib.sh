@@ -93,7 +93,9 @@ CONF
 
 # run_case FUNCTION [ARGS]: one case with its own verdict. Its logs are shown
 # when it fails, both daemons are stopped after it, and an earlier failure
-# is kept.
+# is kept. FUNCTION records failures with fail and returns 0: with set -e a
+# non-zero return ends the script (end it with "! CHECK || fail ...", not
+# with "CHECK && fail ...").
 run_case() {
 	before=$FAILED
 	FAILED=0
