@@ -176,6 +176,17 @@ static void recv_init_request(struct ike2 *p, struct ike2_msg *msg)
 		cg_sa_checkin(p->core, entry);
 		return;
 	}
+	/* Over a half-open limit the request is dropped before any state or DH. */
+	switch (cg_sa_half_open_admit(p->core, &msg->pkt->src)) {
+	case CG_HALF_OPEN_OK:
+		break;
+	case CG_HALF_OPEN_ADDRESS_FULL:
+		log_drop(p, msg->pkt, "too many half-open IKE SAs from this address");
+		return;
+	case CG_HALF_OPEN_FULL:
+		log_drop(p, msg->pkt, "too many half-open IKE SAs");
+		return;
+	}
 	msg->pl = msg->outer;
 	ike2_init_respond(p, msg);
 }
