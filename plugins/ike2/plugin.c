@@ -36,12 +36,16 @@ struct ike2_trap {
 	struct cg_ts local[IKE2_MAX_TS], remote[IKE2_MAX_TS];
 };
 
+/* A message dropped before any IKE SA vouches for it: rate-limited (cg_log_refused). */
 static void log_drop(struct ike2 *p, const struct cg_packet *pkt, const char *why)
 {
+	/* Exchange type at 18, flags at 19 (RFC 7296 3.1): the header may not have parsed. */
+	bool init = pkt->len >= CG_IKE_HEADER_LEN && pkt->data[18] == IKE2_EXCH_SA_INIT &&
+		    !(pkt->data[19] & IKE2_FLAG_R);
 	char a[CG_ADDR_STRLEN];
 
-	cg_log(p->core, CG_LOG_ENC, CG_LVL_INFO, "message from %s dropped: %s",
-	       cg_addr_str(&pkt->src, a, sizeof(a)), why);
+	cg_log_refused(p->core, CG_LOG_ENC, init ? "IKE_SA_INIT" : "IKE messages", &pkt->src, why,
+		       "message from %s dropped: %s", cg_addr_str(&pkt->src, a, sizeof(a)), why);
 }
 
 /* Answers a request with one notify (encrypted). */

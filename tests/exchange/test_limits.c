@@ -2,7 +2,8 @@
 /*
  * What an unauthenticated peer can cost the responder: half-open IKE SAs
  * limited per address and in all while a legitimate initiator is still
- * served, and the memory and counts given back when they expire.
+ * served, the counts given back when they expire, and a bounded number of
+ * log lines however many messages are refused.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 enum { EXCH_SA_INIT = 34 };
 
 static struct ex_net net;
-static struct tl_logcap cap;
+static struct tl_logcap cap, info;
 /* Left's first IKE_SA_INIT request, sent again from elsewhere with other SPIs. */
 static uint8_t tmpl[1024];
 static size_t tmpl_len;
@@ -23,6 +24,7 @@ static uint32_t flood_seq;
 static void stop(void)
 {
 	tl_logcap_stop(&cap);
+	tl_logcap_stop(&info);
 	ex_stop(&net);
 }
 
@@ -48,6 +50,7 @@ static void start(const char *daemon_keys)
 	free(ry);
 	free(out);
 	tl_logcap_start(&cap, net.core[EX_RIGHT], CG_LVL_DEBUG);
+	tl_logcap_start(&info, net.core[EX_RIGHT], CG_LVL_INFO);
 }
 
 static bool initiate(void)
@@ -158,4 +161,28 @@ Test(limits, defaults_bound_a_flood)
 	ex_ctl_ok(&net, EX_LEFT, "terminate --ike net");
 	ex_run(&net);
 	cr_assert(initiate());
+}
+
+Test(limits, refusals_are_summarised)
+{
+	start("  half_open_per_address: 2\n");
+	cr_assert(initiate());
+	take_template();
+	for (unsigned a = 1; a <= 40; a++)
+		flood_from(a, 50);
+	cr_assert_eq(cg_sa_count_half_open(net.core[EX_RIGHT]), 80);
+	/* 1920 drops: ten lines at INFO, each one at DEBUG. */
+	cr_assert_eq(tl_logcap_count(&info, "dropped: too many half-open"), 10);
+	cr_assert_eq(tl_logcap_count(&cap, "dropped: too many half-open"), 1920);
+	cr_assert_eq(tl_logcap_count(&info, "refused"), 0);
+	ex_advance(&net, 10000, 1000);
+	cr_assert_eq(tl_logcap_count(&info, "refused 1920 IKE_SA_INIT from 40 addresses in the last "
+					     "10 s: 1920 too many half-open IKE SAs from this "
+					     "address"), 1);
+	/* Quiet again: nothing more to sum up, and the next refusal is logged in full. */
+	ex_advance(&net, 15000, 1000);
+	cr_assert_eq(tl_logcap_count(&info, "refused"), 1);
+	cr_assert_eq(half_open_from(1), 2);
+	flood_from(1, 1);
+	cr_assert_eq(tl_logcap_count(&info, "dropped: too many half-open"), 11);
 }
