@@ -60,6 +60,18 @@ ip -n "$NS_I" link set cgf-i up
 ip -n "$NS_R" link set cgf-r up
 ip -n "$NS_R" route add 198.51.100.0/24 dev cgf-r
 
+# conn NAME ADDRESS_LINES LOCAL_ID REMOTE_ID: one connection of a config.
+conn() {
+	cat <<YAML
+  $1:
+$2
+    proposals: [aes128gcm16-prfsha256-x25519]
+    unique: never
+    local: { auth: psk, id: $3 }
+    remote: { auth: psk, id: $4 }
+YAML
+}
+
 # conf SIDE LIMITS: the responder takes peers from anywhere (the flood's too).
 conf() {
 	local side=$1 limits=$2 i
@@ -75,26 +87,12 @@ YAML
 	[ "$limits" = off ] && printf '  half_open_limit: 0\n  half_open_per_address: 0\n'
 	echo "connections:"
 	if [ "$side" = resp ]; then
-		cat <<YAML
-  r:
-    local_addrs: [192.0.2.2]
-    proposals: [aes128gcm16-prfsha256-x25519]
-    unique: never
-    local: { auth: psk, id: resp.bench }
-    remote: { auth: psk, id: ini.bench }
-YAML
+		conn r "    local_addrs: [192.0.2.2]" resp.bench ini.bench
 	else
 		for i in $(seq 0 $((WORKERS - 1))); do
-			cat <<YAML
-  b$i:
-    local_addrs: [192.0.2.1]
+			conn "b$i" "    local_addrs: [192.0.2.1]
     remote_addrs: [192.0.2.2]
-    remote_port: $PORT_R
-    proposals: [aes128gcm16-prfsha256-x25519]
-    unique: never
-    local: { auth: psk, id: ini.bench }
-    remote: { auth: psk, id: resp.bench }
-YAML
+    remote_port: $PORT_R" ini.bench resp.bench
 		done
 	fi
 	printf 'secrets:\n  - { type: psk, ids: [ini.bench, resp.bench], secret: "%s" }\n' "$PSK"
@@ -126,7 +124,7 @@ figure() {
 }
 
 run() {
-	local limits=$1 idle during flood_out before peak after log_before log_flood
+	local limits=$1 idle during flood_out before peak peak_half after log_before log_flood
 	conf resp "$limits" >"$tmp/resp.yaml"
 	conf ini "$limits" >"$tmp/ini.yaml"
 	rm -f "$tmp"/*.ctl "$tmp"/*.log "$tmp"/*.state*
@@ -142,18 +140,19 @@ run() {
 	sleep 3
 	during=$(drive "$N")
 	peak=$(rss_mb)
-	local peak_half=$(half_open)
+	peak_half=$(half_open)
 	wait "$flood_pid"
 	flood_out=$(cat "$tmp/flood.out")
 	log_flood=$(($(stat -c %s "$tmp/resp.log") - log_before))
 	peak=$(awk -v a="$peak" -v b="$(rss_mb)" 'BEGIN { print (b > a ? b : a) }')
+	peak_half=$(awk -v a="$peak_half" -v b="$(half_open)" 'BEGIN { print (b > a ? b : a) }')
 	sleep 35
 	after=$(rss_mb)
 	echo "half-open limits: $limits"
 	echo " flood: $flood_out (${RATE}/s for ${SECONDS_FLOOD} s from $ADDRS addresses)"
 	figure "idle:" "$idle"
 	figure "during the flood:" "$during"
-	echo " responder RSS: ${before} MB before, ${peak} MB during (${peak_half} half-open), ${after} MB 35 s after ($(half_open) half-open)"
+	echo " responder RSS: ${before} MB before, ${peak} MB at the peak (${peak_half} half-open), ${after} MB 35 s after ($(half_open) half-open)"
 	echo " responder log during the flood: $((log_flood / 1024)) KiB"
 	kill "$pid_ini" "$pid_resp"
 	wait "$pid_ini" "$pid_resp" 2>/dev/null || true
