@@ -50,7 +50,7 @@ struct half_open_peer {
 	struct half_open_peer *next;
 };
 
-/* After this many half-open SAs went away, freed memory goes back to the system. */
+/* Once a peak of this many half-open SAs has gone, freed memory goes back to the system. */
 #define HALF_OPEN_TRIM_PEAK 256
 
 int cg_samgr_init(struct cg_core *core)
