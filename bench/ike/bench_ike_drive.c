@@ -4,7 +4,8 @@
  * connection PREFIX<worker> again and again through the daemon's own control
  * interface, waiting for each IKE SA (or its child) to be up before starting
  * the next, until TOTAL have been asked for. It prints how many came up, how
- * long it took (wall clock) and the rate.
+ * long it took (wall clock), the rate, and the median, 99th percentile and
+ * longest time one initiate took.
  *
  * One connection per worker because both daemons' blocking initiate waits for
  * an "up" event of that connection name: two waiters on one name would both
@@ -47,6 +48,7 @@ struct drive {
 	long total;
 	atomic_long issued, ok, failed;
 	atomic_bool error_shown;
+	double *took;  /* seconds per initiate, by issue number */
 };
 
 struct worker {
@@ -262,16 +264,31 @@ static void *worker_run(void *arg)
 			return NULL;
 		}
 	}
-	while (atomic_fetch_add(&d->issued, 1) < d->total) {
+	for (long i; (i = atomic_fetch_add(&d->issued, 1)) < d->total;) {
 		const char *c = d->child ? child : NULL;
+		double start = now_s();
 		bool ok = d->proto == PROTO_VICI ? vici_initiate(d, fd, conn, c)
 						 : cygnet_initiate(d, conn, c);
 
+		d->took[i] = now_s() - start;
 		atomic_fetch_add(ok ? &d->ok : &d->failed, 1);
 	}
 	if (fd >= 0)
 		close(fd);
 	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The time of the initiate at fraction q of the sorted times, in ms. */
+static double took_ms(const struct drive *d, double q)
+{
+	return d->took[(size_t)(q * (double)(d->total - 1))] * 1000;
 }
 
 int main(int argc, char **argv)
@@ -296,6 +313,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_ike_drive: 1..%d workers and a positive total\n", MAX_WORKERS);
 		return 2;
 	}
+	d.took = calloc((size_t)d.total, sizeof(*d.took));
+	if (!d.took)
+		return 1;
 	start = now_s();
 	for (int i = 0; i < n; i++) {
 		workers[i] = (struct worker){ .d = &d, .index = i };
@@ -307,7 +327,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
 	secs = now_s() - start;
-	printf("ok %ld failed %ld seconds %.3f rate %.1f\n", (long)d.ok, (long)d.failed, secs,
-	       (double)d.ok / secs);
+	qsort(d.took, (size_t)d.total, sizeof(*d.took), cmp_double);
+	printf("ok %ld failed %ld seconds %.3f rate %.1f p50_ms %.1f p99_ms %.1f max_ms %.1f\n",
+	       (long)d.ok, (long)d.failed, secs, (double)d.ok / secs, took_ms(&d, 0.5),
+	       took_ms(&d, 0.99), took_ms(&d, 1));
+	free(d.took);
 	return d.failed ? 1 : 0;
 }

@@ -15,6 +15,7 @@
 struct cg_loader;   /* loader.c */
 struct cg_bus;      /* bus.c */
 struct cg_logger;   /* log.c */
+struct cg_log_limit; /* log_limit.c */
 struct cg_kreg;     /* kernel.c: backend registry; journal.c: install journal */
 struct cg_crypto;   /* crypto.c */
 struct cg_credmgr;  /* cred.c */
@@ -34,6 +35,7 @@ struct cg_core {
 	struct cg_proc *proc;
 	struct cg_sched *sched;
 	struct cg_logger *log;
+	struct cg_log_limit *log_limit; /* summaries of refused packets */
 	struct cg_bus *bus;
 	struct cg_loader *loader;
 	struct cg_kreg *kernel;
@@ -68,6 +70,10 @@ void cg_log_fini(struct cg_core *core);
 void cg_log_configure(struct cg_core *core, const struct cg_config *cfg);
 /* "error", "warn", "info", "debug", "trace" or "silent". */
 const char *cg_level_name(enum cg_level level);
+
+/* log_limit.c: the rate limiter of cg_log_refused. */
+int cg_log_limit_init(struct cg_core *core);
+void cg_log_limit_fini(struct cg_core *core);
 
 /* bus.c */
 int cg_bus_init(struct cg_core *core);

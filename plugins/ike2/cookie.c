@@ -106,6 +106,7 @@ bool ike2_cookie_admit(struct ike2 *p, const struct ike2_msg *msg)
 	struct ike2_notify n;
 	struct cg_chunk ni;
 	char a[CG_ADDR_STRLEN];
+	const char *why;
 	size_t len;
 	bool ok;
 
@@ -121,10 +122,12 @@ bool ike2_cookie_admit(struct ike2 *p, const struct ike2_msg *msg)
 	     cg_chunk_equal_ct(CG_CHUNK(n.data, n.data_len), CG_CHUNK(cookie, len));
 	if (ok)
 		return true;
-	cg_log(p->core, CG_LOG_IKE, CG_LVL_INFO, "IKE_SA_INIT from %s: %zu half-open SAs, %s",
-	       cg_addr_str(&msg->pkt->src, a, sizeof(a)), cg_sa_count_half_open(p->core),
-	       ike2_chain_notify(&msg->pl, IKE2_N_COOKIE, NULL) ? "wrong cookie, sending another"
-								 : "asking for a cookie");
+	why = ike2_chain_notify(&msg->pl, IKE2_N_COOKIE, NULL) ? "wrong cookie, sending another"
+							     : "asking for a cookie";
+	cg_log_refused(p->core, CG_LOG_IKE, "IKE_SA_INIT", &msg->pkt->src, why,
+		       "IKE_SA_INIT from %s: %zu half-open SAs, %s",
+		       cg_addr_str(&msg->pkt->src, a, sizeof(a)), cg_sa_count_half_open(p->core),
+		       why);
 	cookie_send(p, msg, cookie, len);
 	return false;
 }

@@ -192,8 +192,9 @@ static void init_reject(struct ike2 *p, const struct ike2_msg *msg, uint16_t typ
 	struct ike2_w w;
 	char a[CG_ADDR_STRLEN];
 
-	cg_log(p->core, CG_LOG_IKE, CG_LVL_INFO, "IKE_SA_INIT from %s refused: %s",
-	       cg_addr_str(&msg->pkt->src, a, sizeof(a)), ike2_notify_name(type));
+	cg_log_refused(p->core, CG_LOG_IKE, "IKE_SA_INIT", &msg->pkt->src, ike2_notify_name(type),
+		       "IKE_SA_INIT from %s refused: %s",
+		       cg_addr_str(&msg->pkt->src, a, sizeof(a)), ike2_notify_name(type));
 	ike2_w_init(&w);
 	ike2_w_hdr(&w, &h);
 	ike2_w_notify(&w, 0, type, NULL, 0, data, len);

@@ -36,12 +36,16 @@ struct ike2_trap {
 	struct cg_ts local[IKE2_MAX_TS], remote[IKE2_MAX_TS];
 };
 
+/* A message dropped before any IKE SA vouches for it: rate-limited (cg_log_refused). */
 static void log_drop(struct ike2 *p, const struct cg_packet *pkt, const char *why)
 {
+	/* Exchange type at 18, flags at 19 (RFC 7296 3.1): the header may not have parsed. */
+	bool init = pkt->len >= CG_IKE_HEADER_LEN && pkt->data[18] == IKE2_EXCH_SA_INIT &&
+		    !(pkt->data[19] & IKE2_FLAG_R);
 	char a[CG_ADDR_STRLEN];
 
-	cg_log(p->core, CG_LOG_ENC, CG_LVL_INFO, "message from %s dropped: %s",
-	       cg_addr_str(&pkt->src, a, sizeof(a)), why);
+	cg_log_refused(p->core, CG_LOG_ENC, init ? "IKE_SA_INIT" : "IKE messages", &pkt->src, why,
+		       "message from %s dropped: %s", cg_addr_str(&pkt->src, a, sizeof(a)), why);
 }
 
 /* Answers a request with one notify (encrypted). */
@@ -174,6 +178,17 @@ static void recv_init_request(struct ike2 *p, struct ike2_msg *msg)
 			cg_ike_send(p->core, &sa->local, &sa->remote, sa->resp.ptr, sa->resp.len);
 		}
 		cg_sa_checkin(p->core, entry);
+		return;
+	}
+	/* Over a half-open limit the request is dropped before any state or DH. */
+	switch (cg_sa_half_open_admit(p->core, &msg->pkt->src)) {
+	case CG_HALF_OPEN_OK:
+		break;
+	case CG_HALF_OPEN_ADDRESS_FULL:
+		log_drop(p, msg->pkt, "too many half-open IKE SAs from this address");
+		return;
+	case CG_HALF_OPEN_FULL:
+		log_drop(p, msg->pkt, "too many half-open IKE SAs");
 		return;
 	}
 	msg->pl = msg->outer;

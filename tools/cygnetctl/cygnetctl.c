@@ -196,11 +196,19 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	if (send_all(fd, request, (size_t)len) < 0) {
-		fprintf(stderr, "cygnetctl: cannot send the request: %s\n", strerror(errno));
-		close(fd);
-		return 1;
+		int err = errno;
+
+		/* A daemon that turned us away (too many clients) has answered before closing. */
+		reply = read_reply(fd);
+		if (!reply || !*reply) {
+			fprintf(stderr, "cygnetctl: cannot send the request: %s\n", strerror(err));
+			free(reply);
+			close(fd);
+			return 1;
+		}
+	} else {
+		reply = read_reply(fd);
 	}
-	reply = read_reply(fd);
 	close(fd);
 	if (!reply) {
 		fprintf(stderr, "cygnetctl: no reply from cygnetd: %s\n", strerror(errno));

@@ -120,6 +120,8 @@ struct cg_daemon_cfg {
 	uint32_t route_table;   /* routes to the peers' subnets from virtual IPs; 0 = none */
 	char *resolv_conf;      /* file that takes received DNS servers */
 	char *resolvconf;       /* resolvconf(8) used instead when it exists; NULL = never */
+	uint32_t half_open_limit;       /* half-open IKE SAs in all; 0 = no limit */
+	uint32_t half_open_per_address; /* half-open IKE SAs per peer IP address; 0 = no limit */
 };
 
 enum cg_auth_method {

@@ -72,6 +72,15 @@ CG_EXPORT bool cg_core_plugin_at(struct cg_core *core, size_t i, const char **na
 /* True when a loaded plugin provides the feature ("kernel", "ike:2", ...). */
 CG_EXPORT bool cg_core_has_feature(struct cg_core *core, const char *feature);
 
+/*
+ * Keeps only the capabilities cygnetd needs (CAP_NET_ADMIN and
+ * CAP_NET_BIND_SERVICE, of those it has), in the bounding set too, empties
+ * the inheritable and ambient sets, gives programs it starts nothing for
+ * being root, and sets no_new_privs, for this thread and those it creates
+ * later: call it before the core exists. 0 or a negative errno.
+ */
+CG_EXPORT int cg_privileges_drop(void);
+
 /* Version string of libcygnet. */
 CG_EXPORT const char *cg_version(void);
 

@@ -48,6 +48,17 @@ CG_EXPORT void cg_log(struct cg_core *core, enum cg_subsys subsys, enum cg_level
 		      const char *fmt, ...) CG_PRINTF(4, 5);
 CG_EXPORT void cg_logv(struct cg_core *core, enum cg_subsys subsys, enum cg_level level,
 		       const char *fmt, va_list ap) CG_PRINTF(4, 0);
+/*
+ * Logs a refused message from an unauthenticated peer (dropped, or
+ * answered with a COOKIE) at INFO, rate-limited: past the first few in a
+ * 10 s window the line goes out at DEBUG only, and at the end of the
+ * window one INFO line sums up, per `what`, how many were refused from how
+ * many addresses and why. what ("IKE_SA_INIT") and why ("asking for a
+ * cookie") group the summary and are copied; fmt is the line itself.
+ */
+CG_EXPORT void cg_log_refused(struct cg_core *core, enum cg_subsys subsys, const char *what,
+			      const struct cg_addr *from, const char *why, const char *fmt, ...)
+	CG_PRINTF(6, 7);
 /* Whether a line at this level would be written (to skip costly formatting). */
 CG_EXPORT bool cg_log_enabled(const struct cg_core *core, enum cg_subsys subsys,
 			      enum cg_level level);

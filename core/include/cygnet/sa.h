@@ -174,6 +174,24 @@ CG_EXPORT int cg_sa_move(struct cg_core *core, struct cg_sa *sa, const struct cg
 /* Number of SAs, and of half-open ones. */
 CG_EXPORT size_t cg_sa_count(struct cg_core *core);
 CG_EXPORT size_t cg_sa_count_half_open(struct cg_core *core);
+/* Half-open SAs whose init key (cg_sa_set_init_key) names this peer address (port ignored). */
+CG_EXPORT size_t cg_sa_count_half_open_from(struct cg_core *core, const struct cg_addr *remote);
+
+/* Whether a new responder SA may be created (daemon.half_open_limit, half_open_per_address). */
+enum cg_half_open {
+	CG_HALF_OPEN_OK = 0,
+	CG_HALF_OPEN_ADDRESS_FULL, /* this address has half_open_per_address half-open SAs */
+	CG_HALF_OPEN_FULL,         /* there are half_open_limit half-open SAs in all */
+};
+
+/*
+ * Asks before creating anything for a request that would open an IKE SA
+ * from remote (an IKE_SA_INIT, an IKEv1 Main/Aggressive Mode start): a
+ * request refused here is dropped unanswered. The count is taken, not
+ * reserved: jobs running at once may overshoot by the number of workers.
+ */
+CG_EXPORT enum cg_half_open cg_sa_half_open_admit(struct cg_core *core,
+						  const struct cg_addr *remote);
 
 #ifdef __cplusplus
 }

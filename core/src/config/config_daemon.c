@@ -13,11 +13,14 @@
 #define DEFAULT_RESOLVCONF "/sbin/resolvconf"
 #define PLUGIN_NAME_MAX 64
 #define THREADS_MAX 1024
+#define HALF_OPEN_LIMIT 2000
+#define HALF_OPEN_PER_ADDRESS 20
+#define HALF_OPEN_MAX 1000000
 
 static const char *const daemon_keys[] = {
 	"plugins", "plugin_dir", "log", "control", "threads",
 	"port", "port_nat_t", "listen", "state_file", "route_table", "resolv_conf", "resolvconf",
-	NULL,
+	"half_open_limit", "half_open_per_address", NULL,
 };
 
 /* Plugin names become file names: no '/' or '.' may sneak in. */
@@ -201,6 +204,21 @@ static bool read_resolver(struct cfg_ctx *ctx, struct cg_daemon_cfg *d,
 	return ok;
 }
 
+static bool read_half_open(struct cfg_ctx *ctx, struct cg_daemon_cfg *d,
+			   const struct cg_cfg_node *daemon)
+{
+	uint64_t all = d->half_open_limit, per = d->half_open_per_address;
+	bool ok;
+
+	ok = cfg_ok(ctx, cg_cfg_get_uint(daemon, "half_open_limit", 0, HALF_OPEN_MAX, &all,
+					 ctx->errs));
+	ok &= cfg_ok(ctx, cg_cfg_get_uint(daemon, "half_open_per_address", 0, HALF_OPEN_MAX, &per,
+					  ctx->errs));
+	d->half_open_limit = (uint32_t)all;
+	d->half_open_per_address = (uint32_t)per;
+	return ok;
+}
+
 static bool set_defaults(struct cfg_ctx *ctx, struct cg_daemon_cfg *d)
 {
 	for (size_t i = 0; i < CG_ARRAY_SIZE(d->log_levels); i++)
@@ -213,6 +231,8 @@ static bool set_defaults(struct cfg_ctx *ctx, struct cg_daemon_cfg *d)
 	d->route_table = DEFAULT_ROUTE_TABLE;
 	d->resolv_conf = cg_strdup(DEFAULT_RESOLV_CONF);
 	d->resolvconf = cg_strdup(DEFAULT_RESOLVCONF);
+	d->half_open_limit = HALF_OPEN_LIMIT;
+	d->half_open_per_address = HALF_OPEN_PER_ADDRESS;
 	if (d->control && d->state_file && d->resolv_conf && d->resolvconf)
 		return true;
 	cfg_nomem(ctx, NULL);
@@ -243,6 +263,7 @@ bool cfg_read_daemon(struct cfg_ctx *ctx)
 	ok &= cfg_get_path(ctx, daemon, "state_file", &d->state_file);
 	ok &= read_route_table(ctx, d, daemon);
 	ok &= read_resolver(ctx, d, daemon);
+	ok &= read_half_open(ctx, d, daemon);
 	d->threads = (uint32_t)threads;
 	d->port = (uint16_t)port;
 	d->port_nat_t = (uint16_t)nat_t;

@@ -28,7 +28,7 @@ int cg_ctl_init(struct cg_core *core)
 	ctl->core = core;
 	ctl->listen_fd = -1;
 	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
-		ctl->clients[i] = -1;
+		ctl->slots[i].fd = -1;
 	pthread_mutex_init(&ctl->lock, NULL);
 	pthread_cond_init(&ctl->idle, NULL);
 	core->ctl = ctl;

@@ -8,7 +8,16 @@
 
 #include "core_priv.h"
 
+/* Clients whose request is being read; a slot is given back once it is read. */
 #define CTL_MAX_CLIENTS 16
+/* Commands running at once (each in a thread, some wait for the network). */
+#define CTL_MAX_RUNNING 64
+
+/* A client whose request is being read. */
+struct ctl_slot {
+	int fd;          /* -1 when free */
+	uint64_t since;  /* CLOCK_MONOTONIC ms of the accept */
+};
 
 /* A command or a status section; freed once unregistered and idle. */
 struct ctl_entry {
@@ -31,8 +40,9 @@ struct cg_ctl {
 	char *path;
 	ino_t ino;                  /* of our socket file: removed only if still ours */
 	bool running;               /* listen_fd is on the fd watcher */
-	int clients[CTL_MAX_CLIENTS]; /* fds of clients being served, -1 when free */
-	unsigned n_clients;
+	struct ctl_slot slots[CTL_MAX_CLIENTS];
+	unsigned n_clients;         /* client threads, reading or running a command */
+	unsigned n_running;         /* of them, running a command */
 };
 
 /* output.c: the message given to cg_out_error (NULL when none), and whether it was called. */

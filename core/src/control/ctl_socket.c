@@ -3,45 +3,81 @@
  * The control socket: a Unix socket accepted on the fd watcher's thread,
  * which hands each client to a thread of its own, since a handler may block
  * (`initiate` waits for the outcome). Each client sends one request line
- * and reads one reply (control.c runs it).
+ * and reads one reply (control.c runs it). A client holds one of
+ * CTL_MAX_CLIENTS slots only while its request is read, which must end
+ * within 5 s in all; the command then runs without a slot.
  *
  * The socket is 0600 in a 0700 directory, and the peer's credentials are
  * checked once more on accept.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl_priv.h"
 
 #define CTL_DEFAULT_PATH "/run/cygnet/cygnetd.sock"
-#define CTL_IO_TIMEOUT_SECS 5
+/* The whole request, however slowly it trickles in; then the whole reply. */
+#define CTL_REQUEST_DEADLINE_MS 5000
+#define CTL_REPLY_DEADLINE_MS 5000
+/* With every slot taken, a reader this old gives its slot to a newcomer. */
+#define CTL_EVICT_MS 1000
 
 struct ctl_client {
 	struct cg_ctl *ctl;
 	int fd;
-	size_t slot;
+	size_t slot;     /* CTL_MAX_CLIENTS once given back */
+	uint64_t since;  /* accepted, CLOCK_MONOTONIC ms */
 };
 
-/* Reads one request line; the reason to refuse it, or NULL with *len set. */
-static const char *ctl_read_request(int fd, char *buf, size_t cap, size_t *len)
+static uint64_t ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for events; false once the deadline has passed. */
+static bool ctl_wait(int fd, short events, uint64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = events };
+		uint64_t now = ctl_now_ms();
+		int n;
+
+		if (now >= deadline)
+			return false;
+		n = poll(&pfd, 1, (int)(deadline - now));
+		if (n > 0)
+			return true; /* readable, writable, or an error recv/send reports */
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+/* Reads one request line by the deadline; the reason to refuse it, or NULL with *len set. */
+static const char *ctl_read_request(int fd, char *buf, size_t cap, size_t *len,
+				    uint64_t deadline)
 {
 	size_t have = 0;
 	ssize_t n;
 	char *nl;
 
 	for (;;) {
-		n = recv(fd, buf + have, cap - have, 0);
-		if (n < 0 && errno == EINTR)
+		if (!ctl_wait(fd, POLLIN, deadline))
+			return "timed out waiting for the request (5 s)";
+		n = recv(fd, buf + have, cap - have, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK
-				       ? "timed out waiting for the request"
-				       : "cannot read the request";
+			return "cannot read the request";
 		if (n == 0)
 			return have ? "request not terminated by a newline" : "empty request";
 		nl = memchr(buf + have, '\n', (size_t)n);
@@ -56,12 +92,16 @@ static const char *ctl_read_request(int fd, char *buf, size_t cap, size_t *len)
 	}
 }
 
-static void ctl_write_all(int fd, const char *data, size_t len)
+/* Writes what the client takes by the deadline. */
+static void ctl_write_all(int fd, const char *data, size_t len, uint64_t deadline)
 {
 	while (len) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    ctl_wait(fd, POLLOUT, deadline))
 			continue;
 		if (n <= 0)
 			return;
@@ -81,31 +121,79 @@ static bool ctl_peer_allowed(int fd)
 	return cred.uid == 0 || cred.uid == geteuid();
 }
 
-static void ctl_serve(struct cg_ctl *ctl, int fd)
+/* Gives the client's reading slot back, unless a newcomer has taken it over. Lock held. */
+static void ctl_slot_release_locked(struct cg_ctl *ctl, struct ctl_client *c)
 {
-	struct timeval tv = { .tv_sec = CTL_IO_TIMEOUT_SECS };
+	if (c->slot < CTL_MAX_CLIENTS && ctl->slots[c->slot].fd == c->fd)
+		ctl->slots[c->slot].fd = -1;
+	c->slot = CTL_MAX_CLIENTS;
+}
+
+/*
+ * A free slot, or the one of the oldest reader when it has been reading
+ * for CTL_EVICT_MS: cygnetctl sends its request as it connects, so a
+ * reader that old is trickling, and it must not keep others out. The
+ * evicted reader sees its stream end and leaves. CTL_MAX_CLIENTS when
+ * none. Lock held.
+ */
+static size_t ctl_slot_take_locked(struct cg_ctl *ctl, uint64_t now)
+{
+	size_t oldest = 0;
+
+	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
+		if (ctl->slots[i].fd < 0)
+			return i;
+		if (ctl->slots[i].since < ctl->slots[oldest].since)
+			oldest = i;
+	}
+	if (now - ctl->slots[oldest].since < CTL_EVICT_MS)
+		return CTL_MAX_CLIENTS;
+	cg_log(ctl->core, CG_LOG_CTL, CG_LVL_DEBUG,
+	       "control client evicted: no request after %llu ms and every slot taken",
+	       (unsigned long long)(now - ctl->slots[oldest].since));
+	shutdown(ctl->slots[oldest].fd, SHUT_RDWR);
+	return oldest;
+}
+
+/*
+ * Reads the request in a slot, gives the slot back, then runs the command
+ * without one: a command that waits for the network (`initiate`) keeps
+ * only its thread, counted against CTL_MAX_RUNNING.
+ */
+static void ctl_serve(struct ctl_client *c)
+{
+	struct cg_ctl *ctl = c->ctl;
 	char buf[CG_CTL_MAX_REQUEST + 1];
 	const char *refused = NULL;
 	char *reply = NULL;
 	size_t len = 0;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (!ctl_peer_allowed(fd))
+	if (!ctl_peer_allowed(c->fd))
 		refused = "permission denied";
 	else
-		refused = ctl_read_request(fd, buf, sizeof(buf), &len);
+		refused = ctl_read_request(c->fd, buf, sizeof(buf), &len,
+					   c->since + CTL_REQUEST_DEADLINE_MS);
+	pthread_mutex_lock(&ctl->lock);
+	ctl_slot_release_locked(ctl, c);
+	if (!refused && ctl->n_running == CTL_MAX_RUNNING)
+		refused = "too many clients, try again";
+	else if (!refused)
+		ctl->n_running++;
+	pthread_mutex_unlock(&ctl->lock);
 	if (refused) {
 		cg_log(ctl->core, CG_LOG_CTL, CG_LVL_DEBUG, "control request refused: %s", refused);
 		cg_ctl_reply_compose(&reply, refused, NULL);
 	} else {
 		cg_control_run(ctl->core, buf, len, &reply);
+		pthread_mutex_lock(&ctl->lock);
+		ctl->n_running--;
+		pthread_mutex_unlock(&ctl->lock);
 	}
 	if (reply)
-		ctl_write_all(fd, reply, strlen(reply));
+		ctl_write_all(c->fd, reply, strlen(reply), ctl_now_ms() + CTL_REPLY_DEADLINE_MS);
 	free(reply);
 	/* Unread input would turn the client's end of file into a reset. */
-	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+	while (recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
 }
 
@@ -114,11 +202,11 @@ static void *ctl_client_thread(void *arg)
 	struct ctl_client *c = arg;
 	struct cg_ctl *ctl = c->ctl;
 
-	ctl_serve(ctl, c->fd);
+	ctl_serve(c);
 	pthread_mutex_lock(&ctl->lock);
 	/* Closed under the lock, so fini never shuts down a reused descriptor. */
+	ctl_slot_release_locked(ctl, c);
 	close(c->fd);
-	ctl->clients[c->slot] = -1;
 	ctl->n_clients--;
 	pthread_cond_broadcast(&ctl->idle);
 	pthread_mutex_unlock(&ctl->lock);
@@ -130,25 +218,26 @@ static void ctl_client_start(struct cg_ctl *ctl, int fd)
 {
 	static const char busy[] = "error: too many clients, try again\n";
 	struct ctl_client *c = calloc(1, sizeof(*c));
+	uint64_t now = ctl_now_ms();
 	pthread_attr_t attr;
 	size_t slot;
 	pthread_t t;
 	int err;
 
 	pthread_mutex_lock(&ctl->lock);
-	for (slot = 0; slot < CTL_MAX_CLIENTS && ctl->clients[slot] >= 0; slot++)
-		;
-	if (!c || slot == CTL_MAX_CLIENTS) {
+	slot = c ? ctl_slot_take_locked(ctl, now) : CTL_MAX_CLIENTS;
+	if (slot == CTL_MAX_CLIENTS) {
 		pthread_mutex_unlock(&ctl->lock);
-		ctl_write_all(fd, busy, sizeof(busy) - 1);
+		/* cygnetctl reads this even when its request cannot be sent any more. */
+		ctl_write_all(fd, busy, sizeof(busy) - 1, now);
 		close(fd);
 		free(c);
 		return;
 	}
-	ctl->clients[slot] = fd;
+	ctl->slots[slot] = (struct ctl_slot){ .fd = fd, .since = now };
 	ctl->n_clients++;
 	pthread_mutex_unlock(&ctl->lock);
-	*c = (struct ctl_client){ .ctl = ctl, .fd = fd, .slot = slot };
+	*c = (struct ctl_client){ .ctl = ctl, .fd = fd, .slot = slot, .since = now };
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	err = pthread_create(&t, &attr, ctl_client_thread, c);
@@ -157,8 +246,8 @@ static void ctl_client_start(struct cg_ctl *ctl, int fd)
 		cg_log(ctl->core, CG_LOG_CTL, CG_LVL_WARN, "cannot serve a control client: %s",
 		       strerror(err));
 		pthread_mutex_lock(&ctl->lock);
+		ctl_slot_release_locked(ctl, c);
 		close(fd);
-		ctl->clients[slot] = -1;
 		ctl->n_clients--;
 		pthread_mutex_unlock(&ctl->lock);
 		free(c);
@@ -308,8 +397,8 @@ void cg_ctl_close(struct cg_ctl *ctl)
 	/* Clients still reading are cut off; a running handler is waited for. */
 	pthread_mutex_lock(&ctl->lock);
 	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (ctl->clients[i] >= 0)
-			shutdown(ctl->clients[i], SHUT_RDWR);
+		if (ctl->slots[i].fd >= 0)
+			shutdown(ctl->slots[i].fd, SHUT_RDWR);
 	while (ctl->n_clients)
 		pthread_cond_wait(&ctl->idle, &ctl->lock);
 	pthread_mutex_unlock(&ctl->lock);

@@ -21,6 +21,7 @@ struct module {
 /* Set up in this order, torn down in reverse. */
 static const struct module modules[] = {
 	{ "fd watcher", cg_watch_init, cg_watch_fini },
+	{ "log limiter", cg_log_limit_init, cg_log_limit_fini },
 	{ "bus", cg_bus_init, cg_bus_fini },
 	{ "kernel", cg_kernel_init, cg_kernel_fini },
 	{ "crypto", cg_crypto_init, cg_crypto_fini },

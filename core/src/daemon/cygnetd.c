@@ -167,6 +167,12 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Before the core's threads exist: each inherits what its creator has. */
+	if (!a.check && (err = cg_privileges_drop())) {
+		fprintf(stderr, "cygnetd: cannot drop privileges: %s\n", strerror(-err));
+		cg_config_unref(cfg);
+		return 1;
+	}
 	err = cg_core_create(&opts, cfg, &core);
 	if (err) {
 		fprintf(stderr, "cygnetd: cannot create the core: %s\n", strerror(-err));

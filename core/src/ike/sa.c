@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The IKE SA manager: four hash indexes under one mutex, and a condition
- * variable on which jobs wait for an SA another job has checked out.
+ * variable on which jobs wait for an SA another job has checked out. It
+ * also counts half-open SAs, in all and per peer address, against the
+ * daemon's half_open_limit and half_open_per_address.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@ struct cg_sa {
 	bool removed;
 	unsigned waiters;      /* jobs waiting for this SA */
 	uint64_t init_key;     /* 0 when not in the half-open index */
+	struct half_open_peer *peer; /* its address's half-open count while init_key is set */
 	uint32_t *reqids;
 	size_t n_reqids;
 };
@@ -35,7 +39,19 @@ struct cg_samgr {
 	struct cg_hmap by_reqid;
 	uint32_t next_id;
 	size_t half_open;
+	struct cg_hmap by_addr;   /* half-open SAs per peer address: chains of half_open_peer */
+	size_t half_open_peak;    /* most half-open SAs since memory was last trimmed */
 };
+
+/* Half-open SAs from one address (no port); shared keys are chained. */
+struct half_open_peer {
+	struct cg_addr addr;
+	size_t n;
+	struct half_open_peer *next;
+};
+
+/* Once a peak of this many half-open SAs has gone, freed memory goes back to the system. */
+#define HALF_OPEN_TRIM_PEAK 256
 
 int cg_samgr_init(struct cg_core *core)
 {
@@ -49,6 +65,7 @@ int cg_samgr_init(struct cg_core *core)
 	cg_hmap_init(&m->by_id);
 	cg_hmap_init(&m->by_init);
 	cg_hmap_init(&m->by_reqid);
+	cg_hmap_init(&m->by_addr);
 	m->next_id = 1;
 	core->ike_sas = m;
 	return 0;
@@ -75,6 +92,15 @@ void cg_samgr_fini(struct cg_core *core)
 	cg_hmap_free(&m->by_id);
 	cg_hmap_free(&m->by_init);
 	cg_hmap_free(&m->by_reqid);
+	for (size_t i = 0; i < m->by_addr.cap; i++) {
+		struct half_open_peer *hp = m->by_addr.vals[i], *next;
+
+		for (; hp; hp = next) {
+			next = hp->next;
+			free(hp);
+		}
+	}
+	cg_hmap_free(&m->by_addr);
 	pthread_cond_destroy(&m->returned);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
@@ -202,6 +228,73 @@ CG_EXPORT void cg_sa_checkin(struct cg_core *core, struct cg_sa *sa)
 	pthread_mutex_unlock(&m->lock);
 }
 
+static uint64_t addr_key(const struct cg_addr *a)
+{
+	return cg_hash64(a->u.bytes, a->family == AF_INET ? 4 : 16, a->family);
+}
+
+static bool same_host(const struct cg_addr *a, const struct cg_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->u.bytes, b->u.bytes, a->family == AF_INET ? 4 : 16);
+}
+
+/* The half-open count of an address, NULL when it has none. Lock held. */
+static struct half_open_peer *peer_find(struct cg_samgr *m, const struct cg_addr *a)
+{
+	struct half_open_peer *hp = cg_hmap_get(&m->by_addr, addr_key(a));
+
+	while (hp && !same_host(&hp->addr, a))
+		hp = hp->next;
+	return hp;
+}
+
+/* Counts one more half-open SA from a; NULL when out of memory. Lock held. */
+static struct half_open_peer *peer_hold(struct cg_samgr *m, const struct cg_addr *a)
+{
+	struct half_open_peer *hp = peer_find(m, a);
+	uint64_t key = addr_key(a);
+
+	if (hp) {
+		hp->n++;
+		return hp;
+	}
+	hp = calloc(1, sizeof(*hp));
+	if (!hp)
+		return NULL;
+	hp->addr.family = a->family;
+	memcpy(hp->addr.u.bytes, a->u.bytes, sizeof(hp->addr.u.bytes));
+	hp->n = 1;
+	hp->next = cg_hmap_get(&m->by_addr, key);
+	if (cg_hmap_put(&m->by_addr, key, hp)) {
+		free(hp);
+		return NULL;
+	}
+	return hp;
+}
+
+/* Counts one half-open SA less; the address is forgotten at zero. Lock held. */
+static void peer_release(struct cg_samgr *m, struct half_open_peer *hp)
+{
+	uint64_t key = addr_key(&hp->addr);
+	struct half_open_peer *head = cg_hmap_get(&m->by_addr, key);
+
+	if (--hp->n)
+		return;
+	if (head == hp) {
+		/* Replacing a present key does not allocate. */
+		if (hp->next)
+			cg_hmap_put(&m->by_addr, key, hp->next);
+		else
+			cg_hmap_del(&m->by_addr, key);
+	} else {
+		while (head->next != hp)
+			head = head->next;
+		head->next = hp->next;
+	}
+	free(hp);
+}
+
 static void unindex_init(struct cg_samgr *m, struct cg_sa *sa)
 {
 	if (!sa->init_key)
@@ -209,7 +302,30 @@ static void unindex_init(struct cg_samgr *m, struct cg_sa *sa)
 	if (cg_hmap_get(&m->by_init, sa->init_key) == sa)
 		cg_hmap_del(&m->by_init, sa->init_key);
 	sa->init_key = 0;
+	if (sa->peer)
+		peer_release(m, sa->peer);
+	sa->peer = NULL;
 	m->half_open--;
+}
+
+/*
+ * After a flood of half-open SAs has gone, glibc keeps the freed heap
+ * (many small blocks spread over its arenas) unless asked: give it back
+ * once no half-open SA is left of a large peak.
+ */
+static void trim_after_flood(struct cg_samgr *m)
+{
+	bool trim;
+
+	pthread_mutex_lock(&m->lock);
+	trim = !m->half_open && m->half_open_peak >= HALF_OPEN_TRIM_PEAK;
+	if (trim)
+		m->half_open_peak = 0;
+	pthread_mutex_unlock(&m->lock);
+#ifdef __GLIBC__
+	if (trim)
+		malloc_trim(0);
+#endif
 }
 
 CG_EXPORT void cg_sa_checkin_destroy(struct cg_core *core, struct cg_sa *sa)
@@ -236,11 +352,8 @@ CG_EXPORT void cg_sa_checkin_destroy(struct cg_core *core, struct cg_sa *sa)
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
-	if (copy) {
-		sa_free(copy);
-		return;
-	}
-	sa_free(sa);
+	sa_free(copy ? copy : sa);
+	trim_after_flood(m);
 }
 
 const struct cg_sa_ops *cg_sa_ops_of(const struct cg_sa *sa)
@@ -280,10 +393,16 @@ CG_EXPORT int cg_sa_set_init_key(struct cg_sa *sa, uint64_t spi_i, const struct 
 		return -EEXIST;
 	}
 	unindex_init(m, sa);
-	err = cg_hmap_put(&m->by_init, key, sa);
+	sa->peer = peer_hold(m, remote);
+	err = sa->peer ? cg_hmap_put(&m->by_init, key, sa) : -ENOMEM;
 	if (!err) {
 		sa->init_key = key;
 		m->half_open++;
+		if (m->half_open > m->half_open_peak)
+			m->half_open_peak = m->half_open;
+	} else if (sa->peer) {
+		peer_release(m, sa->peer);
+		sa->peer = NULL;
 	}
 	pthread_mutex_unlock(&m->lock);
 	return err;
@@ -296,6 +415,7 @@ CG_EXPORT void cg_sa_set_established(struct cg_sa *sa)
 	pthread_mutex_lock(&m->lock);
 	unindex_init(m, sa);
 	pthread_mutex_unlock(&m->lock);
+	trim_after_flood(m);
 }
 
 CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid)
@@ -385,4 +505,41 @@ CG_EXPORT size_t cg_sa_count_half_open(struct cg_core *core)
 	n = m->half_open;
 	pthread_mutex_unlock(&m->lock);
 	return n;
+}
+
+CG_EXPORT size_t cg_sa_count_half_open_from(struct cg_core *core, const struct cg_addr *remote)
+{
+	struct cg_samgr *m = core->ike_sas;
+	struct half_open_peer *hp;
+	size_t n;
+
+	pthread_mutex_lock(&m->lock);
+	hp = peer_find(m, remote);
+	n = hp ? hp->n : 0;
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+CG_EXPORT enum cg_half_open cg_sa_half_open_admit(struct cg_core *core,
+						  const struct cg_addr *remote)
+{
+	struct cg_samgr *m = core->ike_sas;
+	uint32_t all = 0, per = 0;
+	struct half_open_peer *hp;
+	enum cg_half_open v = CG_HALF_OPEN_OK;
+
+	pthread_mutex_lock(&core->cfg_lock);
+	if (core->cfg) {
+		all = core->cfg->daemon.half_open_limit;
+		per = core->cfg->daemon.half_open_per_address;
+	}
+	pthread_mutex_unlock(&core->cfg_lock);
+	pthread_mutex_lock(&m->lock);
+	hp = per ? peer_find(m, remote) : NULL;
+	if (hp && hp->n >= per)
+		v = CG_HALF_OPEN_ADDRESS_FULL;
+	else if (all && m->half_open >= all)
+		v = CG_HALF_OPEN_FULL;
+	pthread_mutex_unlock(&m->lock);
+	return v;
 }

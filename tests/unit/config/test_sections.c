@@ -329,6 +329,8 @@ Test(sections, defaults_are_what_strongswan_users_expect)
 	cr_assert_eq(d->route_table, 220);
 	cr_assert_str_eq(d->resolv_conf, "/etc/resolv.conf");
 	cr_assert_str_eq(d->resolvconf, "/sbin/resolvconf");
+	cr_assert_eq(d->half_open_limit, 2000);
+	cr_assert_eq(d->half_open_per_address, 20);
 
 	cr_assert_eq(c->version, 0);
 	cr_assert_eq(c->n_local_addrs, 1);
@@ -449,6 +451,9 @@ Test(sections, wrong_types_and_values)
 	ct_assert_load_error("daemon:\n  route_table: -1\n",
 			     "test.yaml:2:16: 'route_table' must be a number from 0 to 4294967295, "
 			     "not '-1'");
+	ct_assert_load_error("daemon:\n  half_open_per_address: -1\n",
+			     "test.yaml:2:26: 'half_open_per_address' must be a number from 0 to "
+			     "1000000, not '-1'");
 	ct_assert_load_error("daemon:\n  resolv_conf: \"\"\n",
 			     "test.yaml:2:16: resolv_conf needs a file name, e.g. /etc/resolv.conf");
 	ct_assert_load_error("daemon:\n  listen: [eth0]\n",

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control socket and cygnetctl against a core serving a socket in a temporary directory. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json_check.h"
@@ -54,10 +57,14 @@ static void setup(void)
 	cr_assert_not_null(core, "core start: %s", strerror(-err));
 }
 
+static void block_release(void);
+
 static void teardown(void)
 {
 	char sub[128];
 
+	/* However a test ended, commands it left waiting go, or the core would wait for them. */
+	block_release();
 	cg_core_destroy(core);
 	snprintf(sub, sizeof(sub), "%s/run", dir);
 	rmdir(sub);
@@ -239,4 +246,158 @@ Test(ctl_socket, cygnetctl_exit_codes)
 
 	cr_assert_eq(ctl_tool((char *[]){ "-s", path, NULL }, out, sizeof(out), err, sizeof(err)),
 		     2, "no command is a usage error");
+}
+
+/*
+ * Slots and deadlines: clients that trickle their request, or commands that
+ * wait, must not keep other clients out.
+ */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+Test(ctl_socket, tricklers_do_not_keep_others_out)
+{
+	int fds[16];
+	char *reply;
+
+	for (size_t i = 0; i < CG_ARRAY_SIZE(fds); i++) {
+		fds[i] = dial();
+		cr_assert_eq(send(fds[i], "s", 1, MSG_NOSIGNAL), 1);
+	}
+	sleep_ms(1200);
+	for (int round = 0; round < 3; round++) {
+		reply = exchange("status\n", 7, false);
+		cr_assert_eq(strncmp(reply, "ok\n", 3), 0, "round %d: %s", round, reply);
+		free(reply);
+	}
+	for (size_t i = 0; i < CG_ARRAY_SIZE(fds); i++)
+		close(fds[i]);
+}
+
+Test(ctl_socket, request_deadline_is_a_total)
+{
+	uint64_t start = mono_ms(), took;
+	int fd = dial();
+	char *reply;
+
+	/* One byte every 1.5 s, each well within 5 s of the last, until the daemon answers. */
+	for (int i = 0; i < 6; i++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (send(fd, "s", 1, MSG_NOSIGNAL) != 1 || poll(&pfd, 1, 1500) != 0)
+			break;
+	}
+	reply = read_all(fd);
+	took = mono_ms() - start;
+	close(fd);
+	cr_assert_eq(strncmp(reply, "error: timed out waiting for the request", 40), 0, "%s",
+		     reply);
+	cr_assert(took >= 4900 && took < 6000, "refused after %llu ms", (unsigned long long)took);
+	free(reply);
+}
+
+/* A command that waits until told to go, as `initiate` waits for a dead peer. */
+static pthread_mutex_t block_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t block_cond = PTHREAD_COND_INITIALIZER;
+static bool block_go;
+static unsigned block_waiting;
+
+static int block_cmd(void *ctx, struct cg_core *c, int argc, char **argv, struct cg_out *out)
+{
+	(void)ctx, (void)c, (void)argc, (void)argv, (void)out;
+	pthread_mutex_lock(&block_lock);
+	block_waiting++;
+	pthread_cond_broadcast(&block_cond);
+	while (!block_go)
+		pthread_cond_wait(&block_cond, &block_lock);
+	block_waiting--;
+	pthread_mutex_unlock(&block_lock);
+	return 0;
+}
+
+/* Whether n block commands are waiting within 5 s. */
+static bool wait_blocked(unsigned n)
+{
+	struct timespec until;
+	bool ok;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&block_lock);
+	while (block_waiting < n &&
+	       pthread_cond_timedwait(&block_cond, &block_lock, &until) == 0)
+		;
+	ok = block_waiting >= n;
+	pthread_mutex_unlock(&block_lock);
+	return ok;
+}
+
+static void block_release(void)
+{
+	pthread_mutex_lock(&block_lock);
+	block_go = true;
+	pthread_cond_broadcast(&block_cond);
+	pthread_mutex_unlock(&block_lock);
+}
+
+Test(ctl_socket, waiting_commands_hold_no_slot)
+{
+	int fds[20];
+	char *reply;
+
+	cr_assert_eq(cg_control_register(core, "block", "block: waits", block_cmd, NULL), 0);
+	/* More waiting commands than there are slots, one after the other. */
+	for (size_t i = 0; i < CG_ARRAY_SIZE(fds); i++) {
+		fds[i] = dial();
+		cr_assert_eq(send(fds[i], "block\n", 6, MSG_NOSIGNAL), 6);
+		cr_assert(wait_blocked(i + 1), "command %zu is not running", i);
+	}
+	reply = exchange("status\n", 7, false);
+	cr_assert_eq(strncmp(reply, "ok\n", 3), 0, "%s", reply);
+	free(reply);
+	block_release();
+	for (size_t i = 0; i < CG_ARRAY_SIZE(fds); i++) {
+		reply = read_all(fds[i]);
+		cr_assert_eq(strncmp(reply, "ok\n", 3), 0, "client %zu: %s", i, reply);
+		free(reply);
+		close(fds[i]);
+	}
+	cg_control_unregister(core, "block");
+}
+
+Test(ctl_socket, cygnetctl_prints_too_many_clients)
+{
+	char out[1024], err[1024];
+	uint64_t start = mono_ms();
+	int fds[16], rc;
+
+	for (size_t i = 0; i < CG_ARRAY_SIZE(fds); i++) {
+		fds[i] = dial();
+		cr_assert_eq(send(fds[i], "s", 1, MSG_NOSIGNAL), 1);
+	}
+	/*
+	 * While the others are younger than CTL_EVICT_MS (1 s) there is no slot
+	 * for it; whether the refusal beats the request or not, it is printed.
+	 */
+	for (int round = 0; round < 10 && mono_ms() - start < 800; round++) {
+		rc = ctl_tool((char *[]){ "-s", path, "status", NULL }, out, sizeof(out), err,
+			      sizeof(err));
+		cr_assert_eq(rc, 1);
+		cr_assert_str_eq(err, "error: too many clients, try again\n", "round %d", round);
+	}
+	for (size_t i = 0; i < CG_ARRAY_SIZE(fds); i++)
+		close(fds[i]);
 }

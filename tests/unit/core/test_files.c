@@ -121,21 +121,18 @@ Test(files, check_writes_nothing)
 	cr_assert_eq(n, 1);
 }
 
-Test(files, modes_do_not_follow_the_umask, .timeout = 60)
+/* Starts cygnetd as a daemon (not -F: it writes its pid file and logs to its file); its pid. */
+static pid_t start_daemon(void)
 {
-	char fd_arg[16], pid_arg[128], buf[16] = "", path[128];
-	static const char *const files[] = { "cygnetd.pid", "cygnetd.log", "state/journal",
-					     "state/journal.lock", "state" };
-	static const mode_t want[] = { 0644, 0600, 0600, 0600, 0700 };
-	mode_t modes[5];
-	int ready[2], pid;
+	char fd_arg[16], pid_arg[128], buf[16] = "", path[128], *text;
+	int ready[2];
+	pid_t pid;
 	ssize_t n;
 
 	write_config();
 	cr_assert_eq(pipe(ready), 0);
 	snprintf(fd_arg, sizeof(fd_arg), "%d", ready[1]);
 	path_in("cygnetd.pid", pid_arg, sizeof(pid_arg));
-	/* Not -F: it daemonizes, writes its pid file and logs to the file. */
 	cr_assert_eq(cygnetd((char *[]){ "--pid-file", pid_arg, "--ready-fd", fd_arg, NULL },
 			     ready[1]), 0);
 	close(ready[1]);
@@ -143,23 +140,92 @@ Test(files, modes_do_not_follow_the_umask, .timeout = 60)
 	close(ready[0]);
 	cr_assert_eq(n, 6, "the daemon did not start (see %s)", path_in("cygnetd.log", path,
 									    sizeof(path)));
-
-	{
-		char *text = tl_slurp(pid_arg);
-
-		pid = atoi(text);
-		free(text);
-	}
+	text = tl_slurp(pid_arg);
+	pid = text ? atoi(text) : 0;
+	free(text);
 	cr_assert_gt(pid, 1);
+	return pid;
+}
+
+/* Stops the daemon; whether it is gone. */
+static bool stop_daemon(pid_t pid)
+{
+	if (kill(pid, SIGTERM))
+		return false;
+	for (int i = 0; i < 500 && kill(pid, 0) == 0; i++)
+		usleep(10000);
+	return kill(pid, 0) != 0;
+}
+
+Test(files, modes_do_not_follow_the_umask, .timeout = 60)
+{
+	static const char *const files[] = { "cygnetd.pid", "cygnetd.log", "state/journal",
+					     "state/journal.lock", "state" };
+	static const mode_t want[] = { 0644, 0600, 0600, 0600, 0700 };
+	mode_t modes[5];
+	pid_t pid = start_daemon();
+	bool stopped;
+
 	/* Read the modes, then stop the daemon before any assertion can end the test. */
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		modes[i] = mode_of(files[i]);
-	cr_assert_eq(kill(pid, SIGTERM), 0);
-	for (int i = 0; i < 500 && kill(pid, 0) == 0; i++)
-		usleep(10000);
+	stopped = stop_daemon(pid);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		cr_expect_eq(modes[i], want[i], "%s is %04o", files[i], (unsigned)modes[i]);
-	cr_assert_neq(kill(pid, 0), 0, "the daemon did not stop");
+	cr_assert(stopped, "the daemon did not stop");
+}
+
+/* The value of a field ("CapEff:") of a /proc status file, or "" when absent. */
+static void status_field(const char *path, const char *field, char *out, size_t len)
+{
+	char *text = tl_slurp(path), *at = text ? strstr(text, field) : NULL;
+
+	snprintf(out, len, "%.*s", at ? (int)strcspn(at + strlen(field) + 1, "\n") : 0,
+		 at ? at + strlen(field) + 1 : "");
+	free(text);
+}
+
+/*
+ * Every thread of a running cygnetd: CAP_NET_ADMIN and CAP_NET_BIND_SERVICE
+ * (bits 12 and 10) only, in the bounding set too, and no_new_privs. Without
+ * root it had no capability to keep.
+ */
+Test(files, running_daemon_keeps_only_its_capabilities, .timeout = 60)
+{
+	const char *want = geteuid() == 0 ? "0000000000001400" : "0000000000000000";
+	static const char *const fields[] = { "CapEff:", "CapPrm:", "CapBnd:", "CapInh:",
+					      "CapAmb:", "NoNewPrivs:" };
+	char got[64][6][32], path[320];
+	pid_t pid = start_daemon();
+	size_t n = 0;
+	struct dirent *e;
+	bool stopped;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	while (d && (e = readdir(d)) && n < 64) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, e->d_name);
+		for (size_t f = 0; f < 6; f++)
+			status_field(path, fields[f], got[n][f], sizeof(got[n][f]));
+		n++;
+	}
+	if (d)
+		closedir(d);
+	stopped = stop_daemon(pid);
+	cr_assert_geq(n, 2, "threads of %d", (int)pid);
+	for (size_t t = 0; t < n; t++) {
+		cr_expect_str_eq(got[t][0], want, "thread %zu CapEff", t);
+		cr_expect_str_eq(got[t][1], want, "thread %zu CapPrm", t);
+		if (geteuid() == 0)
+			cr_expect_str_eq(got[t][2], want, "thread %zu CapBnd", t);
+		cr_expect_str_eq(got[t][3], "0000000000000000", "thread %zu CapInh", t);
+		cr_expect_str_eq(got[t][4], "0000000000000000", "thread %zu CapAmb", t);
+		cr_expect_str_eq(got[t][5], "1", "thread %zu NoNewPrivs", t);
+	}
+	cr_assert(stopped, "the daemon did not stop");
 }
 
 Test(files, symlink_at_state_file_is_refused)
