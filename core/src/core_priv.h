@@ -157,13 +157,6 @@ void cg_dns_fini(struct cg_core *core);
 /* Shared helpers (util.c). */
 /* strdup that returns NULL only on allocation failure, and accepts NULL. */
 char *cg_strdup(const char *s);
-/*
- * Copies s into out (size bytes, may be 0), NUL-terminated and cut to fit,
- * with each control character written as \n, \r, \t or \xHH, so that text
- * quoted from a file or a peer cannot forge a line or a terminal escape.
- * Backslashes stay as they are. Returns the length of the whole result.
- */
-size_t cg_str_escape(char *out, size_t size, const char *s);
 /* Number of online CPUs, at least 1. */
 unsigned cg_ncpus(void);
 

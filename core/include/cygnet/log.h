@@ -43,6 +43,14 @@ enum cg_level {
 	CG_LVL_TRACE = 4, /* raw message dumps, never key material */
 };
 
+/*
+ * Copies s into out (size bytes, may be 0), NUL-terminated and cut to fit,
+ * with each control character written as \n, \r, \t or \xHH, so that text
+ * quoted from a file or a peer cannot forge a line or a terminal escape.
+ * Backslashes stay as they are. Returns the length of the whole result.
+ */
+CG_EXPORT size_t cg_str_escape(char *out, size_t size, const char *s);
+
 /* Logs one line (no trailing newline needed). */
 CG_EXPORT void cg_log(struct cg_core *core, enum cg_subsys subsys, enum cg_level level,
 		      const char *fmt, ...) CG_PRINTF(4, 5);

@@ -39,6 +39,13 @@ static void usage(FILE *out)
 		CG_DEFAULT_CONFIG);
 }
 
+/* s with its control characters escaped, in buf, for quoting in a message. */
+static const char *quoted(const char *s, char *buf, size_t size)
+{
+	cg_str_escape(buf, size, s);
+	return buf;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
@@ -70,7 +77,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "cygnetd: unexpected argument '%s'\n", argv[optind]);
+		char q[256];
+
+		fprintf(stderr, "cygnetd: unexpected argument '%s'\n",
+			quoted(argv[optind], q, sizeof(q)));
 		usage(stderr);
 		return -EINVAL;
 	}
@@ -100,7 +110,8 @@ static void write_pid_file(const char *path)
 		return;
 	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (fchmod(fd, 0644) || write(fd, pid, (size_t)n) != n)
-		fprintf(stderr, "cygnetd: cannot write %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "cygnetd: cannot write %s: %s\n", quoted(path, dir, sizeof(dir)),
+			strerror(errno));
 	close(fd);
 }
 
@@ -132,6 +143,7 @@ int main(int argc, char **argv)
 	struct cg_config *cfg = NULL;
 	struct cg_core *core = NULL;
 	struct args a;
+	char q[4096];
 	sigset_t set;
 	int err;
 
@@ -145,7 +157,8 @@ int main(int argc, char **argv)
 	err = cg_config_load(a.config, &cfg, &errs);
 	if (err) {
 		if (!errs.n)
-			fprintf(stderr, "cygnetd: cannot read %s: %s\n", a.config, strerror(-err));
+			fprintf(stderr, "cygnetd: cannot read %s: %s\n",
+				quoted(a.config, q, sizeof(q)), strerror(-err));
 		print_errors(&errs);
 		cg_cfg_errors_free(&errs);
 		return 1;
@@ -191,9 +204,10 @@ int main(int argc, char **argv)
 		struct cg_config *c = cg_core_config(core);
 		const char *name;
 
-		printf("%s: configuration OK, %zu connections, plugins:", a.config, c->n_conns);
+		printf("%s: configuration OK, %zu connections, plugins:",
+		       quoted(a.config, q, sizeof(q)), c->n_conns);
 		for (size_t i = 0; cg_core_plugin_at(core, i, &name, NULL); i++)
-			printf(" %s", name);
+			printf(" %s", quoted(name, q, sizeof(q)));
 		printf("\n");
 		cg_config_unref(c);
 		cg_core_destroy(core);

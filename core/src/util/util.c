@@ -13,7 +13,7 @@ char *cg_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-size_t cg_str_escape(char *out, size_t size, const char *s)
+CG_EXPORT size_t cg_str_escape(char *out, size_t size, const char *s)
 {
 	size_t n = 0;
 

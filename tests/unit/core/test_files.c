@@ -260,3 +260,24 @@ Test(files, symlink_at_state_file_is_refused)
 	cr_assert_str_eq(text, "keep me\n", "the symlink's target is untouched");
 	free(text);
 }
+
+/* A config path with a terminal escape in it is quoted escaped, not replayed. */
+Test(files, check_output_escapes_the_config_path)
+{
+	char odd[128], cmd[512], out[512] = "";
+	size_t n;
+	FILE *p;
+
+	write_config();
+	snprintf(odd, sizeof(odd), "%s/a\033[31m.yaml", dir);
+	cr_assert_eq(rename(cfg_path, odd), 0);
+	snprintf(cmd, sizeof(cmd), "'%s/cygnetd' --plugin-dir '%s' -c '%s' --check 2>&1",
+		 CG_TEST_BIN_DIR, CG_TEST_PLUGIN_DIR, odd);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "--check failed: %s", out);
+	cr_assert_not_null(strstr(out, "a\\x1b[31m.yaml: configuration OK"), "%s", out);
+	cr_assert_null(strchr(out, '\033'), "a raw escape in: %s", out);
+}
