@@ -106,10 +106,7 @@ int ike2_child_sa_id(const struct ike2_sa *sa, const struct ike2_child *c, bool 
 
 	if (cg_child_sa_hosts(&ci, &l, &r))
 		return -EINVAL;
-	*id = (struct cg_kernel_sa_id){
-		.src = inbound ? r : l, .dst = inbound ? l : r,
-		.spi = inbound ? c->spi_in : c->spi_out, .proto = IPPROTO_ESP,
-	};
+	*id = cg_child_sa_id(&l, &r, inbound, inbound ? c->spi_in : c->spi_out, IPPROTO_ESP);
 	return 0;
 }
 
