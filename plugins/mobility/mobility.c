@@ -7,7 +7,8 @@
  * cygnet's own records to match, with the core's cg_sa_move, and never
  * asks the kernel to move anything a second time.
  *
- * Matching, per entry of the message: children of the entry's reqid; when
+ * Matching, per entry of the message: children of the entry's reqid, in
+ * every IKE SA that has one (a fixed reqid may be shared); when
  * the reqid is 0, or several children of one IKE SA carry it, the
  * migrated policy's selector, protocol and direction decide.
  */
@@ -47,7 +48,7 @@ struct mob_job {
 	struct mobility *mob;
 	const struct cg_kernel_migrate *m;
 	uint32_t reqid;        /* 0: match by selector alone */
-	size_t with_reqid;     /* children of this SA with that reqid */
+	size_t with_reqid;     /* children of any IKE SA with that reqid */
 	size_t matched;        /* children the message names */
 	struct cg_sa_moved moved;
 	int err;
@@ -147,8 +148,6 @@ static void mob_apply(struct mob_job *j, struct cg_sa *sa)
 	struct cg_sa_moved moved;
 	int err;
 
-	j->with_reqid = 0;
-	cg_sa_children(sa, mob_count_reqid, j);
 	j->matched = 0;
 	cg_sa_children(sa, mob_count_match, j);
 	if (!j->matched)
@@ -168,6 +167,11 @@ static void mob_apply(struct mob_job *j, struct cg_sa *sa)
 	j->moved.children += moved.children;
 }
 
+static void mob_foreach_count(void *ctx, struct cg_sa *sa)
+{
+	cg_sa_children(sa, mob_count_reqid, ctx);
+}
+
 static void mob_foreach(void *ctx, struct cg_sa *sa)
 {
 	struct mob_job *j = ctx;
@@ -180,19 +184,15 @@ static void mob_foreach(void *ctx, struct cg_sa *sa)
 /* Applies the message for one reqid (0: by selector, over every IKE SA); how many children it named. */
 static size_t mob_apply_reqid(struct mob_job *j, uint32_t reqid)
 {
-	struct cg_sa *sa;
-
 	j->reqid = reqid;
 	j->matched = 0;
-	if (!reqid) {
+	j->with_reqid = 0;
+	/* A reqid several children share (a home agent's fixed one): selectors decide. */
+	cg_sa_foreach_reqid(j->mob->core, reqid, mob_foreach_count, j);
+	if (reqid)
+		cg_sa_foreach_reqid(j->mob->core, reqid, mob_foreach, j);
+	else
 		cg_sa_foreach(j->mob->core, 0, mob_foreach, j);
-		return j->matched;
-	}
-	sa = cg_sa_checkout_by_reqid(j->mob->core, reqid);
-	if (!sa)
-		return 0;
-	mob_apply(j, sa);
-	cg_sa_checkin(j->mob->core, sa);
 	return j->matched;
 }
 

@@ -251,3 +251,15 @@ Test(mobility, install_record_follows_the_move)
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 0);
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "protect"), 0);
 }
+
+/* A rekeyed child keeps its reqid in the SA manager's index, so a later MIGRATE finds it. */
+Test(mobility, migrate_after_a_child_rekey)
+{
+	start(&(struct ex_conf){ 0 });
+	ex_ctl_ok(&net, EX_LEFT, "rekey --child net");
+	ex_run(&net);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+	migrate(EX_LEFT, -1, true);
+	cr_assert_eq(status(EX_LEFT, "applied: 1"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_NEW), 1);
+}

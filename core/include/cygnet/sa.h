@@ -88,7 +88,7 @@ CG_EXPORT struct cg_sa *cg_sa_checkout_by_init(struct cg_core *core, uint64_t sp
 					       const struct cg_addr *remote);
 /* Checks out by unique id (as shown by list-sas). */
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_id(struct cg_core *core, uint32_t unique_id);
-/* Checks out the SA owning a child with this reqid. */
+/* Checks out an SA owning a child with this reqid (cg_sa_foreach_reqid: all of them). */
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_reqid(struct cg_core *core, uint32_t reqid);
 /* Returns the SA to the manager. */
 CG_EXPORT void cg_sa_checkin(struct cg_core *core, struct cg_sa *sa);
@@ -103,7 +103,10 @@ CG_EXPORT const char *cg_sa_conn(const struct cg_sa *sa);
 /* Indexes a half-open responder SA by (spi_i, remote); cleared by cg_sa_set_established. */
 CG_EXPORT int cg_sa_set_init_key(struct cg_sa *sa, uint64_t spi_i, const struct cg_addr *remote);
 CG_EXPORT void cg_sa_set_established(struct cg_sa *sa);
-/* Indexes / unindexes a child's reqid to this SA. */
+/*
+ * Indexes / unindexes a child's reqid to this SA, once per child: the SA
+ * leaves the reqid's index when its last child of that reqid goes.
+ */
 CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid);
 CG_EXPORT void cg_sa_del_reqid(struct cg_sa *sa, uint32_t reqid);
 
@@ -129,6 +132,9 @@ CG_EXPORT int cg_sa_timer_add(struct cg_core *core, uint64_t local_spi, uint64_t
  */
 typedef void (*cg_sa_iter_fn)(void *ctx, struct cg_sa *sa);
 CG_EXPORT void cg_sa_foreach(struct cg_core *core, uint8_t version, cg_sa_iter_fn fn, void *ctx);
+/* The same for every SA with a child of this reqid. */
+CG_EXPORT void cg_sa_foreach_reqid(struct cg_core *core, uint32_t reqid, cg_sa_iter_fn fn,
+				   void *ctx);
 /*
  * Moving an IKE SA and its children to new addresses (sa_move.c): one
  * operation for every trigger (a kernel MIGRATE, MOBIKE). For each child
