@@ -263,3 +263,26 @@ Test(mobility, migrate_after_a_child_rekey)
 	cr_assert_eq(status(EX_LEFT, "applied: 1"), 1);
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_NEW), 1);
 }
+
+/* After a MIGRATE without KMADDRESS, a rekeyed child lives where its predecessor was moved. */
+Test(mobility, child_rekey_after_no_kmaddress_stays_moved)
+{
+	start(&(struct ex_conf){ 0 });
+	migrate(EX_LEFT, -1, false);
+	migrate(EX_RIGHT, -1, false);
+	ex_ctl_ok(&net, EX_LEFT, "rekey --child net");
+	ex_run(&net);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_OLD), 1);
+	for (int side = EX_LEFT; side <= EX_RIGHT; side++) {
+		cr_assert_eq(ex_ctl_count(&net, side, "kmem-dump", "spi: "), 2);
+		cr_assert_eq(ex_ctl_count(&net, side, "kmem-dump",
+					  "src: " MN_NEW "\n    dst: " HA "\n    spi:"), 1);
+		cr_assert_eq(ex_ctl_count(&net, side, "kmem-dump",
+					  "src: " HA "\n    dst: " MN_NEW "\n    spi:"), 1);
+	}
+	ex_ctl_ok(&net, EX_LEFT, "terminate --ike net");
+	ex_run(&net);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "kmem-dump", "spi: "), 0);
+}
