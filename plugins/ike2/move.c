@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include "child.h"
+#include "contact.h"
 #include "ikesa.h"
 #include "move.h"
 
@@ -50,6 +51,7 @@ int ike2_move_ike(void *data, const struct cg_addr *local, const struct cg_addr 
 		return 0;
 	sa->local = l;
 	sa->remote = r;
+	ike2_contact_moved(sa);
 	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "IKE SA moved to %s[%u] - %s[%u]",
 		    cg_addr_str(&l, a, sizeof(a)), l.port, cg_addr_str(&r, b, sizeof(b)), r.port);
 	return 1;

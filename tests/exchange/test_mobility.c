@@ -36,9 +36,9 @@ static char *yaml(int side, const struct ex_conf *c)
 	return out;
 }
 
-static void start(const struct ex_conf *l)
+static void start_both(const struct ex_conf *l, const struct ex_conf *r)
 {
-	char *ly = yaml(EX_LEFT, l), *ry = yaml(EX_RIGHT, &(struct ex_conf){ 0 });
+	char *ly = yaml(EX_LEFT, l), *ry = yaml(EX_RIGHT, r);
 
 	ex_start(&net, ly, ry);
 	ex_add_addr(&net, EX_LEFT, MN_NEW);
@@ -48,6 +48,11 @@ static void start(const struct ex_conf *l)
 		tl_logcap_start(&cap[i], net.core[i], CG_LVL_DEBUG);
 	ex_ctl_ok(&net, EX_LEFT, "initiate --child net");
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+}
+
+static void start(const struct ex_conf *l)
+{
+	start_both(l, &(struct ex_conf){ 0 });
 }
 
 static void stop(void)
@@ -285,4 +290,18 @@ Test(mobility, child_rekey_after_no_kmaddress_stays_moved)
 	ex_run(&net);
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 0);
 	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "kmem-dump", "spi: "), 0);
+}
+
+/*
+ * The home agent's connection accepts any identity, so its IKE SAs are
+ * also known by the peer's address: after the move, that address is the
+ * new one, and a new IKE SA to the old address is a first contact.
+ */
+Test(mobility, peer_index_by_address_follows_the_move)
+{
+	start_both(&(struct ex_conf){ 0 }, &(struct ex_conf){ .remote_id = "\"%any\"" });
+	move_both();
+	ex_ctl_ok(&net, EX_RIGHT, "initiate --ike net");
+	ex_run(&net);
+	cr_assert_geq(tl_logcap_count(&cap[EX_LEFT], "peer sent INITIAL_CONTACT"), 1);
 }
