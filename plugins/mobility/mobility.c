@@ -39,7 +39,7 @@ struct mobility {
 	struct cg_core *core;
 	struct cg_bus_sub *sub;
 	pthread_mutex_t lock; /* guards the counters */
-	uint64_t seen, applied, ike_kept;
+	uint64_t seen, applied, ike_kept, remembered, restarted;
 	uint64_t ignored[MOB_IGN_COUNT];
 };
 
@@ -196,6 +196,38 @@ static size_t mob_apply_reqid(struct mob_job *j, uint32_t reqid)
 	return j->matched;
 }
 
+static void mob_restart(void *ctx, struct cg_sa *sa)
+{
+	struct mob_job *j = ctx;
+
+	j->matched += cg_sa_restart(sa, j->reqid) > 0;
+}
+
+/*
+ * A reqid no IKE SA has a child of: its KMADDRESS is remembered for the
+ * next initiation, and an initiator still establishing it starts again
+ * from there.
+ */
+static void mob_remember(struct mob_job *j, uint32_t reqid)
+{
+	struct mobility *mob = j->mob;
+	char a[CG_ADDR_STRLEN], b[CG_ADDR_STRLEN];
+
+	cg_sa_hint_set(mob->core, reqid, &j->m->km_local, &j->m->km_remote);
+	j->reqid = reqid;
+	j->matched = 0;
+	cg_sa_foreach(mob->core, 0, mob_restart, j);
+	cg_log(mob->core, CG_LOG_MOB, CG_LVL_INFO,
+	       "MIGRATE for reqid %u, which no IKE SA has yet: %s === %s remembered for its "
+	       "initiation%s", reqid, cg_addr_str(&j->m->km_local, a, sizeof(a)),
+	       cg_addr_str(&j->m->km_remote, b, sizeof(b)),
+	       j->matched ? ", which starts again from there" : "");
+	pthread_mutex_lock(&mob->lock);
+	mob->remembered++;
+	mob->restarted += j->matched;
+	pthread_mutex_unlock(&mob->lock);
+}
+
 static void mob_count(struct mobility *mob, bool applied, enum mob_ignore why, bool ike_kept)
 {
 	pthread_mutex_lock(&mob->lock);
@@ -235,6 +267,8 @@ static void mob_on_migrate(void *ctx, const struct cg_event *ev)
 		n = mob_apply_reqid(&j, reqid);
 		named += n;
 		unknown += reqid && !n;
+		if (reqid && !n && !j.with_reqid && m->has_kmaddress)
+			mob_remember(&j, reqid);
 	}
 	if (j.moved.ike || j.moved.children) {
 		mob_count(mob, true, 0, !m->has_kmaddress);
@@ -247,20 +281,42 @@ static void mob_on_migrate(void *ctx, const struct cg_event *ev)
 	mob_count(mob, false, why, false);
 }
 
+/* The remembered KMADDRESS pairs, per reqid. */
+static void mob_status_hints(struct cg_core *core, struct cg_out *out)
+{
+	struct cg_sa_hint *h = calloc(CG_SA_HINTS_MAX, sizeof(*h));
+	size_t n = h ? cg_sa_hints(core, h, CG_SA_HINTS_MAX) : 0;
+	char a[CG_ADDR_STRLEN];
+
+	cg_out_arr_begin(out, "remembered");
+	for (size_t i = 0; i < n; i++) {
+		cg_out_obj_begin(out, NULL);
+		cg_out_uint(out, "reqid", h[i].reqid);
+		cg_out_str(out, "local", cg_addr_str(&h[i].local, a, sizeof(a)));
+		cg_out_str(out, "remote", cg_addr_str(&h[i].remote, a, sizeof(a)));
+		cg_out_uint(out, "expires", h[i].expires);
+		cg_out_obj_end(out);
+	}
+	cg_out_arr_end(out);
+	free(h);
+}
+
 static void mob_status(void *ctx, struct cg_core *core, struct cg_out *out)
 {
 	struct mobility *mob = ctx;
 
-	(void)core;
 	pthread_mutex_lock(&mob->lock);
 	cg_out_uint(out, "migrations-seen", mob->seen);
 	cg_out_uint(out, "applied", mob->applied);
 	cg_out_uint(out, "ike-kept-no-kmaddress", mob->ike_kept);
+	cg_out_uint(out, "kmaddress-remembered", mob->remembered);
+	cg_out_uint(out, "initiations-restarted", mob->restarted);
 	cg_out_obj_begin(out, "ignored");
 	for (int i = 0; i < MOB_IGN_COUNT; i++)
 		cg_out_uint(out, mob_ignore_names[i], mob->ignored[i]);
 	cg_out_obj_end(out);
 	pthread_mutex_unlock(&mob->lock);
+	mob_status_hints(core, out);
 }
 
 static void mob_destroy(void *state)

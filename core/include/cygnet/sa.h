@@ -59,6 +59,13 @@ struct cg_sa_ops {
 	 */
 	int (*move_child)(void *data, uint32_t spi_in, const struct cg_addr *local,
 			  const struct cg_addr *remote);
+	/*
+	 * An initiator still in IKE_SA_INIT or IKE_AUTH whose first child has
+	 * this reqid starts again, from where cg_sa_hint_get says (checked
+	 * out; the restart runs in a job of its own). 1 when it will, 0 when
+	 * the SA is not such an initiator. Optional.
+	 */
+	int (*restart)(void *data, uint32_t reqid);
 };
 
 /*
@@ -109,6 +116,32 @@ CG_EXPORT void cg_sa_set_established(struct cg_sa *sa);
  */
 CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid);
 CG_EXPORT void cg_sa_del_reqid(struct cg_sa *sa, uint32_t reqid);
+
+/*
+ * Hints: where the IKE SA of a reqid no IKE SA has yet should run, as a
+ * MIGRATE with KMADDRESS told (the mobility plugin, when umip moved before
+ * any IKE SA existed). The next initiation for that reqid starts from the
+ * hint's local address to its remote one. At most CG_SA_HINTS_MAX are
+ * kept (a new one pushes out the oldest), each for CG_SA_HINT_SECS, and a
+ * reqid's hint goes once an IKE SA indexes a child of it.
+ */
+#define CG_SA_HINTS_MAX 256
+#define CG_SA_HINT_SECS 600
+struct cg_sa_hint {
+	uint32_t reqid;
+	struct cg_addr local, remote; /* no ports */
+	uint32_t expires;             /* seconds left (cg_sa_hints) */
+};
+/* Remembers (or replaces) reqid's hint. */
+CG_EXPORT void cg_sa_hint_set(struct cg_core *core, uint32_t reqid, const struct cg_addr *local,
+			      const struct cg_addr *remote);
+/* reqid's hint; false when there is none (or it expired). */
+CG_EXPORT bool cg_sa_hint_get(struct cg_core *core, uint32_t reqid, struct cg_addr *local,
+			      struct cg_addr *remote);
+/* ops->restart of a checked-out SA (0 without the hook). */
+CG_EXPORT int cg_sa_restart(struct cg_sa *sa, uint32_t reqid);
+/* Copies up to max live hints, oldest first; how many. */
+CG_EXPORT size_t cg_sa_hints(struct cg_core *core, struct cg_sa_hint *out, size_t max);
 
 /* What a timer job does with its SA afterwards. */
 enum cg_sa_verdict {

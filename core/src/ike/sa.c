@@ -35,6 +35,12 @@ struct sa_reqid {
 	unsigned children;
 };
 
+/* Where the IKE SA of a reqid nobody has should run (cg_sa_hint_set). */
+struct sa_hint {
+	struct cg_sa_hint h;
+	uint64_t set_ms;
+};
+
 /* The IKE SAs under one reqid in the index. */
 struct reqid_sas {
 	struct cg_sa **sas;
@@ -50,6 +56,8 @@ struct cg_samgr {
 	struct cg_hmap by_reqid; /* reqid -> struct reqid_sas */
 	uint32_t next_id;
 	size_t half_open;
+	struct sa_hint hints[CG_SA_HINTS_MAX]; /* by age, oldest first */
+	size_t n_hints;
 };
 
 int cg_samgr_init(struct cg_core *core)
@@ -381,6 +389,77 @@ CG_EXPORT void cg_sa_set_established(struct cg_sa *sa)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* Drops the hints older than CG_SA_HINT_SECS, and reqid's (0: none). Lock held. */
+static void hints_prune(struct cg_samgr *m, uint64_t now, uint32_t reqid)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n_hints; i++)
+		if (m->hints[i].h.reqid != reqid &&
+		    now - m->hints[i].set_ms < CG_SA_HINT_SECS * 1000ULL)
+			m->hints[k++] = m->hints[i];
+	m->n_hints = k;
+}
+
+CG_EXPORT void cg_sa_hint_set(struct cg_core *core, uint32_t reqid, const struct cg_addr *local,
+			      const struct cg_addr *remote)
+{
+	struct cg_samgr *m = core->ike_sas;
+	uint64_t now = cg_now_ms(core);
+
+	if (!reqid)
+		return;
+	pthread_mutex_lock(&m->lock);
+	hints_prune(m, now, reqid);
+	if (m->n_hints == CG_SA_HINTS_MAX)
+		memmove(&m->hints[0], &m->hints[1], --m->n_hints * sizeof(m->hints[0]));
+	m->hints[m->n_hints++] = (struct sa_hint){
+		.h = { .reqid = reqid, .local = *local, .remote = *remote }, .set_ms = now,
+	};
+	m->hints[m->n_hints - 1].h.local.port = m->hints[m->n_hints - 1].h.remote.port = 0;
+	pthread_mutex_unlock(&m->lock);
+}
+
+CG_EXPORT bool cg_sa_hint_get(struct cg_core *core, uint32_t reqid, struct cg_addr *local,
+			      struct cg_addr *remote)
+{
+	struct cg_samgr *m = core->ike_sas;
+	bool found = false;
+
+	pthread_mutex_lock(&m->lock);
+	hints_prune(m, cg_now_ms(core), 0);
+	for (size_t i = 0; reqid && i < m->n_hints && !found; i++) {
+		found = m->hints[i].h.reqid == reqid;
+		if (found) {
+			*local = m->hints[i].h.local;
+			*remote = m->hints[i].h.remote;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return found;
+}
+
+CG_EXPORT int cg_sa_restart(struct cg_sa *sa, uint32_t reqid)
+{
+	return sa->ops && sa->ops->restart ? sa->ops->restart(sa->data, reqid) : 0;
+}
+
+CG_EXPORT size_t cg_sa_hints(struct cg_core *core, struct cg_sa_hint *out, size_t max)
+{
+	struct cg_samgr *m = core->ike_sas;
+	uint64_t now = cg_now_ms(core);
+	size_t n = 0;
+
+	pthread_mutex_lock(&m->lock);
+	hints_prune(m, now, 0);
+	for (; n < m->n_hints && n < max; n++) {
+		out[n] = m->hints[n].h;
+		out[n].expires = CG_SA_HINT_SECS - (uint32_t)((now - m->hints[n].set_ms) / 1000);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
 CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid)
 {
 	struct cg_samgr *m = sa->mgr;
@@ -403,6 +482,10 @@ CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid)
 	err = grown ? index_reqid(m, sa, reqid) : -ENOMEM;
 	if (!err)
 		sa->reqids[sa->n_reqids++] = (struct sa_reqid){ .reqid = reqid, .children = 1 };
+	/* An IKE SA has the reqid now: a MIGRATE finds it, the hint has served. */
+	for (size_t i = 0; !err && i < m->n_hints; i++)
+		if (m->hints[i].h.reqid == reqid)
+			memmove(&m->hints[i], &m->hints[i + 1], (--m->n_hints - i) * sizeof(m->hints[0]));
 	pthread_mutex_unlock(&m->lock);
 	return err;
 }
