@@ -37,6 +37,32 @@ static const char mn_yaml[] =
 	"connections:\n"
 	MN_CONN("a", "peer-a", HOA_A)
 	MN_CONN("b", "peer-b", HOA_B)
+	MN_CONN("b_claims_a", "peer-b", HOA_A)
+	SECRETS;
+
+#define HA_CONN(name, child, id, hoa, reqid)                                                 \
+	"  " name ":\n"                                                                      \
+	"    local_addrs: [" HA "]\n"                                                    \
+	"    remote_addrs: [\"%any\"]\n"                                                  \
+	"    local: { auth: psk, id: ha }\n"                                                 \
+	"    remote: { auth: psk, id: " id " }\n"                                            \
+	"    children:\n"                                                                    \
+	"      " child ":\n"                                                                 \
+	"        reqid: " reqid "\n"                                                         \
+	"        local_ts: [\"2001:db8:2::/64\"]\n"                                          \
+	"        remote_ts: [\"" hoa "/128\"]\n"
+
+/*
+ * RFC 4877: one connection per mobile node, chosen by its authenticated
+ * identity, whose remote selector is that node's home address and nothing
+ * else (umip's per-node policies: one reqid each).
+ */
+static const char ha_per_node_yaml[] =
+	"daemon:\n"
+	"  plugins: [crypto-nettle, kernel-memory, ike2, mobility]\n"
+	"connections:\n"
+	HA_CONN("mn_a", "home_a", "peer-a", HOA_A, "5")
+	HA_CONN("mn_b", "home_b", "peer-b", HOA_B, "6")
 	SECRETS;
 
 /* One connection for every mobile node, its child on umip's fixed reqid. */
@@ -109,4 +135,33 @@ Test(mobility_ha, shared_reqid_moves_the_node_the_selectors_name)
 	cr_assert_eq(sas_of("peer-a", MN_NEW), 1);
 	cr_assert_eq(sas_of("peer-b", MN_OLD), 1);
 	cr_assert_eq(sas_of("peer-a", MN_OLD) + sas_of("peer-b", MN_NEW), 0);
+}
+
+/*
+ * Node B, authenticated as peer-b, proposes node A's home address: the
+ * connection its identity selects holds only B's, so the child is
+ * refused (TS_UNACCEPTABLE); node A gets its own, and B its own.
+ */
+Test(mobility_ha, a_node_cannot_claim_another_home_address)
+{
+	struct tl_logcap cap;
+	char *reply;
+
+	ex_start(&net, mn_yaml, ha_per_node_yaml);
+	tl_logcap_start(&cap, net.core[EX_LEFT], CG_LVL_INFO);
+	ex_ctl_ok(&net, EX_LEFT, "initiate --child b_claims_a");
+	ex_run(&net);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "list-sas", "INSTALLED"), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 0);
+	reply = ex_ctl(&net, EX_RIGHT, "kmem-dump");
+	cr_assert_null(strstr(reply, "spi: "), "%s", reply);
+	free(reply);
+	cr_assert_eq(tl_logcap_count(&cap, "not established: TS_UNACCEPTABLE"), 1);
+	tl_logcap_stop(&cap);
+	both_up();
+	cr_assert_eq(sas_of("peer-a", MN_OLD), 1);
+	reply = ex_ctl(&net, EX_RIGHT, "list-sas");
+	cr_assert_not_null(strstr(reply, HOA_A "/128"), "%s", reply);
+	cr_assert_not_null(strstr(reply, HOA_B "/128"), "%s", reply);
+	free(reply);
 }
