@@ -19,23 +19,10 @@
 
 #include <cygnet/cygnet.h>
 
+#include "../bench.h"
+
 #define SPI_BASE 0xc0000000u
 #define REQID 7
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The stub IKE SA: n children, all between the same selectors. */
 struct stub {
@@ -81,33 +68,12 @@ static const struct cg_sa_ops stub_ops = {
 
 static struct cg_core *start(const char *dir)
 {
-	char state[512], yaml[768];
-	struct cg_core_opts opts = {
-		.name = "bench", .manual = true, .no_sockets = true, .no_rtnetlink = true,
-		.no_control = true, .foreground = true, .plugin_dir = CG_BENCH_PLUGIN_DIR,
-	};
-	struct cg_cfg_errors errs = { 0 };
-	struct cg_config *cfg = NULL;
-	struct cg_core *core = NULL;
-	int err;
+	char yaml[768];
 
-	snprintf(state, sizeof(state), "%s/installed", dir);
 	snprintf(yaml, sizeof(yaml),
-		 "daemon: { plugins: [kernel-memory, mobility], state_file: \"%s\", "
-		 "log: { default: error } }\n", state);
-	err = cg_config_load_string(yaml, "bench.yaml", &cfg, &errs);
-	if (!err)
-		err = cg_core_create(&opts, cfg, &core);
-	if (!err)
-		err = cg_core_start(core, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.lines[i]);
-	cg_cfg_errors_free(&errs);
-	if (err) {
-		fprintf(stderr, "bench_mobility: cannot start: %s\n", strerror(-err));
-		exit(1);
-	}
-	return core;
+		 "daemon: { plugins: [kernel-memory, mobility], state_file: \"%s/installed\", "
+		 "log: { default: error } }\n", dir);
+	return bench_core_start("bench_mobility", yaml, NULL);
 }
 
 static const uint8_t key[20] = { 0x42 };
@@ -164,11 +130,11 @@ static double one_move(struct cg_core *core, const struct stub *s, const struct 
 		.old_src = *old, .old_dst = *ha, .new_src = *new, .new_dst = *ha,
 		.proto = IPPROTO_ESP, .mode = CG_MODE_TUNNEL, .reqid = REQID,
 	};
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	cg_bus_publish(core, &ev);
 	while (cg_proc_run_pending(cg_core_proc(core)))
 		;
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 static void bench(size_t n, int runs)
@@ -204,7 +170,7 @@ static void bench(size_t n, int runs)
 		fprintf(stderr, "bench_mobility: the children did not move\n");
 		exit(1);
 	}
-	qsort(t, (size_t)runs, sizeof(*t), cmp);
+	qsort(t, (size_t)runs, sizeof(*t), bench_cmp);
 	printf("MIGRATE to records and journal: %6zu children: %9.3f ms median, %9.3f ms best, "
 	       "%.2f us per child (%d runs)\n", n, t[runs / 2], t[0], t[runs / 2] * 1e3 / (double)n,
 	       runs);

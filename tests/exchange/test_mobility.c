@@ -36,16 +36,20 @@ static char *yaml(int side, const struct ex_conf *c)
 	return out;
 }
 
-static void start_both(const struct ex_conf *l, const struct ex_conf *r)
+/* Starts both sides from their configs (freed), the mobile node with its care-of address. */
+static void launch(char *ly, char *ry)
 {
-	char *ly = yaml(EX_LEFT, l), *ry = yaml(EX_RIGHT, r);
-
 	ex_start(&net, ly, ry);
 	ex_add_addr(&net, EX_LEFT, MN_NEW);
 	free(ly);
 	free(ry);
 	for (int i = 0; i < 2; i++)
 		tl_logcap_start(&cap[i], net.core[i], CG_LVL_DEBUG);
+}
+
+static void start_both(const struct ex_conf *l, const struct ex_conf *r)
+{
+	launch(yaml(EX_LEFT, l), yaml(EX_RIGHT, r));
 	ex_ctl_ok(&net, EX_LEFT, "initiate --child net");
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
 }
@@ -315,12 +319,7 @@ static void start_trapped(void)
 
 	cr_assert_not_null(at);
 	memcpy(at, "[\"%any\"]      ", strlen("[" MN_OLD "]"));
-	ex_start(&net, ly, ry);
-	ex_add_addr(&net, EX_LEFT, MN_NEW);
-	free(ly);
-	free(ry);
-	for (int i = 0; i < 2; i++)
-		tl_logcap_start(&cap[i], net.core[i], CG_LVL_DEBUG);
+	launch(ly, ry);
 }
 
 static void migrate_reqid7(void)
