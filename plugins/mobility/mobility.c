@@ -8,9 +8,10 @@
  * asks the kernel to move anything a second time.
  *
  * Matching, per entry of the message: children of the entry's reqid, in
- * every IKE SA that has one (a fixed reqid may be shared); when
- * the reqid is 0, or several children of one IKE SA carry it, the
- * migrated policy's selector, protocol and direction decide.
+ * every IKE SA that has one (a fixed reqid may be shared); when the reqid
+ * is 0, or several children carry it, the migrated policy's selector,
+ * protocol and direction decide. A reqid nobody has yet leaves a hint
+ * (its KMADDRESS) for the initiation that comes.
  */
 #include <errno.h>
 #include <pthread.h>
