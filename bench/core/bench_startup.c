@@ -14,20 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
+#include "../bench.h"
 
 /* One start; returns milliseconds to ready, or -1. */
 static double one_run(const char *daemon, const char *config)
@@ -41,7 +28,7 @@ static double one_run(const char *daemon, const char *config)
 	if (pipe(fds))
 		return -1;
 	snprintf(fdstr, sizeof(fdstr), "%d", fds[1]);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", 1);
@@ -53,7 +40,7 @@ static double one_run(const char *daemon, const char *config)
 	}
 	close(fds[1]);
 	n = read(fds[0], buf, sizeof(buf));
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	close(fds[0]);
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
@@ -78,7 +65,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	qsort(t, (size_t)runs, sizeof(*t), cmp);
+	qsort(t, (size_t)runs, sizeof(*t), bench_cmp);
 	printf("start-up: %.1f ms median, %.1f ms best, from exec to ready (%d runs)\n",
 	       t[runs / 2], t[0], runs);
 	free(t);

@@ -18,6 +18,8 @@
 
 #include <cygnet/cygnet.h>
 
+#include "../bench.h"
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -67,30 +69,13 @@ static int flush(void)
 
 static double bench_backend(const char *backend, long n)
 {
-	struct cg_core_opts opts = {
-		.name = "bench", .manual = true, .no_sockets = true, .no_rtnetlink = true,
-		.no_control = true, .foreground = true, .plugin_dir = CG_BENCH_PLUGIN_DIR, .state_file = "",
-	};
-	struct cg_cfg_errors errs = { 0 };
-	struct cg_config *cfg = NULL;
-	struct cg_core *core = NULL;
+	struct cg_core *core;
 	char yaml[256];
 	double t0, t;
 	int err;
 
 	snprintf(yaml, sizeof(yaml), "daemon: { plugins: [%s] }\n", backend);
-	err = cg_config_load_string(yaml, "bench.yaml", &cfg, &errs);
-	if (!err)
-		err = cg_core_create(&opts, cfg, &core);
-	if (!err)
-		err = cg_core_start(core, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.lines[i]);
-	cg_cfg_errors_free(&errs);
-	if (err) {
-		fprintf(stderr, "bench_kernel: cannot start %s: %s\n", backend, strerror(-err));
-		exit(1);
-	}
+	core = bench_core_start("bench_kernel", yaml, "");
 	t0 = now_s();
 	for (long i = 0; i < n; i++) {
 		struct cg_kernel_sa sa;

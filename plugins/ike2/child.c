@@ -106,10 +106,7 @@ int ike2_child_sa_id(const struct ike2_sa *sa, const struct ike2_child *c, bool 
 
 	if (cg_child_sa_hosts(&ci, &l, &r))
 		return -EINVAL;
-	*id = (struct cg_kernel_sa_id){
-		.src = inbound ? r : l, .dst = inbound ? l : r,
-		.spi = inbound ? c->spi_in : c->spi_out, .proto = IPPROTO_ESP,
-	};
+	*id = cg_child_sa_id(&l, &r, inbound, inbound ? c->spi_in : c->spi_out, IPPROTO_ESP);
 	return 0;
 }
 
@@ -293,8 +290,11 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 		return err;
 	cc = ike2_child_cfg(sa, c->name);
 	c->own_policies = !cc || cc->policies;
-	c->local = sa->local;
-	c->remote = sa->remote;
+	/* A new child lives at the IKE SA's addresses; a rekeyed one where the old one was. */
+	if (c->local.family == AF_UNSPEC) {
+		c->local = sa->local;
+		c->remote = sa->remote;
+	}
 	c->local.port = c->remote.port = 0;
 	child_fill_install(sa, c, &ci);
 	ci.encr_key_out = CG_CHUNK(initiator ? ei : er, ek);
@@ -540,6 +540,10 @@ struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg 
 				  ike2_chain_notify(&msg->pl, IKE2_N_USE_TRANSPORT_MODE, NULL)
 			  ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
 	c->spi_out = spis[idx];
+	if (a->old) { /* a MIGRATE without KMADDRESS may have moved it away from the IKE SA */
+		c->local = a->old->local;
+		c->remote = a->old->remote;
+	}
 	c->reqid = a->old ? a->old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
 	if (!c->reqid)
 		c->reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(sa->core);

@@ -13,7 +13,8 @@
  * keyed by (connection, local identity, remote identity), so an IKE_AUTH
  * costs the same with ten SAs or ten thousand. SAs of a connection whose
  * remote id is %any are also indexed by the peer's address, which is what
- * an initiator of such a connection knows before IKE_AUTH. The index holds
+ * an initiator of such a connection knows before IKE_AUTH (the entry
+ * follows the SA when it moves to another address). The index holds
  * an SA from its establishment until it goes down; a rekeyed SA takes the
  * place of the one it replaces. Connections with `unique: never` are not
  * indexed: nothing asks about them.
@@ -234,6 +235,32 @@ void ike2_contact_replace(struct ike2_sa *old, struct ike2_sa *sa)
 			sa->contact.entries[i]->unique_id = id;
 	}
 	pthread_mutex_unlock(&p->peers_lock);
+}
+
+void ike2_contact_moved(struct ike2_sa *sa)
+{
+	struct ike2 *p = sa->plugin;
+	struct ike2_peer_entry *e = sa->contact.entries[1];
+	struct peer_key k;
+	int err;
+
+	if (!e)
+		return;
+	k = (struct peer_key){
+		.conn = e->conn, .local = &e->local, .addr = no_port(&sa->remote), .by_addr = true,
+	};
+	pthread_mutex_lock(&p->peers_lock);
+	index_unlink(p, e);
+	e->addr = k.addr;
+	e->key = key_hash(&k);
+	err = index_link(p, e);
+	pthread_mutex_unlock(&p->peers_lock);
+	if (err) {
+		entry_free(e);
+		sa->contact.entries[1] = NULL;
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
+			    "out of memory: the SA is not in the peer index by address");
+	}
 }
 
 /* Unique ids of the SAs under k, but self; at most max. */

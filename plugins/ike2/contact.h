@@ -26,6 +26,8 @@ bool ike2_contact_first(struct ike2 *p, const struct cg_conn_cfg *conn,
 void ike2_contact_established(struct ike2_sa *sa, const struct ike2_msg *msg);
 /* Takes the SA out of the peer index (it goes down). */
 void ike2_contact_forget(struct ike2_sa *sa);
+/* The SA moved to another peer address: its entry by address follows. */
+void ike2_contact_moved(struct ike2_sa *sa);
 /* The rekeyed SA sa takes old's place in the peer index. */
 void ike2_contact_replace(struct ike2_sa *old, struct ike2_sa *sa);
 /* The peer index, empty; and its end (after every SA went down). */

@@ -303,6 +303,8 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	snprintf(c->name, sizeof(c->name), "%s", old->name);
 	ike2_child_setup(c, &sel, ike2_child_cfg(sa, old->name));
 	c->mode = old->mode;
+	c->local = old->local; /* where the SPI was reserved: the old child's addresses */
+	c->remote = old->remote;
 	c->reqid = r->reqid;
 	c->spi_in = r->spi_in;
 	c->spi_out = (uint32_t)prop.spi;

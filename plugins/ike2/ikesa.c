@@ -132,6 +132,7 @@ const struct cg_sa_ops ike2_sa_ops = {
 	.children = ike2_move_children,
 	.move_ike = ike2_move_ike,
 	.move_child = ike2_move_child,
+	.restart = ike2_move_restart,
 };
 
 int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,

@@ -18,6 +18,7 @@
 #include "ikesa.h"
 #include "init.h"
 #include "keys.h"
+#include "move.h"
 #include "msg.h"
 #include "nat.h"
 #include "pubkey.h"
@@ -148,6 +149,9 @@ int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_n
 		cg_config_unref(cfg);
 		return err;
 	}
+	/* umip may have moved this reqid before its IKE SA existed. */
+	if (trap_reqid || (cc && cc->reqid))
+		ike2_move_hint(p, conn->name, trap_reqid ? trap_reqid : cc->reqid, &local, &remote);
 	if (!cg_conn_ike_proposals(p->core, conn, props, 1)) {
 		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR,
 		       "%s: no IKE proposal the loaded crypto plugins support", conn->name);

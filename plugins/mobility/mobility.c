@@ -7,9 +7,11 @@
  * cygnet's own records to match, with the core's cg_sa_move, and never
  * asks the kernel to move anything a second time.
  *
- * Matching, per entry of the message: children of the entry's reqid; when
- * the reqid is 0, or several children of one IKE SA carry it, the
- * migrated policy's selector, protocol and direction decide.
+ * Matching, per entry of the message: children of the entry's reqid, in
+ * every IKE SA that has one (a fixed reqid may be shared); when the reqid
+ * is 0, or several children carry it, the migrated policy's selector,
+ * protocol and direction decide. A reqid nobody has yet leaves a hint
+ * (its KMADDRESS) for the initiation that comes.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,7 +40,7 @@ struct mobility {
 	struct cg_core *core;
 	struct cg_bus_sub *sub;
 	pthread_mutex_t lock; /* guards the counters */
-	uint64_t seen, applied, ike_kept;
+	uint64_t seen, applied, ike_kept, remembered, restarted;
 	uint64_t ignored[MOB_IGN_COUNT];
 };
 
@@ -47,7 +49,7 @@ struct mob_job {
 	struct mobility *mob;
 	const struct cg_kernel_migrate *m;
 	uint32_t reqid;        /* 0: match by selector alone */
-	size_t with_reqid;     /* children of this SA with that reqid */
+	size_t with_reqid;     /* children of any IKE SA with that reqid */
 	size_t matched;        /* children the message names */
 	struct cg_sa_moved moved;
 	int err;
@@ -147,8 +149,6 @@ static void mob_apply(struct mob_job *j, struct cg_sa *sa)
 	struct cg_sa_moved moved;
 	int err;
 
-	j->with_reqid = 0;
-	cg_sa_children(sa, mob_count_reqid, j);
 	j->matched = 0;
 	cg_sa_children(sa, mob_count_match, j);
 	if (!j->matched)
@@ -168,6 +168,11 @@ static void mob_apply(struct mob_job *j, struct cg_sa *sa)
 	j->moved.children += moved.children;
 }
 
+static void mob_foreach_count(void *ctx, struct cg_sa *sa)
+{
+	cg_sa_children(sa, mob_count_reqid, ctx);
+}
+
 static void mob_foreach(void *ctx, struct cg_sa *sa)
 {
 	struct mob_job *j = ctx;
@@ -180,20 +185,48 @@ static void mob_foreach(void *ctx, struct cg_sa *sa)
 /* Applies the message for one reqid (0: by selector, over every IKE SA); how many children it named. */
 static size_t mob_apply_reqid(struct mob_job *j, uint32_t reqid)
 {
-	struct cg_sa *sa;
-
 	j->reqid = reqid;
 	j->matched = 0;
-	if (!reqid) {
+	j->with_reqid = 0;
+	/* A reqid several children share (a home agent's fixed one): selectors decide. */
+	cg_sa_foreach_reqid(j->mob->core, reqid, mob_foreach_count, j);
+	if (reqid)
+		cg_sa_foreach_reqid(j->mob->core, reqid, mob_foreach, j);
+	else
 		cg_sa_foreach(j->mob->core, 0, mob_foreach, j);
-		return j->matched;
-	}
-	sa = cg_sa_checkout_by_reqid(j->mob->core, reqid);
-	if (!sa)
-		return 0;
-	mob_apply(j, sa);
-	cg_sa_checkin(j->mob->core, sa);
 	return j->matched;
+}
+
+static void mob_restart(void *ctx, struct cg_sa *sa)
+{
+	struct mob_job *j = ctx;
+
+	j->matched += cg_sa_restart(sa, j->reqid) > 0;
+}
+
+/*
+ * A reqid no IKE SA has a child of: its KMADDRESS is remembered for the
+ * next initiation, and an initiator still establishing it starts again
+ * from there.
+ */
+static void mob_remember(struct mob_job *j, uint32_t reqid)
+{
+	struct mobility *mob = j->mob;
+	char a[CG_ADDR_STRLEN], b[CG_ADDR_STRLEN];
+
+	cg_sa_hint_set(mob->core, reqid, &j->m->km_local, &j->m->km_remote);
+	j->reqid = reqid;
+	j->matched = 0;
+	cg_sa_foreach(mob->core, 0, mob_restart, j);
+	cg_log(mob->core, CG_LOG_MOB, CG_LVL_INFO,
+	       "MIGRATE for reqid %u, which no IKE SA has yet: %s === %s remembered for its "
+	       "initiation%s", reqid, cg_addr_str(&j->m->km_local, a, sizeof(a)),
+	       cg_addr_str(&j->m->km_remote, b, sizeof(b)),
+	       j->matched ? ", which starts again from there" : "");
+	pthread_mutex_lock(&mob->lock);
+	mob->remembered++;
+	mob->restarted += j->matched;
+	pthread_mutex_unlock(&mob->lock);
 }
 
 static void mob_count(struct mobility *mob, bool applied, enum mob_ignore why, bool ike_kept)
@@ -235,6 +268,8 @@ static void mob_on_migrate(void *ctx, const struct cg_event *ev)
 		n = mob_apply_reqid(&j, reqid);
 		named += n;
 		unknown += reqid && !n;
+		if (reqid && !n && !j.with_reqid && m->has_kmaddress)
+			mob_remember(&j, reqid);
 	}
 	if (j.moved.ike || j.moved.children) {
 		mob_count(mob, true, 0, !m->has_kmaddress);
@@ -247,20 +282,42 @@ static void mob_on_migrate(void *ctx, const struct cg_event *ev)
 	mob_count(mob, false, why, false);
 }
 
+/* The remembered KMADDRESS pairs, per reqid. */
+static void mob_status_hints(struct cg_core *core, struct cg_out *out)
+{
+	struct cg_sa_hint *h = calloc(CG_SA_HINTS_MAX, sizeof(*h));
+	size_t n = h ? cg_sa_hints(core, h, CG_SA_HINTS_MAX) : 0;
+	char a[CG_ADDR_STRLEN];
+
+	cg_out_arr_begin(out, "remembered");
+	for (size_t i = 0; i < n; i++) {
+		cg_out_obj_begin(out, NULL);
+		cg_out_uint(out, "reqid", h[i].reqid);
+		cg_out_str(out, "local", cg_addr_str(&h[i].local, a, sizeof(a)));
+		cg_out_str(out, "remote", cg_addr_str(&h[i].remote, a, sizeof(a)));
+		cg_out_uint(out, "expires", h[i].expires);
+		cg_out_obj_end(out);
+	}
+	cg_out_arr_end(out);
+	free(h);
+}
+
 static void mob_status(void *ctx, struct cg_core *core, struct cg_out *out)
 {
 	struct mobility *mob = ctx;
 
-	(void)core;
 	pthread_mutex_lock(&mob->lock);
 	cg_out_uint(out, "migrations-seen", mob->seen);
 	cg_out_uint(out, "applied", mob->applied);
 	cg_out_uint(out, "ike-kept-no-kmaddress", mob->ike_kept);
+	cg_out_uint(out, "kmaddress-remembered", mob->remembered);
+	cg_out_uint(out, "initiations-restarted", mob->restarted);
 	cg_out_obj_begin(out, "ignored");
 	for (int i = 0; i < MOB_IGN_COUNT; i++)
 		cg_out_uint(out, mob_ignore_names[i], mob->ignored[i]);
 	cg_out_obj_end(out);
 	pthread_mutex_unlock(&mob->lock);
+	mob_status_hints(core, out);
 }
 
 static void mob_destroy(void *state)

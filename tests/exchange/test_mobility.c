@@ -36,18 +36,27 @@ static char *yaml(int side, const struct ex_conf *c)
 	return out;
 }
 
-static void start(const struct ex_conf *l)
+/* Starts both sides from their configs (freed), the mobile node with its care-of address. */
+static void launch(char *ly, char *ry)
 {
-	char *ly = yaml(EX_LEFT, l), *ry = yaml(EX_RIGHT, &(struct ex_conf){ 0 });
-
 	ex_start(&net, ly, ry);
 	ex_add_addr(&net, EX_LEFT, MN_NEW);
 	free(ly);
 	free(ry);
 	for (int i = 0; i < 2; i++)
 		tl_logcap_start(&cap[i], net.core[i], CG_LVL_DEBUG);
+}
+
+static void start_both(const struct ex_conf *l, const struct ex_conf *r)
+{
+	launch(yaml(EX_LEFT, l), yaml(EX_RIGHT, r));
 	ex_ctl_ok(&net, EX_LEFT, "initiate --child net");
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+}
+
+static void start(const struct ex_conf *l)
+{
+	start_both(l, &(struct ex_conf){ 0 });
 }
 
 static void stop(void)
@@ -250,4 +259,166 @@ Test(mobility, install_record_follows_the_move)
 	cr_assert_geq(cg_kernel_flush_installed(net.core[EX_LEFT]), 2);
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 0);
 	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "protect"), 0);
+}
+
+/* A rekeyed child keeps its reqid in the SA manager's index, so a later MIGRATE finds it. */
+Test(mobility, migrate_after_a_child_rekey)
+{
+	start(&(struct ex_conf){ 0 });
+	ex_ctl_ok(&net, EX_LEFT, "rekey --child net");
+	ex_run(&net);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+	migrate(EX_LEFT, -1, true);
+	cr_assert_eq(status(EX_LEFT, "applied: 1"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_NEW), 1);
+}
+
+/* After a MIGRATE without KMADDRESS, a rekeyed child lives where its predecessor was moved. */
+Test(mobility, child_rekey_after_no_kmaddress_stays_moved)
+{
+	start(&(struct ex_conf){ 0 });
+	migrate(EX_LEFT, -1, false);
+	migrate(EX_RIGHT, -1, false);
+	ex_ctl_ok(&net, EX_LEFT, "rekey --child net");
+	ex_run(&net);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_OLD), 1);
+	for (int side = EX_LEFT; side <= EX_RIGHT; side++) {
+		cr_assert_eq(ex_ctl_count(&net, side, "kmem-dump", "spi: "), 2);
+		cr_assert_eq(ex_ctl_count(&net, side, "kmem-dump",
+					  "src: " MN_NEW "\n    dst: " HA "\n    spi:"), 1);
+		cr_assert_eq(ex_ctl_count(&net, side, "kmem-dump",
+					  "src: " HA "\n    dst: " MN_NEW "\n    spi:"), 1);
+	}
+	ex_ctl_ok(&net, EX_LEFT, "terminate --ike net");
+	ex_run(&net);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "kmem-dump", "spi: "), 0);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "kmem-dump", "spi: "), 0);
+}
+
+/*
+ * The home agent's connection accepts any identity, so its IKE SAs are
+ * also known by the peer's address: after the move, that address is the
+ * new one, and a new IKE SA to the old address is a first contact.
+ */
+Test(mobility, peer_index_by_address_follows_the_move)
+{
+	start_both(&(struct ex_conf){ 0 }, &(struct ex_conf){ .remote_id = "\"%any\"" });
+	move_both();
+	ex_ctl_ok(&net, EX_RIGHT, "initiate --ike net");
+	ex_run(&net);
+	cr_assert_geq(tl_logcap_count(&cap[EX_LEFT], "peer sent INITIAL_CONTACT"), 1);
+}
+
+/* The mobile node's payload child is trapped on umip's fixed reqid 7; the home agent takes any address. */
+static void start_trapped(void)
+{
+	char *ly = yaml(EX_LEFT, &(struct ex_conf){ .start_action = "trap",
+						    .child_extra = "        reqid: 7\n" });
+	char *ry = yaml(EX_RIGHT, &(struct ex_conf){ 0 }), *at = strstr(ry, "[" MN_OLD "]");
+
+	cr_assert_not_null(at);
+	memcpy(at, "[\"%any\"]      ", strlen("[" MN_OLD "]"));
+	launch(ly, ry);
+}
+
+static void migrate_reqid7(void)
+{
+	ex_ctl_ok(&net, EX_LEFT, "kmem-migrate 2001:db8:1::/64 2001:db8:2::/64 out " MN_OLD " " HA
+				 " " MN_NEW " " HA " 7 " MN_NEW " " HA);
+}
+
+static void acquire(void)
+{
+	char *reply = ex_ctl(&net, EX_LEFT, "kmem-packet out 2001:db8:1::5 2001:db8:2::9");
+
+	cr_assert(strstr(reply, "acquire"), "%s", reply);
+	free(reply);
+	ex_run(&net);
+}
+
+static void assert_up_at_new_address(size_t mark)
+{
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "ESTABLISHED"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "INSTALLED"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_NEW), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "list-sas", "remote-host: " MN_NEW), 1);
+	cr_assert_eq(to_old_address(mark), 0);
+	/* The hint served: an IKE SA has the reqid now. */
+	cr_assert_eq(status(EX_LEFT, "reqid: 7"), 0);
+}
+
+/* umip moved before any IKE SA existed (seed 003): the next acquire starts from the KMADDRESS. */
+Test(mobility, unknown_reqid_remembered_for_the_next_acquire)
+{
+	size_t mark;
+
+	start_trapped();
+	migrate_reqid7();
+	ex_run(&net);
+	cr_assert_eq(status(EX_LEFT, "unknown-reqid: 1"), 1);
+	cr_assert_eq(status(EX_LEFT, "kmaddress-remembered: 1"), 1);
+	cr_assert_eq(status(EX_LEFT, "reqid: 7"), 1);
+	cr_assert_eq(status(EX_LEFT, "local: " MN_NEW), 1);
+	mark = net.n_log;
+	acquire();
+	assert_up_at_new_address(mark);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "moved before its IKE SA existed"), 1);
+}
+
+/* A MIGRATE without KMADDRESS leaves nothing to remember. */
+Test(mobility, unknown_reqid_without_kmaddress_is_not_remembered)
+{
+	start_trapped();
+	ex_ctl_ok(&net, EX_LEFT, "kmem-migrate 2001:db8:1::/64 2001:db8:2::/64 out " MN_OLD " " HA
+				 " " MN_NEW " " HA " 7");
+	ex_run(&net);
+	cr_assert_eq(status(EX_LEFT, "kmaddress-remembered: 0"), 1);
+	acquire();
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "local-host: " MN_OLD), 1);
+}
+
+static uint8_t drop_exchange;
+static bool dropped;
+
+/* Drops the mobile node's first request of exchange drop_exchange. */
+static enum ex_action drop_first(struct ex_net *n, struct ex_pkt *pkt, void *ctx)
+{
+	(void)n;
+	(void)ctx;
+	if (dropped || pkt->from != EX_LEFT || ex_is_response(pkt) ||
+	    ex_exchange(pkt) != drop_exchange)
+		return EX_DELIVER;
+	dropped = true;
+	return EX_DROP;
+}
+
+/* A MIGRATE while the first exchanges are under way: the initiator starts again from CoA. */
+static void migrate_while_establishing(uint8_t exchange)
+{
+	size_t mark;
+
+	start_trapped();
+	drop_exchange = exchange;
+	dropped = false;
+	net.filter = drop_first;
+	acquire();
+	cr_assert(dropped);
+	cr_assert_eq(ex_ctl_count(&net, EX_LEFT, "list-sas", "ESTABLISHED"), 0);
+	mark = net.n_log;
+	migrate_reqid7();
+	ex_advance(&net, 100, 10); /* the restart is a job of the SA's own, from a timer */
+	cr_assert_eq(status(EX_LEFT, "initiations-restarted: 1"), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "starting again from the new address"), 1);
+	assert_up_at_new_address(mark);
+}
+
+Test(mobility, migrate_during_ike_sa_init_restarts_from_the_new_address)
+{
+	migrate_while_establishing(34);
+}
+
+Test(mobility, migrate_during_ike_auth_restarts_from_the_new_address)
+{
+	migrate_while_establishing(35);
 }

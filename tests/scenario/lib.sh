@@ -73,6 +73,16 @@ sc_ping_until() {
   return 1
 }
 
+# sc_shows PATTERN CMD...: true when a line of CMD's output matches PATTERN.
+# The output is read whole first: under pipefail, `ip ... | grep -q` fails
+# at random when grep stops at the first match and ip, which writes each
+# object on its own, dies of SIGPIPE writing the next.
+sc_shows() {
+  local pat=$1
+  shift
+  grep -q -- "$pat" <<<"$("$@" 2>/dev/null)"
+}
+
 # sc_esp_packets NS SRC DST: packets counted on the SAs from SRC to DST in NS.
 sc_esp_packets() {
   ip -n "$1" -s xfrm state 2>/dev/null | awk -v want="$2 $3" '

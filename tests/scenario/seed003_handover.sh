@@ -72,9 +72,9 @@ ping_home 10 || sc_fail "no plain connectivity"
 config cg-mn $COA1 $HA mn ha $HOA/128 $NET start
 config cg-ha $HA 2001:db8:2::/64 ha mn $NET $HOA/128 none
 sc_start cg-ha "$SC_TMP/cg-ha.yaml" && sc_start cg-mn "$SC_TMP/cg-mn.yaml" || exit 1
-for _ in $(seq 300); do sc_ctl cg-mn list-sas 2>/dev/null | grep -q INSTALLED && break; sleep 0.1; done
+for _ in $(seq 300); do sc_shows INSTALLED sc_ctl cg-mn list-sas && break; sleep 0.1; done
 grep -q "started: .* kernel $backend" "$SC_TMP/cg-mn.log" || sc_fail "cygnetd does not run on $backend"
-if ping_home 20 && ip -n cg-mn xfrm state | grep -q "^src $COA1 dst $HA"; then
+if ping_home 20 && sc_shows "^src $COA1 dst $HA" ip -n cg-mn xfrm state; then
   sc_pass "the tunnel child is up over CoA1 $COA1"
 else
   sc_fail "the tunnel child did not come up over CoA1"
@@ -89,7 +89,7 @@ migrate cg-mn in $NET $HOA/128 $HA $COA1 $HA $COA2 $COA2 $HA
 migrate cg-ha out $NET $HOA/128 $HA $COA1 $HA $COA2 $HA $COA2
 migrate cg-ha in $HOA/128 $NET $COA1 $HA $COA2 $HA $HA $COA2
 for ns in cg-mn cg-ha; do # a tunnel's fwd policy moves too, where there is one
-  if ip -n $ns xfrm policy | grep -q "dir fwd"; then
+  if sc_shows "dir fwd" ip -n $ns xfrm policy; then
     if [ $ns = cg-mn ]; then
       migrate cg-mn fwd $NET $HOA/128 $HA $COA1 $HA $COA2 $COA2 $HA
     else
@@ -146,9 +146,9 @@ fi
 # rekeyed SPI_BEFORE: the child's new SAs sit at CoA2 in both kernels, the replaced ones gone.
 rekeyed() {
   [ "$(ctl_field cg-mn spi-in)" != "$1" ] && [ "$(sa_count cg-mn)" = 2 ] &&
-    [ "$(sa_count cg-ha)" = 2 ] && ! ip -n cg-mn xfrm state | grep -q "$COA1" &&
-    ip -n cg-mn xfrm state | grep -q "^src $COA2 dst $HA" &&
-    ip -n cg-mn xfrm state | grep -q "spi 0x$(ctl_field cg-mn spi-in)"
+    [ "$(sa_count cg-ha)" = 2 ] && ! sc_shows "$COA1" ip -n cg-mn xfrm state &&
+    sc_shows "^src $COA2 dst $HA" ip -n cg-mn xfrm state &&
+    sc_shows "spi 0x$(ctl_field cg-mn spi-in)" ip -n cg-mn xfrm state
 }
 spi_before=$(ctl_field cg-mn spi-in)
 sc_ctl cg-mn rekey --child payload >/dev/null || sc_fail "rekey --child refused"

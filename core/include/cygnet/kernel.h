@@ -289,6 +289,13 @@ struct cg_child_install {
  */
 CG_EXPORT int cg_child_sa_hosts(const struct cg_child_install *ci, struct cg_addr *local,
 				struct cg_addr *remote);
+/*
+ * The id of a child's inbound (remote to local) or outbound (local to
+ * remote) SA between the SA hosts local and remote, with that SPI.
+ */
+CG_EXPORT struct cg_kernel_sa_id cg_child_sa_id(const struct cg_addr *local,
+						const struct cg_addr *remote, bool inbound,
+						uint32_t spi, uint8_t proto);
 /* Installs as described; on failure nothing it added remains. */
 CG_EXPORT int cg_child_install(struct cg_core *core, const struct cg_child_install *ci);
 /* Removes what cg_child_install added (SAs, and policies when ci->policies). */

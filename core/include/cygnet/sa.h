@@ -59,6 +59,13 @@ struct cg_sa_ops {
 	 */
 	int (*move_child)(void *data, uint32_t spi_in, const struct cg_addr *local,
 			  const struct cg_addr *remote);
+	/*
+	 * An initiator still in IKE_SA_INIT or IKE_AUTH whose first child has
+	 * this reqid starts again, from where cg_sa_hint_get says (checked
+	 * out; the restart runs in a job of its own). 1 when it will, 0 when
+	 * the SA is not such an initiator. Optional.
+	 */
+	int (*restart)(void *data, uint32_t reqid);
 };
 
 /*
@@ -88,7 +95,7 @@ CG_EXPORT struct cg_sa *cg_sa_checkout_by_init(struct cg_core *core, uint64_t sp
 					       const struct cg_addr *remote);
 /* Checks out by unique id (as shown by list-sas). */
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_id(struct cg_core *core, uint32_t unique_id);
-/* Checks out the SA owning a child with this reqid. */
+/* Checks out an SA owning a child with this reqid (cg_sa_foreach_reqid: all of them). */
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_reqid(struct cg_core *core, uint32_t reqid);
 /* Returns the SA to the manager. */
 CG_EXPORT void cg_sa_checkin(struct cg_core *core, struct cg_sa *sa);
@@ -103,9 +110,38 @@ CG_EXPORT const char *cg_sa_conn(const struct cg_sa *sa);
 /* Indexes a half-open responder SA by (spi_i, remote); cleared by cg_sa_set_established. */
 CG_EXPORT int cg_sa_set_init_key(struct cg_sa *sa, uint64_t spi_i, const struct cg_addr *remote);
 CG_EXPORT void cg_sa_set_established(struct cg_sa *sa);
-/* Indexes / unindexes a child's reqid to this SA. */
+/*
+ * Indexes / unindexes a child's reqid to this SA, once per child: the SA
+ * leaves the reqid's index when its last child of that reqid goes.
+ */
 CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid);
 CG_EXPORT void cg_sa_del_reqid(struct cg_sa *sa, uint32_t reqid);
+
+/*
+ * Hints: where the IKE SA of a reqid no IKE SA has yet should run, as a
+ * MIGRATE with KMADDRESS told (the mobility plugin, when umip moved before
+ * any IKE SA existed). The next initiation for that reqid starts from the
+ * hint's local address to its remote one. At most CG_SA_HINTS_MAX are
+ * kept (a new one pushes out the oldest), each for CG_SA_HINT_SECS, and a
+ * reqid's hint goes once an IKE SA indexes a child of it.
+ */
+#define CG_SA_HINTS_MAX 256
+#define CG_SA_HINT_SECS 600
+struct cg_sa_hint {
+	uint32_t reqid;
+	struct cg_addr local, remote; /* no ports */
+	uint32_t expires;             /* seconds left (cg_sa_hints) */
+};
+/* Remembers (or replaces) reqid's hint. */
+CG_EXPORT void cg_sa_hint_set(struct cg_core *core, uint32_t reqid, const struct cg_addr *local,
+			      const struct cg_addr *remote);
+/* reqid's hint; false when there is none (or it expired). */
+CG_EXPORT bool cg_sa_hint_get(struct cg_core *core, uint32_t reqid, struct cg_addr *local,
+			      struct cg_addr *remote);
+/* ops->restart of a checked-out SA (0 without the hook). */
+CG_EXPORT int cg_sa_restart(struct cg_sa *sa, uint32_t reqid);
+/* Copies up to max live hints, oldest first; how many. */
+CG_EXPORT size_t cg_sa_hints(struct cg_core *core, struct cg_sa_hint *out, size_t max);
 
 /* What a timer job does with its SA afterwards. */
 enum cg_sa_verdict {
@@ -129,6 +165,9 @@ CG_EXPORT int cg_sa_timer_add(struct cg_core *core, uint64_t local_spi, uint64_t
  */
 typedef void (*cg_sa_iter_fn)(void *ctx, struct cg_sa *sa);
 CG_EXPORT void cg_sa_foreach(struct cg_core *core, uint8_t version, cg_sa_iter_fn fn, void *ctx);
+/* The same for every SA with a child of this reqid. */
+CG_EXPORT void cg_sa_foreach_reqid(struct cg_core *core, uint32_t reqid, cg_sa_iter_fn fn,
+				   void *ctx);
 /*
  * Moving an IKE SA and its children to new addresses (sa_move.c): one
  * operation for every trigger (a kernel MIGRATE, MOBIKE). For each child

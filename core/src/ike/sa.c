@@ -3,7 +3,10 @@
  * The IKE SA manager: four hash indexes under one mutex, and a condition
  * variable on which jobs wait for an SA another job has checked out. It
  * also counts half-open SAs, in all and per peer address, against the
- * daemon's half_open_limit and half_open_per_address.
+ * daemon's half_open_limit and half_open_per_address. The reqid index
+ * names every IKE SA with a child of the reqid (a fixed reqid can be
+ * shared by the IKE SAs of many peers); each SA counts its children per
+ * reqid, so a rekeyed child's successor keeps the entry.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -26,8 +29,26 @@ struct cg_sa {
 	unsigned waiters;      /* jobs waiting for this SA */
 	uint64_t init_key;     /* 0 when not in the half-open index */
 	struct half_open_peer *peer; /* its address's half-open count while init_key is set */
-	uint32_t *reqids;
+	struct sa_reqid *reqids;
 	size_t n_reqids;
+};
+
+/* A reqid of an SA's children, and how many children carry it. */
+struct sa_reqid {
+	uint32_t reqid;
+	unsigned children;
+};
+
+/* Where the IKE SA of a reqid nobody has should run (cg_sa_hint_set). */
+struct sa_hint {
+	struct cg_sa_hint h;
+	uint64_t set_ms;
+};
+
+/* The IKE SAs under one reqid in the index. */
+struct reqid_sas {
+	struct cg_sa **sas;
+	size_t n, cap;
 };
 
 struct cg_samgr {
@@ -36,11 +57,13 @@ struct cg_samgr {
 	struct cg_hmap by_spi;
 	struct cg_hmap by_id;
 	struct cg_hmap by_init;
-	struct cg_hmap by_reqid;
+	struct cg_hmap by_reqid; /* reqid -> struct reqid_sas */
 	uint32_t next_id;
 	size_t half_open;
 	struct cg_hmap by_addr;   /* half-open SAs per peer address: chains of half_open_peer */
 	size_t half_open_peak;    /* most half-open SAs since memory was last trimmed */
+	struct sa_hint hints[CG_SA_HINTS_MAX]; /* by age, oldest first */
+	size_t n_hints;
 };
 
 /* Half-open SAs from one address (no port); shared keys are chained. */
@@ -88,6 +111,14 @@ void cg_samgr_fini(struct cg_core *core)
 	for (size_t i = 0; i < m->by_id.cap; i++)
 		if (m->by_id.vals[i])
 			sa_free(m->by_id.vals[i]);
+	for (size_t i = 0; i < m->by_reqid.cap; i++) {
+		struct reqid_sas *set = m->by_reqid.vals[i];
+
+		if (set && m->by_reqid.keys[i] && m->by_reqid.keys[i] != UINT64_MAX) {
+			free(set->sas);
+			free(set);
+		}
+	}
 	cg_hmap_free(&m->by_spi);
 	cg_hmap_free(&m->by_id);
 	cg_hmap_free(&m->by_init);
@@ -214,7 +245,17 @@ CG_EXPORT struct cg_sa *cg_sa_checkout_by_id(struct cg_core *core, uint32_t uniq
 
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_reqid(struct cg_core *core, uint32_t reqid)
 {
-	return checkout_from(core, &core->ike_sas->by_reqid, reqid);
+	struct cg_samgr *m = core->ike_sas;
+	struct reqid_sas *set;
+	struct cg_sa *sa;
+
+	if (!reqid)
+		return NULL;
+	pthread_mutex_lock(&m->lock);
+	set = cg_hmap_get(&m->by_reqid, reqid);
+	sa = checkout_locked(m, set && set->n ? set->sas[0] : NULL);
+	pthread_mutex_unlock(&m->lock);
+	return sa;
 }
 
 CG_EXPORT void cg_sa_checkin(struct cg_core *core, struct cg_sa *sa)
@@ -295,6 +336,57 @@ static void peer_release(struct cg_samgr *m, struct half_open_peer *hp)
 	free(hp);
 }
 
+/* Adds sa under reqid; 0 or -ENOMEM. Lock held. */
+static int index_reqid(struct cg_samgr *m, struct cg_sa *sa, uint32_t reqid)
+{
+	struct reqid_sas *set = cg_hmap_get(&m->by_reqid, reqid);
+
+	if (!set) {
+		set = calloc(1, sizeof(*set));
+		if (!set || cg_hmap_put(&m->by_reqid, reqid, set)) {
+			free(set);
+			return -ENOMEM;
+		}
+	}
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? 2 * set->cap : 2;
+		struct cg_sa **grown = realloc(set->sas, cap * sizeof(*grown));
+
+		if (!grown) {
+			if (!set->n) {
+				cg_hmap_del(&m->by_reqid, reqid);
+				free(set);
+			}
+			return -ENOMEM;
+		}
+		set->sas = grown;
+		set->cap = cap;
+	}
+	set->sas[set->n++] = sa;
+	return 0;
+}
+
+/* Removes sa from under reqid, and the entry once no SA is left. Lock held. */
+static void unindex_reqid(struct cg_samgr *m, struct cg_sa *sa, uint32_t reqid)
+{
+	struct reqid_sas *set = cg_hmap_get(&m->by_reqid, reqid);
+
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->sas[i] == sa) {
+			memmove(&set->sas[i], &set->sas[i + 1], (set->n - i - 1) * sizeof(*set->sas));
+			set->n--;
+			break;
+		}
+	}
+	if (!set->n) {
+		cg_hmap_del(&m->by_reqid, reqid);
+		free(set->sas);
+		free(set);
+	}
+}
+
 static void unindex_init(struct cg_samgr *m, struct cg_sa *sa)
 {
 	if (!sa->init_key)
@@ -338,8 +430,7 @@ CG_EXPORT void cg_sa_checkin_destroy(struct cg_core *core, struct cg_sa *sa)
 	cg_hmap_del(&m->by_id, sa->unique_id);
 	unindex_init(m, sa);
 	for (size_t i = 0; i < sa->n_reqids; i++)
-		if (cg_hmap_get(&m->by_reqid, sa->reqids[i]) == sa)
-			cg_hmap_del(&m->by_reqid, sa->reqids[i]);
+		unindex_reqid(m, sa, sa->reqids[i].reqid);
 	if (sa->waiters) {
 		/* Waiters hold the pointer: leave them a husk that says "removed". */
 		copy = malloc(sizeof(*copy));
@@ -418,27 +509,103 @@ CG_EXPORT void cg_sa_set_established(struct cg_sa *sa)
 	trim_after_flood(m);
 }
 
+/* Drops the hints older than CG_SA_HINT_SECS, and reqid's (0: none). Lock held. */
+static void hints_prune(struct cg_samgr *m, uint64_t now, uint32_t reqid)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n_hints; i++)
+		if (m->hints[i].h.reqid != reqid &&
+		    now - m->hints[i].set_ms < CG_SA_HINT_SECS * 1000ULL)
+			m->hints[k++] = m->hints[i];
+	m->n_hints = k;
+}
+
+CG_EXPORT void cg_sa_hint_set(struct cg_core *core, uint32_t reqid, const struct cg_addr *local,
+			      const struct cg_addr *remote)
+{
+	struct cg_samgr *m = core->ike_sas;
+	uint64_t now = cg_now_ms(core);
+
+	if (!reqid)
+		return;
+	pthread_mutex_lock(&m->lock);
+	hints_prune(m, now, reqid);
+	if (m->n_hints == CG_SA_HINTS_MAX)
+		memmove(&m->hints[0], &m->hints[1], --m->n_hints * sizeof(m->hints[0]));
+	m->hints[m->n_hints++] = (struct sa_hint){
+		.h = { .reqid = reqid, .local = *local, .remote = *remote }, .set_ms = now,
+	};
+	m->hints[m->n_hints - 1].h.local.port = m->hints[m->n_hints - 1].h.remote.port = 0;
+	pthread_mutex_unlock(&m->lock);
+}
+
+CG_EXPORT bool cg_sa_hint_get(struct cg_core *core, uint32_t reqid, struct cg_addr *local,
+			      struct cg_addr *remote)
+{
+	struct cg_samgr *m = core->ike_sas;
+	bool found = false;
+
+	pthread_mutex_lock(&m->lock);
+	hints_prune(m, cg_now_ms(core), 0);
+	for (size_t i = 0; reqid && i < m->n_hints && !found; i++) {
+		found = m->hints[i].h.reqid == reqid;
+		if (found) {
+			*local = m->hints[i].h.local;
+			*remote = m->hints[i].h.remote;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return found;
+}
+
+CG_EXPORT int cg_sa_restart(struct cg_sa *sa, uint32_t reqid)
+{
+	return sa->ops && sa->ops->restart ? sa->ops->restart(sa->data, reqid) : 0;
+}
+
+CG_EXPORT size_t cg_sa_hints(struct cg_core *core, struct cg_sa_hint *out, size_t max)
+{
+	struct cg_samgr *m = core->ike_sas;
+	uint64_t now = cg_now_ms(core);
+	size_t n = 0;
+
+	pthread_mutex_lock(&m->lock);
+	hints_prune(m, now, 0);
+	for (; n < m->n_hints && n < max; n++) {
+		out[n] = m->hints[n].h;
+		out[n].expires = CG_SA_HINT_SECS - (uint32_t)((now - m->hints[n].set_ms) / 1000);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
 CG_EXPORT int cg_sa_add_reqid(struct cg_sa *sa, uint32_t reqid)
 {
 	struct cg_samgr *m = sa->mgr;
-	uint32_t *grown;
+	struct sa_reqid *grown;
 	int err;
 
 	if (!reqid)
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
 	for (size_t i = 0; i < sa->n_reqids; i++) {
-		if (sa->reqids[i] == reqid) {
+		if (sa->reqids[i].reqid == reqid) {
+			sa->reqids[i].children++;
 			pthread_mutex_unlock(&m->lock);
 			return 0;
 		}
 	}
 	grown = realloc(sa->reqids, (sa->n_reqids + 1) * sizeof(*grown));
-	err = grown ? cg_hmap_put(&m->by_reqid, reqid, sa) : -ENOMEM;
 	if (grown)
 		sa->reqids = grown;
+	err = grown ? index_reqid(m, sa, reqid) : -ENOMEM;
 	if (!err)
-		sa->reqids[sa->n_reqids++] = reqid;
+		sa->reqids[sa->n_reqids++] = (struct sa_reqid){ .reqid = reqid, .children = 1 };
+	/* An IKE SA has the reqid now: a MIGRATE finds it, the hint has served. */
+	for (size_t i = 0; !err && i < m->n_hints; i++)
+		if (m->hints[i].h.reqid == reqid)
+			memmove(&m->hints[i], &m->hints[i + 1], (--m->n_hints - i) * sizeof(m->hints[0]));
 	pthread_mutex_unlock(&m->lock);
 	return err;
 }
@@ -449,14 +616,50 @@ CG_EXPORT void cg_sa_del_reqid(struct cg_sa *sa, uint32_t reqid)
 
 	pthread_mutex_lock(&m->lock);
 	for (size_t i = 0; i < sa->n_reqids; i++) {
-		if (sa->reqids[i] != reqid)
+		if (sa->reqids[i].reqid != reqid)
 			continue;
-		sa->reqids[i] = sa->reqids[--sa->n_reqids];
-		if (cg_hmap_get(&m->by_reqid, reqid) == sa)
-			cg_hmap_del(&m->by_reqid, reqid);
+		if (!--sa->reqids[i].children) {
+			sa->reqids[i] = sa->reqids[--sa->n_reqids];
+			unindex_reqid(m, sa, reqid);
+		}
 		break;
 	}
 	pthread_mutex_unlock(&m->lock);
+}
+
+/* Checks out each SA whose unique id is in ids[0..n) in turn and calls fn; frees ids. */
+static void foreach_ids(struct cg_core *core, uint32_t *ids, size_t n, cg_sa_iter_fn fn,
+			void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cg_sa *sa = cg_sa_checkout_by_id(core, ids[i]);
+
+		if (!sa)
+			continue;
+		fn(ctx, sa);
+		cg_sa_checkin(core, sa);
+	}
+	free(ids);
+}
+
+CG_EXPORT void cg_sa_foreach_reqid(struct cg_core *core, uint32_t reqid, cg_sa_iter_fn fn,
+				   void *ctx)
+{
+	struct cg_samgr *m = core->ike_sas;
+	struct reqid_sas *set;
+	uint32_t *ids = NULL;
+	size_t n = 0;
+
+	if (!reqid)
+		return;
+	pthread_mutex_lock(&m->lock);
+	set = cg_hmap_get(&m->by_reqid, reqid);
+	if (set && set->n)
+		ids = calloc(set->n, sizeof(*ids));
+	for (size_t i = 0; ids && i < set->n; i++)
+		ids[n++] = set->sas[i]->unique_id;
+	pthread_mutex_unlock(&m->lock);
+	foreach_ids(core, ids, n, fn, ctx);
 }
 
 CG_EXPORT void cg_sa_foreach(struct cg_core *core, uint8_t version, cg_sa_iter_fn fn, void *ctx)
@@ -474,15 +677,7 @@ CG_EXPORT void cg_sa_foreach(struct cg_core *core, uint8_t version, cg_sa_iter_f
 			ids[n++] = sa->unique_id;
 	}
 	pthread_mutex_unlock(&m->lock);
-	for (size_t i = 0; i < n; i++) {
-		struct cg_sa *sa = cg_sa_checkout_by_id(core, ids[i]);
-
-		if (!sa)
-			continue;
-		fn(ctx, sa);
-		cg_sa_checkin(core, sa);
-	}
-	free(ids);
+	foreach_ids(core, ids, n, fn, ctx);
 }
 
 CG_EXPORT size_t cg_sa_count(struct cg_core *core)

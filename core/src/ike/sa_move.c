@@ -75,12 +75,7 @@ static struct cg_kernel_sa_id move_sa_id(const struct move_child *m, bool inboun
 	const struct cg_addr *l = old ? &m->old_local : &m->local;
 	const struct cg_addr *r = old ? &m->old_remote : &m->remote;
 
-	return (struct cg_kernel_sa_id){
-		.src = inbound ? *r : *l,
-		.dst = inbound ? *l : *r,
-		.spi = inbound ? m->spi_in : m->spi_out,
-		.proto = m->proto,
-	};
+	return cg_child_sa_id(l, r, inbound, inbound ? m->spi_in : m->spi_out, m->proto);
 }
 
 /*

@@ -106,6 +106,18 @@ CG_EXPORT int cg_child_sa_hosts(const struct cg_child_install *ci, struct cg_add
 	return 0;
 }
 
+CG_EXPORT struct cg_kernel_sa_id cg_child_sa_id(const struct cg_addr *local,
+						const struct cg_addr *remote, bool inbound,
+						uint32_t spi, uint8_t proto)
+{
+	return (struct cg_kernel_sa_id){
+		.src = inbound ? *remote : *local,
+		.dst = inbound ? *local : *remote,
+		.spi = spi,
+		.proto = proto,
+	};
+}
+
 /* Logs why a transport_proxy child has no SA endpoints. */
 static void log_not_hosts(struct cg_core *core, const struct cg_child_install *ci)
 {
@@ -128,11 +140,8 @@ static int sa_fill(const struct cg_child_install *ci, bool inbound, struct cg_ke
 	if (cg_child_sa_hosts(ci, &local, &remote))
 		return -EINVAL;
 	memset(sa, 0, sizeof(*sa));
-	sa->id = (struct cg_kernel_sa_id){
-		.src = inbound ? remote : local, .dst = inbound ? local : remote,
-		.spi = inbound ? ci->spi_in : ci->spi_out,
-		.proto = ci->proto,
-	};
+	sa->id = cg_child_sa_id(&local, &remote, inbound, inbound ? ci->spi_in : ci->spi_out,
+				ci->proto);
 	sa->mode = ci->mode;
 	sa->reqid = ci->reqid;
 	sa->inbound = inbound;

@@ -62,6 +62,11 @@ Test(sa, lookups_by_every_index)
 	cr_assert_eq(cg_sa_checkout_by_id(core, id), sa);
 	cg_sa_checkin(core, sa);
 	cr_assert_eq(cg_sa_checkout_by_reqid(core, 7), sa);
+	/* Two children of reqid 7 (a rekey's old and new): the SA stays until the last goes. */
+	cr_assert_eq(cg_sa_add_reqid(sa, 7), 0);
+	cg_sa_del_reqid(sa, 7);
+	cg_sa_checkin(core, sa);
+	cr_assert_eq(cg_sa_checkout_by_reqid(core, 7), sa);
 	cg_sa_del_reqid(sa, 7);
 	cg_sa_checkin(core, sa);
 	cr_assert_null(cg_sa_checkout_by_reqid(core, 7));
@@ -149,6 +154,31 @@ Test(sa, foreach_visits_each_version)
 	n = 0;
 	cg_sa_foreach(core, 2, count_sa, &n);
 	cr_assert_eq(n, 1);
+}
+
+/* One fixed reqid shared by the IKE SAs of two peers: the index names both. */
+Test(sa, reqid_shared_by_several_sas)
+{
+	struct cg_sa *a, *b;
+	int n = 0;
+
+	cg_sa_add(core, 2, 1001, "a", NULL, &ops, &a);
+	cg_sa_add(core, 2, 1002, "b", NULL, &ops, &b);
+	cr_assert_eq(cg_sa_add_reqid(a, 5), 0);
+	cr_assert_eq(cg_sa_add_reqid(b, 5), 0);
+	cg_sa_checkin(core, a);
+	cg_sa_checkin(core, b);
+	cg_sa_foreach_reqid(core, 5, count_sa, &n);
+	cr_assert_eq(n, 2);
+	a = cg_sa_checkout_by_id(core, cg_sa_unique_id(a));
+	cg_sa_del_reqid(a, 5);
+	cg_sa_checkin(core, a);
+	n = 0;
+	cg_sa_foreach_reqid(core, 5, count_sa, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(cg_sa_checkout_by_reqid(core, 5), b);
+	cg_sa_checkin_destroy(core, b);
+	cr_assert_null(cg_sa_checkout_by_reqid(core, 5));
 }
 
 /* A protocol object with one child, for cg_sa_move. */
