@@ -97,7 +97,7 @@ for ns in cg-mn cg-ha; do
   fi
 done
 # IKE itself runs from the care-of address.
-if sc_ctl cg-mn list-sas | grep -q "$COA"; then
+if sc_shows "$COA" sc_ctl cg-mn list-sas; then
   sc_pass "the IKE SA runs between the care-of address and the home agent"
 else
   sc_fail "the IKE SA does not run from the care-of address"
