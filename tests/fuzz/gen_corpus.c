@@ -5,11 +5,13 @@
  * between two cores (IKE_SA_INIT with a KE retry, IKE_AUTH, child and IKE
  * rekeys, DPD, deletes); ike2_sk gets inner payload
  * chains written with the codec's writers, as the exchanges write them.
- * Not a unit test: run it by hand when the codec changes,
+ * Not a unit test: run it by hand when a codec changes,
  *   FZ_GEN_OUT=$PWD/tests/fuzz/corpus build/bin/test_fuzz_corpus_gen
  * and commit what changed.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "exconf.h"
 #include "exnet.h"
 #include "msg.h"
+#include "xfrm.h"
 
 static const char *gen_dir(void)
 {
@@ -242,4 +245,141 @@ Test(fuzz_corpus_gen, ike2_sk)
 	gen_sk("empty", 1, &w);
 	ike2_w_notify(&w, 0, IKE2_N_AUTHENTICATION_FAILED, NULL, 0, NULL, 0);
 	gen_sk("bad-icv", 2, &w);
+}
+
+/* XFRM events, as the kernel sends them to the multicast groups. */
+
+#define GEN_NL_MAX 2048
+
+static struct nlmsghdr *gen_nl(char *buf, uint16_t type, size_t payload)
+{
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, GEN_NL_MAX);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	mnl_nlmsg_put_extra_header(nlh, payload);
+	return nlh;
+}
+
+static void gen_xaddr(xfrm_address_t *x, const char *s)
+{
+	struct cg_addr a;
+
+	cr_assert_eq(cg_addr_parse(s, &a), 0, "%s", s);
+	xfrm_addr_put(&a, x);
+}
+
+static void gen_sel(struct xfrm_selector *sel, const char *src, const char *dst)
+{
+	struct cg_ts s, d;
+	const char *why;
+
+	cr_assert_eq(cg_ts_parse(src, &s, &why), 0);
+	cr_assert_eq(cg_ts_parse(dst, &d, &why), 0);
+	cr_assert_eq(xfrm_sel_from_ts(&s, &d, sel, &why), 0);
+}
+
+static void gen_nl_write(const char *name, const void *buf, size_t len)
+{
+	gen_write("xfrm", name, buf, len);
+}
+
+static size_t gen_acquire(char *buf)
+{
+	struct nlmsghdr *nlh = gen_nl(buf, XFRM_MSG_ACQUIRE, sizeof(struct xfrm_user_acquire));
+	struct xfrm_user_acquire *acq = mnl_nlmsg_get_payload(nlh);
+	struct xfrm_user_tmpl t = { .family = AF_INET6, .reqid = 7, .mode = XFRM_MODE_TUNNEL };
+
+	gen_xaddr(&acq->id.daddr, "2001:db8::2");
+	acq->id.proto = IPPROTO_ESP;
+	gen_xaddr(&acq->saddr, "2001:db8::1");
+	gen_sel(&acq->sel, "2001:db8:1::5[tcp/1024]", "2001:db8:2::9[tcp/80]");
+	gen_sel(&acq->policy.sel, "2001:db8:1::/64", "2001:db8:2::/64");
+	acq->policy.dir = XFRM_POLICY_OUT;
+	t.id = acq->id;
+	t.saddr = acq->saddr;
+	mnl_attr_put(nlh, XFRMA_TMPL, sizeof(t), &t);
+	return nlh->nlmsg_len;
+}
+
+static size_t gen_expire(char *buf, bool hard)
+{
+	struct nlmsghdr *nlh = gen_nl(buf, XFRM_MSG_EXPIRE, sizeof(struct xfrm_user_expire));
+	struct xfrm_user_expire *ue = mnl_nlmsg_get_payload(nlh);
+
+	gen_xaddr(&ue->state.id.daddr, "192.0.2.2");
+	gen_xaddr(&ue->state.saddr, "192.0.2.1");
+	ue->state.id.spi = htonl(0xc0000201);
+	ue->state.id.proto = IPPROTO_ESP;
+	ue->state.family = AF_INET;
+	ue->state.reqid = 7;
+	ue->state.mode = XFRM_MODE_TUNNEL;
+	gen_sel(&ue->state.sel, "198.51.100.0/24", "203.0.113.0/24");
+	ue->hard = hard;
+	return nlh->nlmsg_len;
+}
+
+Test(fuzz_corpus_gen, xfrm)
+{
+	static char buf[GEN_NL_MAX], two[2 * GEN_NL_MAX];
+	struct xfrm_user_kmaddress km = { .family = AF_INET6 };
+	struct xfrm_user_migrate mig[2] = { 0 };
+	struct xfrm_userpolicy_id *pid;
+	struct xfrm_user_mapping *um;
+	struct nlmsghdr *nlh;
+	size_t n;
+
+	gen_dir();
+	gen_nl_write("acquire", buf, gen_acquire(buf));
+	gen_nl_write("expire-soft", buf, gen_expire(buf, false));
+	gen_nl_write("expire-hard", buf, gen_expire(buf, true));
+
+	/* Two events in one datagram. */
+	n = gen_acquire(two);
+	memcpy(two + n, buf, gen_expire(buf, false));
+	n += ((struct nlmsghdr *)buf)->nlmsg_len;
+	gen_nl_write("acquire-expire", two, n);
+
+	nlh = gen_nl(buf, XFRM_MSG_MAPPING, sizeof(*um));
+	um = mnl_nlmsg_get_payload(nlh);
+	gen_xaddr(&um->id.daddr, "192.0.2.1");
+	um->id.spi = htonl(0xc0000202);
+	um->id.proto = IPPROTO_ESP;
+	um->id.family = AF_INET;
+	um->reqid = 7;
+	gen_xaddr(&um->old_saddr, "198.51.100.7");
+	gen_xaddr(&um->new_saddr, "203.0.113.7");
+	um->old_sport = htons(4500);
+	um->new_sport = htons(31337);
+	gen_nl_write("mapping", buf, nlh->nlmsg_len);
+
+	nlh = gen_nl(buf, XFRM_MSG_MIGRATE, sizeof(*pid));
+	pid = mnl_nlmsg_get_payload(nlh);
+	gen_sel(&pid->sel, "2001:db8:1::/64", "2001:db8:2::/64");
+	pid->dir = XFRM_POLICY_OUT;
+	for (int i = 0; i < 2; i++) {
+		gen_xaddr(&mig[i].old_saddr, "2001:db8::1");
+		gen_xaddr(&mig[i].old_daddr, "2001:db8::2");
+		gen_xaddr(&mig[i].new_saddr, "2001:db8::11");
+		gen_xaddr(&mig[i].new_daddr, "2001:db8::2");
+		mig[i].proto = i ? IPPROTO_AH : IPPROTO_ESP;
+		mig[i].mode = XFRM_MODE_TUNNEL;
+		mig[i].reqid = 7;
+		mig[i].old_family = mig[i].new_family = AF_INET6;
+	}
+	gen_xaddr(&km.local, "2001:db8::11");
+	gen_xaddr(&km.remote, "2001:db8::2");
+	mnl_attr_put(nlh, XFRMA_KMADDRESS, sizeof(km), &km);
+	mnl_attr_put(nlh, XFRMA_MIGRATE, sizeof(mig), mig);
+	gen_nl_write("migrate-kmaddress", buf, nlh->nlmsg_len);
+
+	nlh = gen_nl(buf, XFRM_MSG_DELPOLICY, sizeof(*pid));
+	pid = mnl_nlmsg_get_payload(nlh);
+	gen_sel(&pid->sel, "192.0.2.0/24[udp/53]", "198.51.100.0/24[udp]");
+	pid->dir = XFRM_POLICY_FWD;
+	gen_nl_write("delpolicy", buf, nlh->nlmsg_len);
+
+	nlh = gen_nl(buf, XFRM_MSG_FLUSHPOLICY, 0);
+	gen_nl_write("flushpolicy", buf, nlh->nlmsg_len);
 }
