@@ -31,7 +31,9 @@ static void fz_sk_init(void)
 {
 	if (fz_core)
 		return;
-	fz_core = tl_core_new("fuzz-sk", "daemon: { plugins: [crypto-nettle] }\n", NULL, NULL, NULL);
+	fz_core = tl_core_new("fuzz-sk",
+			      "daemon: { plugins: [crypto-nettle], log: { default: silent } }\n",
+			      NULL, NULL, NULL);
 	if (!fz_core)
 		abort();
 	fz_suites[0].encr = cg_crypto_encr(fz_core, CG_ENCR_AES_GCM_16, 256);
