@@ -19,6 +19,20 @@ static void fz_ike2_notify(const struct ike2_pl *pl)
 	ike2_notify_name(n.type);
 }
 
+/* The family of an address attribute (the parser checked its length), or AF_UNSPEC. */
+static sa_family_t fz_ike2_cfg_family(uint16_t type)
+{
+	switch (type) {
+	case IKE2_CFG_IP4_ADDRESS: case IKE2_CFG_IP4_NETMASK: case IKE2_CFG_IP4_DNS:
+	case IKE2_CFG_IP4_SUBNET:
+		return AF_INET;
+	case IKE2_CFG_IP6_ADDRESS: case IKE2_CFG_IP6_DNS: case IKE2_CFG_IP6_SUBNET:
+		return AF_INET6;
+	default:
+		return AF_UNSPEC;
+	}
+}
+
 static void fz_ike2_cfg(const struct ike2_pl *pl)
 {
 	struct ike2_cfg cfg;
@@ -28,12 +42,14 @@ static void fz_ike2_cfg(const struct ike2_pl *pl)
 	if (ike2_cfg_parse(pl, &cfg))
 		return;
 	for (size_t i = 0; i < cfg.n; i++) {
-		if (!cfg.attrs[i].len)
+		const struct ike2_cfg_attr *a = &cfg.attrs[i];
+		sa_family_t family = fz_ike2_cfg_family(a->type);
+
+		if (!a->len || family == AF_UNSPEC)
 			continue;
-		ike2_cfg_attr_addr(&cfg.attrs[i], AF_INET);
-		ike2_cfg_attr_addr(&cfg.attrs[i], AF_INET6);
-		if (cfg.attrs[i].type == IKE2_CFG_IP4_SUBNET || cfg.attrs[i].type == IKE2_CFG_IP6_SUBNET)
-			ike2_cfg_attr_subnet(&cfg.attrs[i], &net, &prefixlen);
+		ike2_cfg_attr_addr(a, family);
+		if (a->type == IKE2_CFG_IP4_SUBNET || a->type == IKE2_CFG_IP6_SUBNET)
+			ike2_cfg_attr_subnet(a, &net, &prefixlen);
 	}
 }
 
