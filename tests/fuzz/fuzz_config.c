@@ -27,7 +27,7 @@ static bool fz_config_seed_ok(const uint8_t *data, size_t size)
 const struct fz_target fz_target = {
 	.min_seeds = 6,
 	.seed_ok = fz_config_seed_ok,
-	.stride = 5,
+	.stride = 13,
 };
 
 /* cygnetd --check without a daemon: the plugins are the build tree's. */
