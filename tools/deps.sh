@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config nettle-dev libgmp-dev libgnutls28-dev libyaml-dev
       libmnl-dev libcriterion-dev gnutls-bin iproute2 iputils-ping procps kmod tcpdump tshark
-      nftables conntrack
+      nftables conntrack clang
       strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -38,15 +38,21 @@ static const struct xfrm_user_tmpl *first_tmpl(const struct nlmsghdr *nlh, size_
 	return NULL;
 }
 
+/*
+ * Netlink aligns messages to 4 bytes only: the structs with 64-bit fields
+ * (lifetimes) are copied out before they are read, for a message that is
+ * not the first of a datagram.
+ */
 static void on_acquire(struct knl *kn, const struct nlmsghdr *nlh)
 {
-	const struct xfrm_user_acquire *acq = mnl_nlmsg_get_payload(nlh);
+	struct xfrm_user_acquire copy, *acq = &copy;
 	const struct xfrm_user_tmpl *t;
 	struct cg_kernel_acquire ev = { 0 };
 	sa_family_t family;
 
 	if (payload_len(nlh) < sizeof(*acq))
 		return;
+	memcpy(acq, mnl_nlmsg_get_payload(nlh), sizeof(*acq));
 	t = first_tmpl(nlh, sizeof(*acq));
 	family = t ? t->family : acq->sel.family;
 	ev.reqid = t ? t->reqid : 0;
@@ -60,12 +66,13 @@ static void on_acquire(struct knl *kn, const struct nlmsghdr *nlh)
 
 static void on_expire(struct knl *kn, const struct nlmsghdr *nlh)
 {
-	const struct xfrm_user_expire *ue = mnl_nlmsg_get_payload(nlh);
+	struct xfrm_user_expire copy, *ue = &copy;
 	const struct xfrm_usersa_info *s = &ue->state;
 	struct cg_kernel_expire ev = { 0 };
 
 	if (payload_len(nlh) < sizeof(*ue))
 		return;
+	memcpy(ue, mnl_nlmsg_get_payload(nlh), sizeof(*ue));
 	xfrm_addr_get(&s->saddr, s->family, &ev.id.src);
 	xfrm_addr_get(&s->id.daddr, s->family, &ev.id.dst);
 	ev.id.spi = ntohl(s->id.spi);

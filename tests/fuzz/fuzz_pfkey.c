@@ -2,15 +2,38 @@
 /*
  * Fuzz target for kernel-pfkey's parser: every datagram goes through the
  * parser and, when accepted, through every decoder the event thread and
- * the request path use. Built with libFuzzer under clang; the corpus
- * replay (replay_pfkey.c) runs the same entry point in the unit tests.
+ * the request path use.
  */
-#include <stddef.h>
-#include <stdint.h>
+#include <string.h>
 
+#include "fuzz.h"
 #include "pfkey_conv.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static bool fz_pfkey_seed_ok(const uint8_t *data, size_t size)
+{
+	struct pfk_msg msg;
+	const char *why;
+
+	return !pfk_msg_parse(data, size, &msg, &why);
+}
+
+/* A header that agrees with the shortened length reaches the extension walk. */
+static size_t fz_pfkey_more(uint8_t *m, size_t size, size_t i)
+{
+	uint16_t words;
+
+	if (size < sizeof(struct sadb_msg) + 8 || i < sizeof(struct sadb_msg))
+		return 0;
+	words = (uint16_t)((size - 8) / 8);
+	memcpy(m + offsetof(struct sadb_msg, sadb_msg_len), &words, sizeof(words));
+	return size - 8;
+}
+
+const struct fz_target fz_target = {
+	.min_seeds = 5,
+	.seed_ok = fz_pfkey_seed_ok,
+	.more = fz_pfkey_more,
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
