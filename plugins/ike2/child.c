@@ -766,6 +766,7 @@ static void describe_counters(struct ike2_sa *sa, const struct ike2_child *c, st
 void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out)
 {
 	int64_t now = time(NULL);
+	char a[CG_ADDR_STRLEN];
 
 	cg_out_obj_begin(out, NULL);
 	cg_out_str(out, "name", c->name);
@@ -776,6 +777,11 @@ void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out
 	cg_out_str(out, "protocol", "ESP");
 	cg_out_strf(out, "spi-in", "%08x", c->spi_in);
 	cg_out_strf(out, "spi-out", "%08x", c->spi_out);
+	/* Where its SAs are now (MOBIKE and MIGRATE move them); proxy SAs run between the TS hosts. */
+	if (!c->proxy) {
+		cg_out_str(out, "outer-local", cg_addr_str(&c->local, a, sizeof(a)));
+		cg_out_str(out, "outer-remote", cg_addr_str(&c->remote, a, sizeof(a)));
+	}
 	cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, c->encr_alg));
 	cg_out_uint(out, "encr-keysize", c->encr_keylen);
 	if (c->integ_alg)

@@ -30,6 +30,7 @@ struct cg_sa_child {
 	enum cg_ipsec_mode mode;
 	bool proxy;                   /* transport_proxy */
 	bool no_policies;             /* it installed no policies of its own ('policies: no') */
+	uint32_t priority;            /* of its policies; 0: computed from the selectors */
 	uint8_t proto;                /* IPPROTO_ESP or IPPROTO_AH */
 	uint32_t spi_in, spi_out;     /* host order */
 	struct cg_addr local, remote; /* outer addresses of its SAs, no ports */
@@ -154,6 +155,11 @@ struct cg_sa_move {
 	bool kernel_moved;
 	/* UDP encapsulation of the moved SAs (kernel_moved false); 0 = none. */
 	uint16_t encap_local_port, encap_remote_port;
+	/*
+	 * Children already at their new addresses move too (kernel_moved
+	 * false): the encapsulation ports changed (a NAT's new mapping).
+	 */
+	bool reencap;
 };
 
 /* What a move changed. */

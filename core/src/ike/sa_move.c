@@ -46,7 +46,8 @@ static void move_pick_child(void *ctx, const struct cg_sa_child *c)
 		return;
 	local = move_no_port(&local);
 	remote = move_no_port(&remote);
-	if (cg_addr_equal(&local, &c->local) && cg_addr_equal(&remote, &c->remote))
+	if (cg_addr_equal(&local, &c->local) && cg_addr_equal(&remote, &c->remote) &&
+	    !(p->mv->reencap && !p->mv->kernel_moved))
 		return; /* there already */
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 4;
@@ -67,7 +68,7 @@ static void move_pick_child(void *ctx, const struct cg_sa_child *c)
 			.spi_in = c->spi_in, .spi_out = c->spi_out,
 			.local_ts = c->local_ts, .n_local_ts = c->n_local_ts,
 			.remote_ts = c->remote_ts, .n_remote_ts = c->n_remote_ts,
-			.policies = !c->no_policies,
+			.policies = !c->no_policies, .priority = c->priority,
 		},
 		.local = local, .remote = remote,
 	};
