@@ -291,13 +291,17 @@ static struct cg_kernel_sa_id move_sa_id(const struct cg_kernel_move *mv, bool i
 	};
 }
 
-/* PF_KEY cannot move SAs: the policies' templates move, the SAs wait for a rekey. */
-static int move_policies(struct cg_core *core, const struct cg_kernel_move *mv)
+/*
+ * PF_KEY cannot move SAs: the policies' templates move (replaced in place:
+ * the same policies, so the install record keeps its count), the SAs wait
+ * for a rekey.
+ */
+static int move_policies(struct cg_kernel *k, const struct cg_kernel_move *mv)
 {
 	int err = 0;
 
 	for (size_t i = 0; !err && i < mv->n_policies; i++)
-		err = cg_kernel_add_policy(core, &mv->policies[i], true);
+		err = k->ops->add_policy(k, &mv->policies[i], true);
 	return err ? err : -EXDEV;
 }
 
@@ -310,7 +314,7 @@ CG_EXPORT int cg_kernel_move(struct cg_core *core, const struct cg_kernel_move *
 		return -ENODEV;
 	err = k->ops->move ? k->ops->move(k, mv) : -EOPNOTSUPP;
 	if (err == -EXDEV)
-		return move_policies(core, mv);
+		return move_policies(k, mv);
 	for (int in = 0; !err && in <= 1; in++) {
 		struct cg_kernel_sa_id from = move_sa_id(mv, in, true), to = move_sa_id(mv, in, false);
 
