@@ -186,10 +186,16 @@ int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q)
 static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 {
 	struct ike2_rekey *r = sa->rekey;
+	/* The new child lives at the IKE SA's addresses (MOBIKE or MIGRATE may have moved them). */
+	struct ike2_child at_ike = {
+		.proxy = old->proxy,
+		.local_ts = old->local_ts, .n_local_ts = old->n_local_ts,
+		.remote_ts = old->remote_ts, .n_remote_ts = old->n_remote_ts,
+	};
 	struct cg_kernel_sa_id where;
 	int err;
 
-	err = r->spi_in ? 0 : ike2_child_sa_id(sa, old, true, &where);
+	err = r->spi_in ? 0 : ike2_child_sa_id(sa, &at_ike, true, &where);
 	if (!err && !r->spi_in)
 		err = cg_kernel_get_spi(sa->core, &where.src, &where.dst, IPPROTO_ESP, r->reqid,
 					&r->spi_in);

@@ -377,7 +377,7 @@ static int ctl_fail(void *ctx, struct cg_core *core, int argc, char **argv, stru
 	    (argc > 3 && !parse_u32(argv[3], 10, &count)) ||
 	    (argc > 4 && !parse_u32(argv[4], 10, &after))) {
 		cg_out_error(out, "usage: kmem-fail get_spi|add_sa|update_sa|del_sa|add_policy|"
-			     "del_policy ERRNO [COUNT [AFTER]]");
+			     "del_policy|move ERRNO [COUNT [AFTER]]");
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&km->lock);

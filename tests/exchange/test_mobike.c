@@ -162,6 +162,30 @@ Test(mobike, initiator_moves_responder_follows)
 	}
 }
 
+/*
+ * A backend that cannot move SAs (PF_KEY answers -EXDEV; kernel-memory is
+ * told to here): the policies move, the children are rekeyed at the new
+ * addresses, the old SAs deleted where they were.
+ */
+Test(mobike, backend_without_move_rekeys_the_children)
+{
+	char before[32], after[32];
+
+	start(&(struct ex_conf){ 0 }, &(struct ex_conf){ 0 });
+	spis(EX_LEFT, before, sizeof(before));
+	ex_ctl_ok(&net, EX_LEFT, "kmem-fail move 18");
+	ex_ctl_ok(&net, EX_RIGHT, "kmem-fail move 18");
+	set_addrs(EX_LEFT, NEW);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "the kernel backend cannot move SAs"), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_RIGHT], "the kernel backend cannot move SAs"), 1);
+	cr_assert_eq(count(EX_LEFT, "list-sas", "INSTALLED"), 1);
+	cr_assert_eq(count(EX_RIGHT, "list-sas", "INSTALLED"), 1);
+	spis(EX_LEFT, after, sizeof(after));
+	cr_assert_str_neq(before, after, "the child was not rekeyed");
+	assert_at(NEW);
+	cr_assert_eq(count(EX_LEFT, "kmem-dump", OLD "\n"), 0, "something is left at " OLD);
+}
+
 Test(mobike, mobike_no_sends_no_update)
 {
 	size_t mark;
