@@ -373,7 +373,7 @@ int ike2_sa_request(struct ike2_sa *sa, enum ike2_op op, struct ike2_w *inner)
 static bool work_same(const struct ike2_work *a, const struct ike2_work *b)
 {
 	return a->op == b->op && (a->op == IKE2_OP_IKE_DELETE || a->op == IKE2_OP_MOBIKE ||
-				  a->op == IKE2_OP_MOBIKE_CHECK ||
+				  a->op == IKE2_OP_MOBIKE_CHECK || a->op == IKE2_OP_MOBIKE_ADDRS ||
 				  ((a->op == IKE2_OP_CHILD_REKEY || a->op == IKE2_OP_CHILD_DELETE) &&
 				   a->spi_in == b->spi_in));
 }
@@ -436,6 +436,7 @@ static void run_work(struct ike2_sa *sa, struct ike2_work *w)
 		break;
 	case IKE2_OP_MOBIKE:
 	case IKE2_OP_MOBIKE_CHECK:
+	case IKE2_OP_MOBIKE_ADDRS:
 		ike2_mobike_run(sa, w->op);
 		break;
 	default:

@@ -51,6 +51,7 @@ enum ike2_op {
 	IKE2_OP_DPD,                  /* an empty INFORMATIONAL (liveness check) */
 	IKE2_OP_MOBIKE,               /* INFORMATIONAL with UPDATE_SA_ADDRESSES (mobike.c) */
 	IKE2_OP_MOBIKE_CHECK,         /* INFORMATIONAL with COOKIE2: return routability */
+	IKE2_OP_MOBIKE_ADDRS,         /* INFORMATIONAL with our current address list */
 };
 
 struct ike2_request {

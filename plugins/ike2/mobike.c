@@ -12,7 +12,8 @@
  * move operation). Without a path the SA waits and checks again, and DPD
  * decides as always. The responder follows an authentic update at once
  * for the IKE SA, and moves the children after a return routability check
- * (COOKIE2 in an INFORMATIONAL of its own) when the peer's address changed.
+ * (COOKIE2 in an INFORMATIONAL of its own) when the peer's address changed,
+ * and tells the peer its own addresses again when they change.
  *
  * A NAT's new mapping of the peer (the kernel's MAPPING event on ESP) is
  * followed only once an authentic IKE message came from there (RFC 7296
@@ -304,9 +305,32 @@ static enum cg_sa_verdict retry_job(struct cg_sa *entry, void *arg)
 	return CG_SA_KEEP;
 }
 
+/* The responder's addresses changed: an INFORMATIONAL with the new list (RFC 4555 3.6). */
+static int send_addrs(struct ike2_sa *sa)
+{
+	struct ike2_w w;
+	int err;
+
+	if (sa->req.active)
+		return ike2_sa_queue(sa, &(struct ike2_work){ .op = IKE2_OP_MOBIKE_ADDRS });
+	ike2_w_init(&w);
+	write_addrs(sa, &w);
+	err = ike2_sa_request(sa, IKE2_OP_MOBIKE_ADDRS, &w);
+	ike2_w_free(&w);
+	if (!err)
+		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "MOBIKE: telling the peer our addresses");
+	return err;
+}
+
 static void roam_visit(void *ctx, struct cg_sa *entry)
 {
-	roam_sa(cg_sa_data(entry), ctx);
+	struct ike2_sa *sa = cg_sa_data(entry);
+
+	if (sa->mobike.supported && !sa->mobike.mover && sa->state == IKE2_ST_ESTABLISHED &&
+	    !sa->rekeyed)
+		send_addrs(sa);
+	else
+		roam_sa(sa, ctx);
 }
 
 void ike2_mobike_roam(struct ike2 *p, const char *why)
@@ -413,6 +437,11 @@ enum ike2_verdict ike2_mobike_response(struct ike2_sa *sa, const struct ike2_msg
 	bool update = sa->req.op == IKE2_OP_MOBIKE;
 	uint16_t error = ike2_chain_error(&msg->pl);
 
+	if (sa->req.op == IKE2_OP_MOBIKE_ADDRS) {
+		ike2_sa_request_done(sa);
+		ike2_sa_run_pending(sa);
+		return IKE2_KEEP;
+	}
 	if (!error && !cookie2_ok(sa, msg)) {
 		/* RFC 4555 3.5: a response without our COOKIE2 is not the answer. */
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN,
@@ -440,8 +469,10 @@ void ike2_mobike_run(struct ike2_sa *sa, int op)
 {
 	if (op == IKE2_OP_MOBIKE)
 		send_update(sa);
-	else
+	else if (op == IKE2_OP_MOBIKE_CHECK)
 		send_check(sa);
+	else
+		send_addrs(sa);
 }
 
 /*

@@ -45,9 +45,12 @@ bool ike2_mobike_info_request(struct ike2_sa *sa, const struct ike2_msg *msg, st
 void ike2_mobike_updated(struct ike2_sa *sa);
 /* The response to our IKE2_OP_MOBIKE or IKE2_OP_MOBIKE_CHECK. */
 enum ike2_verdict ike2_mobike_response(struct ike2_sa *sa, const struct ike2_msg *msg);
-/* Runs queued MOBIKE work (op is IKE2_OP_MOBIKE or IKE2_OP_MOBIKE_CHECK). */
+/* Runs queued MOBIKE work (op is IKE2_OP_MOBIKE, _CHECK or _ADDRS). */
 void ike2_mobike_run(struct ike2_sa *sa, int op);
-/* Local addresses or links changed: every IKE SA we initiated with MOBIKE checks its path. */
+/*
+ * Local addresses or links changed: every IKE SA we initiated with MOBIKE
+ * checks its path; the others tell the peer our current addresses.
+ */
 void ike2_mobike_roam(struct ike2 *p, const char *why);
 /* The kernel saw ESP of a child of reqid from a new NAT mapping. */
 void ike2_mobike_mapping(struct ike2 *p, const struct cg_kernel_mapping *m);

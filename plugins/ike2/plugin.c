@@ -159,6 +159,7 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 		return ike2_info_response(sa, msg);
 	case IKE2_OP_MOBIKE:
 	case IKE2_OP_MOBIKE_CHECK:
+	case IKE2_OP_MOBIKE_ADDRS:
 		return ike2_mobike_response(sa, msg);
 	default:
 		ike2_sa_request_done(sa);

@@ -186,6 +186,29 @@ Test(mobike, backend_without_move_rekeys_the_children)
 	cr_assert_eq(count(EX_LEFT, "kmem-dump", OLD "\n"), 0, "something is left at " OLD);
 }
 
+/* The responder's addresses change: it sends its new list, the initiator keeps it. */
+Test(mobike, responder_addresses_kept_current)
+{
+	struct cg_addr addrs[2];
+	size_t mark;
+
+	start(&(struct ex_conf){ 0 }, &(struct ex_conf){ 0 });
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "peer lists 0 additional addresses"), 1);
+	mark = net.n_log;
+	cr_assert_eq(cg_addr_parse(RIGHT, &addrs[0]), 0);
+	cr_assert_eq(cg_addr_parse("2001:db8::22", &addrs[1]), 0);
+	cr_assert_eq(cg_net_set_addrs(net.core[EX_RIGHT], addrs, 2), 0);
+	ex_run(&net);
+	cr_assert_eq(requests(EX_RIGHT, EXCH_INFORMATIONAL, mark), 1);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "peer lists 1 additional addresses"), 1);
+	/* Back to one address: the list is empty again. */
+	set_addrs(EX_RIGHT, RIGHT);
+	cr_assert_eq(requests(EX_RIGHT, EXCH_INFORMATIONAL, mark), 2);
+	cr_assert_eq(tl_logcap_count(&cap[EX_LEFT], "peer lists 0 additional addresses"), 2);
+	/* The initiator's own list went with its update only: nothing moved. */
+	cr_assert_eq(requests(EX_LEFT, EXCH_INFORMATIONAL, mark), 0);
+}
+
 Test(mobike, mobike_no_sends_no_update)
 {
 	size_t mark;
