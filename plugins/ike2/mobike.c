@@ -36,7 +36,7 @@
  * Our addresses.
  */
 
-/* Addresses worth announcing: not loopback, not IPv6 link-local, not unspecified. */
+/* Addresses worth announcing: not loopback, not IPv6 link-local, not unspecified (nor on lo: addrs_one). */
 static bool addr_announce(const struct cg_addr *a)
 {
 	static const uint8_t loop6[16] = { [15] = 1 };
@@ -62,8 +62,8 @@ static bool addrs_one(void *ctx, const struct cg_addr *a, uint8_t prefixlen, int
 
 	(void)prefixlen;
 	(void)ifindex;
-	(void)ifname;
-	if (!addr_announce(a) || cg_addr_equal(a, o->own))
+	/* Addresses on lo are not on any path (often inside the tunnel's selectors). */
+	if (!addr_announce(a) || cg_addr_equal(a, o->own) || !strcmp(ifname, "lo"))
 		return true;
 	ike2_w_notify(o->w, 0,
 		      a->family == AF_INET ? IKE2_N_ADDITIONAL_IP4_ADDRESS
