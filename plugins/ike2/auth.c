@@ -117,6 +117,7 @@ int ike2_auth_send(struct ike2_sa *sa)
 		goto out;
 	if (sa->contact.initial)
 		ike2_w_notify(&w, 0, IKE2_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
+	ike2_mobike_write_auth(sa, &w);
 	ike2_pubkey_write_certreq(sa, &w);
 	/* Name the responder's identity when we know it (IDr, RFC 7296 3.5). */
 	if (!ike2_pubkey_id_is_pattern(&sa->id_remote) &&
@@ -202,6 +203,7 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 	}
 	auth_established(sa);
 	ike2_contact_established(sa, msg);
+	ike2_mobike_auth_request(sa, msg, &w);
 	/* Virtual IPs first: they are the child's "dynamic" remote selectors. */
 	if (ike2_cp_respond(sa, msg, &w) && ike2_chain_find(&msg->pl, IKE2_PL_SA))
 		ike2_child_respond(sa, msg, &(struct ike2_child_answer){ .ni = sa->ni, .nr = sa->nr },
@@ -262,6 +264,7 @@ enum ike2_verdict ike2_auth_response(struct ike2_sa *sa, const struct ike2_msg *
 	}
 	auth_established(sa);
 	ike2_contact_established(sa, msg);
+	ike2_mobike_auth_response(sa, msg);
 	if (!ike2_cp_complete(sa, msg))
 		return IKE2_KEEP;
 	if (sa->pending)

@@ -110,6 +110,14 @@ int ike2_child_sa_id(const struct ike2_sa *sa, const struct ike2_child *c, bool 
 	return 0;
 }
 
+void ike2_child_successor_at(const struct ike2_child *old, struct ike2_child *next)
+{
+	if (old->stranded)
+		return;
+	next->local = old->local;
+	next->remote = old->remote;
+}
+
 /* Where a child being negotiated reserves its inbound SPI: as the child will. */
 static int pending_sa_id(const struct ike2_sa *sa, struct ike2_pending_child *pc,
 			 struct cg_kernel_sa_id *id)
@@ -540,10 +548,8 @@ struct ike2_child *ike2_child_respond(struct ike2_sa *sa, const struct ike2_msg 
 				  ike2_chain_notify(&msg->pl, IKE2_N_USE_TRANSPORT_MODE, NULL)
 			  ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
 	c->spi_out = spis[idx];
-	if (a->old) { /* a MIGRATE without KMADDRESS may have moved it away from the IKE SA */
-		c->local = a->old->local;
-		c->remote = a->old->remote;
-	}
+	if (a->old)
+		ike2_child_successor_at(a->old, c);
 	c->reqid = a->old ? a->old->reqid : ike2_trap_reqid(sa->plugin, sa->name, cc->name);
 	if (!c->reqid)
 		c->reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(sa->core);
@@ -770,6 +776,7 @@ static void describe_counters(struct ike2_sa *sa, const struct ike2_child *c, st
 void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out)
 {
 	int64_t now = time(NULL);
+	char a[CG_ADDR_STRLEN];
 
 	cg_out_obj_begin(out, NULL);
 	cg_out_str(out, "name", c->name);
@@ -780,6 +787,11 @@ void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out
 	cg_out_str(out, "protocol", "ESP");
 	cg_out_strf(out, "spi-in", "%08x", c->spi_in);
 	cg_out_strf(out, "spi-out", "%08x", c->spi_out);
+	/* Where its SAs are now (MOBIKE and MIGRATE move them); proxy SAs run between the TS hosts. */
+	if (!c->proxy) {
+		cg_out_str(out, "outer-local", cg_addr_str(&c->local, a, sizeof(a)));
+		cg_out_str(out, "outer-remote", cg_addr_str(&c->remote, a, sizeof(a)));
+	}
 	cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, c->encr_alg));
 	cg_out_uint(out, "encr-keysize", c->encr_keylen);
 	if (c->integ_alg)

@@ -34,6 +34,7 @@ struct ike2_child {
 	uint16_t excluded;            /* bit i, that route made us exclude route_peer */
 	struct cg_addr route_peer;    /* the peer's address kept out of the routes */
 	struct cg_addr local, remote; /* outer addresses of its SAs, no ports (move.c) */
+	bool stranded; /* its SAs could not follow the IKE SA (PF_KEY): it is being rekeyed there */
 };
 
 /* A child the initiator negotiates with IKE_AUTH (or an acquire asked for). */
@@ -101,6 +102,13 @@ void ike2_child_free(struct ike2_child *c);
 void ike2_child_destroy(struct ike2_sa *sa, struct ike2_child *c);
 struct ike2_child *ike2_child_by_spi_out(struct ike2_sa *sa, uint32_t spi);
 struct ike2_child *ike2_child_by_spi_in(struct ike2_sa *sa, uint32_t spi);
+/*
+ * Gives next, the successor of a rekeyed child, the outer addresses it is
+ * installed at: the old child's (a MIGRATE without KMADDRESS moves children,
+ * not the IKE SA), or the IKE SA's when the old child is stranded (left
+ * unset: the install takes the IKE SA's).
+ */
+void ike2_child_successor_at(const struct ike2_child *old, struct ike2_child *next);
 /* Where c's inbound or outbound SA lives (cg_child_sa_hosts); -EINVAL, id untouched, if nowhere. */
 int ike2_child_sa_id(const struct ike2_sa *sa, const struct ike2_child *c, bool inbound,
 		     struct cg_kernel_sa_id *id);

@@ -186,10 +186,17 @@ int ike2_create_send(struct ike2_sa *sa, const struct ike2_create_req *q)
 static int rekey_send(struct ike2_sa *sa, const struct ike2_child *old)
 {
 	struct ike2_rekey *r = sa->rekey;
+	/* The inbound SPI is reserved where the new child will live. */
+	struct ike2_child next = {
+		.proxy = old->proxy,
+		.local_ts = old->local_ts, .n_local_ts = old->n_local_ts,
+		.remote_ts = old->remote_ts, .n_remote_ts = old->n_remote_ts,
+	};
 	struct cg_kernel_sa_id where;
 	int err;
 
-	err = r->spi_in ? 0 : ike2_child_sa_id(sa, old, true, &where);
+	ike2_child_successor_at(old, &next);
+	err = r->spi_in ? 0 : ike2_child_sa_id(sa, &next, true, &where);
 	if (!err && !r->spi_in)
 		err = cg_kernel_get_spi(sa->core, &where.src, &where.dst, IPPROTO_ESP, r->reqid,
 					&r->spi_in);
@@ -303,8 +310,7 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	snprintf(c->name, sizeof(c->name), "%s", old->name);
 	ike2_child_setup(c, &sel, ike2_child_cfg(sa, old->name));
 	c->mode = old->mode;
-	c->local = old->local; /* where the SPI was reserved: the old child's addresses */
-	c->remote = old->remote;
+	ike2_child_successor_at(old, c); /* where rekey_send reserved the SPI */
 	c->reqid = r->reqid;
 	c->spi_in = r->spi_in;
 	c->spi_out = (uint32_t)prop.spi;

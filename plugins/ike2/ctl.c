@@ -55,6 +55,7 @@ void ike2_ctl_sa_describe(void *data, struct cg_out *out)
 	if (sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING)
 		cg_out_str(out, "remote-id", cg_id_str(&sa->id_remote, id, sizeof(id)));
 	cg_out_bool(out, "initiator", sa->initiator);
+	cg_out_bool(out, "mobike", sa->mobike.supported);
 	cg_out_strf(out, "initiator-spi", "%016llx", (unsigned long long)sa->spi_i);
 	cg_out_strf(out, "responder-spi", "%016llx", (unsigned long long)sa->spi_r);
 	if (sa->encr) {

@@ -83,6 +83,7 @@ static void sa_free(void *data)
 		cg_timer_cancel(sa->core, sa->nat.keepalive_timer);
 	ike2_contact_forget(sa);
 	ike2_rekey_ike_abandon(sa);
+	ike2_mobike_stop(sa);
 	ike2_frag_discard(sa, false);
 	ike2_frag_discard(sa, true);
 	cg_chunk_free(&sa->req.data);
@@ -197,6 +198,12 @@ void ike2_sa_hdr(const struct ike2_sa *sa, struct ike2_w *w, uint8_t exchange, b
 /* data is one message or several fragments back to back, each with its length in its header. */
 int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
 {
+	return ike2_sa_transmit_via(sa, data, &sa->local, &sa->remote);
+}
+
+int ike2_sa_transmit_via(struct ike2_sa *sa, struct cg_chunk data, const struct cg_addr *local,
+			 const struct cg_addr *remote)
+{
 	size_t off = 0;
 	int err = 0;
 
@@ -207,7 +214,7 @@ int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
 
 		if (mlen >= CG_IKE_HEADER_LEN && mlen <= len)
 			len = mlen;
-		err = cg_ike_send(sa->core, &sa->local, &sa->remote, data.ptr + off, len);
+		err = cg_ike_send(sa->core, local, remote, data.ptr + off, len);
 		if (err) {
 			ike2_sa_log(sa, CG_LOG_NET, CG_LVL_WARN, "sending %zu bytes failed: %s", len,
 				    strerror(-err));
@@ -366,7 +373,8 @@ int ike2_sa_request(struct ike2_sa *sa, enum ike2_op op, struct ike2_w *inner)
 
 static bool work_same(const struct ike2_work *a, const struct ike2_work *b)
 {
-	return a->op == b->op && (a->op == IKE2_OP_IKE_DELETE ||
+	return a->op == b->op && (a->op == IKE2_OP_IKE_DELETE || a->op == IKE2_OP_MOBIKE ||
+				  a->op == IKE2_OP_MOBIKE_CHECK || a->op == IKE2_OP_MOBIKE_ADDRS ||
 				  ((a->op == IKE2_OP_CHILD_REKEY || a->op == IKE2_OP_CHILD_DELETE) &&
 				   a->spi_in == b->spi_in));
 }
@@ -426,6 +434,11 @@ static void run_work(struct ike2_sa *sa, struct ike2_work *w)
 		break;
 	case IKE2_OP_CHILD_ADD:
 		ike2_addchild_run(sa, w);
+		break;
+	case IKE2_OP_MOBIKE:
+	case IKE2_OP_MOBIKE_CHECK:
+	case IKE2_OP_MOBIKE_ADDRS:
+		ike2_mobike_run(sa, w->op);
 		break;
 	default:
 		break;
@@ -548,6 +561,7 @@ void ike2_sa_down(struct ike2_sa *sa)
 	ike2_create_abandon(sa);
 	ike2_cp_release(sa);
 	ike2_rekey_ike_abandon(sa);
+	ike2_mobike_stop(sa);
 	if (sa->rekeyed) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "replaced IKE SA deleted");
 	} else if (sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING) {

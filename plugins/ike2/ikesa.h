@@ -13,6 +13,7 @@
 #include "contact.h"
 #include "dpd.h"
 #include "frag.h"
+#include "mobike.h"
 #include "nat.h"
 #include "pubkey.h"
 #include "rekey.h"
@@ -48,6 +49,9 @@ enum ike2_op {
 	IKE2_OP_CHILD_DELETE,         /* INFORMATIONAL with a delete for a child */
 	IKE2_OP_IKE_DELETE,           /* INFORMATIONAL with a delete for the IKE SA */
 	IKE2_OP_DPD,                  /* an empty INFORMATIONAL (liveness check) */
+	IKE2_OP_MOBIKE,               /* INFORMATIONAL with UPDATE_SA_ADDRESSES (mobike.c) */
+	IKE2_OP_MOBIKE_CHECK,         /* INFORMATIONAL with COOKIE2: return routability */
+	IKE2_OP_MOBIKE_ADDRS,         /* INFORMATIONAL with our current address list */
 };
 
 struct ike2_request {
@@ -66,7 +70,7 @@ struct ike2_request {
  */
 struct ike2_work {
 	struct ike2_work *next;
-	enum ike2_op op;              /* CHILD_ADD, CHILD_REKEY, CHILD_DELETE or IKE_DELETE */
+	enum ike2_op op;              /* CHILD_ADD, CHILD_REKEY, CHILD_DELETE, IKE_DELETE, MOBIKE(_CHECK) */
 	uint32_t spi_in;              /* CHILD_REKEY, CHILD_DELETE: the child's inbound SPI */
 	char child[CG_NAME_MAX];      /* CHILD_ADD: the child config */
 	uint32_t trap_reqid;          /* CHILD_ADD: its trap policies' reqid, 0 when none */
@@ -141,6 +145,7 @@ struct ike2_sa {
 	struct ike2_nat nat;          /* NAT traversal (nat.c) */
 	struct ike2_contact contact;  /* INITIAL_CONTACT and the peer index (contact.c) */
 	struct ike2_frag frag;        /* fragmentation (frag.c) */
+	struct ike2_mobike mobike;    /* MOBIKE (mobike.c) */
 	struct ike2_cp *cp;           /* configuration payload (cp.c); NULL until it settles something */
 };
 
@@ -172,6 +177,9 @@ int ike2_sa_refuse_group(struct ike2_sa *sa, const struct ike2_msg *msg, uint16_
 			 uint16_t group);
 /* Sends a message, or all the fragments of one, as kept for retransmission. */
 int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data);
+/* The same between other addresses (a response to where its request came from). */
+int ike2_sa_transmit_via(struct ike2_sa *sa, struct cg_chunk data, const struct cg_addr *local,
+			 const struct cg_addr *remote);
 /* The request in flight got its response: stop retransmitting. */
 void ike2_sa_request_done(struct ike2_sa *sa);
 /*

@@ -58,7 +58,7 @@ static size_t delete_children(struct ike2_sa *sa, const struct ike2_delete *d, u
 enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	uint32_t spis[DELETE_MAX];
-	bool delete_ike = false, closed = false;
+	bool delete_ike = false, closed = false, moved;
 	size_t n_spis = 0;
 	struct ike2_w w;
 
@@ -87,8 +87,11 @@ enum ike2_verdict ike2_info_request(struct ike2_sa *sa, const struct ike2_msg *m
 	ike2_w_init(&w);
 	if (!delete_ike && n_spis)
 		ike2_w_delete(&w, CG_PROTO_ESP, spis, n_spis);
+	moved = !delete_ike && ike2_mobike_info_request(sa, msg, &w);
 	ike2_sa_send_sk(sa, IKE2_EXCH_INFORMATIONAL, true, msg->h.mid, &w);
 	ike2_w_free(&w);
+	if (moved)
+		ike2_mobike_updated(sa);
 	if (delete_ike) {
 		ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "peer deletes the IKE SA");
 		if (closed)

@@ -23,6 +23,7 @@ void ike2_move_children(void *data, cg_sa_child_fn fn, void *ctx)
 	for (struct ike2_child *c = sa->children; c; c = c->next) {
 		struct cg_sa_child view = {
 			.name = c->name, .reqid = c->reqid, .mode = c->mode, .proxy = c->proxy,
+			.no_policies = !c->own_policies, .priority = c->priority,
 			.proto = IPPROTO_ESP, .spi_in = c->spi_in, .spi_out = c->spi_out,
 			.local = c->local, .remote = c->remote,
 			.local_ts = c->local_ts, .n_local_ts = c->n_local_ts,

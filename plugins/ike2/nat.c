@@ -96,6 +96,7 @@ void ike2_nat_detect(struct ike2_sa *sa, const struct ike2_msg *msg)
 	dst_ok = natd_match(&msg->pl, IKE2_N_NAT_DETECTION_DESTINATION_IP, dst_hash, &has_dst);
 	if (!has_src || !has_dst)
 		return; /* the peer does not do NAT detection */
+	sa->nat.peer_natd = true;
 	sa->nat.remote = !src_ok;
 	sa->nat.local = !dst_ok;
 	if (sa->nat.local || sa->nat.remote)
@@ -109,7 +110,7 @@ void ike2_nat_float(struct ike2_sa *sa)
 {
 	uint16_t port = cg_ike_port_nat_t(sa->core);
 
-	if (!sa_natt(sa) || sa->local.port == port)
+	if ((!sa_natt(sa) && !(sa->conn->mobike && sa->nat.peer_natd)) || sa->local.port == port)
 		return;
 	sa->local.port = port;
 	sa->remote.port = port;
@@ -118,9 +119,14 @@ void ike2_nat_float(struct ike2_sa *sa)
 
 void ike2_nat_update(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
+	bool auth = msg->h.exchange == IKE2_EXCH_AUTH;
 	char a[CG_ADDR_STRLEN];
 
-	if (!sa_natt(sa))
+	if (!auth && (!sa_natt(sa) || (sa->mobike.supported && !sa->mobike.mapping)))
+		return;
+	/* IKE_AUTH: the initiator may have moved to the NAT-T port (MOBIKE), without a NAT. */
+	if (auth && !sa_natt(sa) && (!cg_addr_equal(&sa->remote, &msg->pkt->src) ||
+				     msg->pkt->src.port != cg_ike_port_nat_t(sa->core)))
 		return;
 	sa->local.port = msg->pkt->dst.port;
 	if (!cg_addr_is_any(&msg->pkt->dst))
@@ -128,8 +134,9 @@ void ike2_nat_update(struct ike2_sa *sa, const struct ike2_msg *msg)
 	if (cg_addr_equal_port(&sa->remote, &msg->pkt->src))
 		return;
 	sa->remote = msg->pkt->src;
-	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "peer is now at %s",
-		    cg_addr_str(&sa->remote, a, sizeof(a)));
+	ike2_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "peer is now at %s[%u]",
+		    cg_addr_str(&sa->remote, a, sizeof(a)), sa->remote.port);
+	ike2_mobike_nat_moved(sa);
 }
 
 void ike2_nat_encap_ports(const struct ike2_sa *sa, uint16_t *local, uint16_t *remote)

@@ -68,7 +68,11 @@ static enum ike2_verdict dispatch_request(struct ike2_sa *sa, struct ike2_msg *m
 			return IKE2_KEEP;
 		ike2_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO,
 			    "request %u received again: retransmitting our response", msg->h.mid);
-		ike2_sa_transmit(sa, sa->resp);
+		/* With MOBIKE the peer may retransmit from its new path: answer there. */
+		if (sa->mobike.supported)
+			ike2_sa_transmit_via(sa, sa->resp, &msg->pkt->dst, &msg->pkt->src);
+		else
+			ike2_sa_transmit(sa, sa->resp);
 		return IKE2_KEEP;
 	}
 	if (msg->h.mid != sa->mid_peer) {
@@ -157,6 +161,10 @@ static enum ike2_verdict dispatch_response(struct ike2_sa *sa, struct ike2_msg *
 	case IKE2_OP_IKE_DELETE:
 	case IKE2_OP_DPD:
 		return ike2_info_response(sa, msg);
+	case IKE2_OP_MOBIKE:
+	case IKE2_OP_MOBIKE_CHECK:
+	case IKE2_OP_MOBIKE_ADDRS:
+		return ike2_mobike_response(sa, msg);
 	default:
 		ike2_sa_request_done(sa);
 		ike2_sa_run_pending(sa);
@@ -435,10 +443,22 @@ static void on_event(void *ctx, const struct cg_event *ev)
 {
 	struct ike2 *p = ctx;
 
-	if (ev->type == CG_EV_KERNEL_ACQUIRE)
+	char a[CG_ADDR_STRLEN], why[CG_ADDR_STRLEN + 16];
+
+	if (ev->type == CG_EV_KERNEL_ACQUIRE) {
 		on_acquire(p, &ev->u.acquire);
-	else if (ev->type == CG_EV_KERNEL_EXPIRE)
+	} else if (ev->type == CG_EV_KERNEL_EXPIRE) {
 		on_expire(p, &ev->u.expire);
+	} else if (ev->type == CG_EV_KERNEL_MAPPING) {
+		ike2_mobike_mapping(p, &ev->u.mapping);
+	} else if (ev->type == CG_EV_ADDR_ADDED || ev->type == CG_EV_ADDR_REMOVED) {
+		snprintf(why, sizeof(why), "address %s %s",
+			 cg_addr_str(&ev->u.addr.addr, a, sizeof(a)),
+			 ev->type == CG_EV_ADDR_ADDED ? "added" : "removed");
+		ike2_mobike_roam(p, why);
+	} else if (ev->type == CG_EV_LINK_UP || ev->type == CG_EV_LINK_DOWN) {
+		ike2_mobike_roam(p, ev->type == CG_EV_LINK_UP ? "link up" : "link down");
+	}
 }
 
 /*
@@ -577,7 +597,11 @@ static int ike2_init(struct cg_core *core, void **state)
 		       strerror(-err));
 		goto err_free;
 	}
-	err = cg_bus_subscribe(core, CG_EV_BIT(CG_EV_KERNEL_ACQUIRE) | CG_EV_BIT(CG_EV_KERNEL_EXPIRE),
+	err = cg_bus_subscribe(core,
+			       CG_EV_BIT(CG_EV_KERNEL_ACQUIRE) | CG_EV_BIT(CG_EV_KERNEL_EXPIRE) |
+				       CG_EV_BIT(CG_EV_KERNEL_MAPPING) | CG_EV_BIT(CG_EV_ADDR_ADDED) |
+				       CG_EV_BIT(CG_EV_ADDR_REMOVED) | CG_EV_BIT(CG_EV_LINK_UP) |
+				       CG_EV_BIT(CG_EV_LINK_DOWN),
 			       CG_BUS_JOB, on_event, p, &p->sub);
 	if (err)
 		goto err_unregister;

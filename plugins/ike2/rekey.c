@@ -148,6 +148,7 @@ static struct ike2_sa *successor_new(struct ike2_sa *old, bool initiator, uint64
 	sa->nat.local = old->nat.local;
 	sa->nat.remote = old->nat.remote;
 	sa->frag.peer = old->frag.peer; /* negotiated once for the IKE SA and its successors */
+	ike2_mobike_inherit(sa, old);
 	sa->spi_i = spi_i;
 	sa->spi_r = spi_r;
 	if (cg_id_dup(&old->id_local, &sa->id_local) || cg_id_dup(&old->id_remote, &sa->id_remote))

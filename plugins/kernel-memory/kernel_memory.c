@@ -372,9 +372,68 @@ const char *kmem_op_name(enum kmem_op op)
 		[KMEM_OP_GET_SPI] = "get_spi", [KMEM_OP_ADD_SA] = "add_sa",
 		[KMEM_OP_UPDATE_SA] = "update_sa", [KMEM_OP_DEL_SA] = "del_sa",
 		[KMEM_OP_ADD_POLICY] = "add_policy", [KMEM_OP_DEL_POLICY] = "del_policy",
+		[KMEM_OP_MOVE] = "move",
 	};
 
 	return (unsigned)op < KMEM_OP_COUNT ? names[op] : NULL;
+}
+
+/* The SA of a move in one direction, where it is now. */
+static struct kmem_sa *move_find_sa(struct kmem *km, const struct cg_kernel_move *mv, bool inbound)
+{
+	struct cg_kernel_sa_id id = {
+		.src = inbound ? mv->old_remote : mv->old_local,
+		.dst = inbound ? mv->old_local : mv->old_remote,
+		.spi = inbound ? mv->spi_in : mv->spi_out,
+		.proto = mv->proto,
+	};
+
+	return id.spi ? find_sa(km, &id) : NULL;
+}
+
+static void move_sa(struct kmem_sa *s, const struct cg_kernel_move *mv)
+{
+	bool in = s->sa.inbound;
+	uint16_t l = mv->encap_local_port, r = mv->encap_remote_port;
+
+	s->sa.id.src = in ? mv->remote : mv->local;
+	s->sa.id.dst = in ? mv->local : mv->remote;
+	s->sa.id.src.port = s->sa.id.dst.port = 0;
+	s->sa.encap_sport = in ? r : l;
+	s->sa.encap_dport = in ? l : r;
+}
+
+/*
+ * As XFRM's MIGRATE of each policy: every policy must exist, the SAs move
+ * with their SPIs and keys, the templates follow. All or nothing.
+ */
+static int mem_move(struct cg_kernel *k, const struct cg_kernel_move *mv)
+{
+	struct kmem *km = km_of(k);
+	struct kmem_sa *sa[2];
+	int err;
+
+	pthread_mutex_lock(&km->lock);
+	err = kmem_fault(km, KMEM_OP_MOVE);
+	for (size_t i = 0; !err && i < mv->n_policies; i++)
+		if (!find_policy(km, &mv->policies[i].id))
+			err = -ENOENT;
+	if (err)
+		goto out;
+	sa[0] = move_find_sa(km, mv, true);
+	sa[1] = move_find_sa(km, mv, false);
+	if ((mv->spi_in && !sa[0]) || (mv->spi_out && !sa[1])) {
+		err = -ENOENT;
+		goto out;
+	}
+	for (int i = 0; i < 2; i++)
+		if (sa[i])
+			move_sa(sa[i], mv);
+	for (size_t i = 0; i < mv->n_policies; i++)
+		find_policy(km, &mv->policies[i].id)->pol = mv->policies[i];
+out:
+	pthread_mutex_unlock(&km->lock);
+	return err;
 }
 
 static const struct cg_kernel_ops mem_ops = {
@@ -388,6 +447,7 @@ static const struct cg_kernel_ops mem_ops = {
 	.del_policy = mem_del_policy,
 	.query_policy = mem_query_policy,
 	.bypass_socket = mem_bypass_socket,
+	.move = mem_move,
 };
 
 static void mem_destroy(void *state)

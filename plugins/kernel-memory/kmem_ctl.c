@@ -230,6 +230,43 @@ static int ctl_expire(void *ctx, struct cg_core *core, int argc, char **argv, st
 	return 0;
 }
 
+/*
+ * kmem-mapping SPI NEW_SRC PORT: ESP-in-UDP of an inbound SA came from a
+ * new address and port (a NAT's new mapping), as the kernel reports it.
+ */
+static int ctl_mapping(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
+{
+	struct kmem *km = ctx;
+	struct cg_kernel_mapping ev = { 0 };
+	struct kmem_sa *s = NULL;
+	uint32_t spi, port;
+
+	(void)core;
+	if (argc != 4 || !parse_u32(argv[1], 16, &spi) || cg_addr_parse(argv[2], &ev.new_src) ||
+	    !parse_u32(argv[3], 10, &port) || port > 65535) {
+		cg_out_error(out, "usage: kmem-mapping SPI(hex) NEW_SRC PORT");
+		return -EINVAL;
+	}
+	ev.new_src.port = (uint16_t)port;
+	pthread_mutex_lock(&km->lock);
+	s = kmem_find_sa_spi(km, spi);
+	if (s && s->sa.inbound && (s->sa.encap_sport || s->sa.encap_dport)) {
+		ev.id = s->sa.id;
+		ev.reqid = s->sa.reqid;
+		ev.old_src = s->sa.id.src;
+		ev.old_src.port = s->sa.encap_sport;
+	} else {
+		s = NULL;
+	}
+	pthread_mutex_unlock(&km->lock);
+	if (!s) {
+		cg_out_error(out, "no inbound UDP-encapsulated SA with SPI %08x", spi);
+		return -ENOENT;
+	}
+	cg_kernel_raise_mapping(km->k, &ev);
+	return 0;
+}
+
 /* kmem-migrate SRC_TS DST_TS DIR OLD_SRC OLD_DST NEW_SRC NEW_DST REQID [KM_LOCAL KM_REMOTE] */
 static int ctl_migrate(void *ctx, struct cg_core *core, int argc, char **argv, struct cg_out *out)
 {
@@ -340,7 +377,7 @@ static int ctl_fail(void *ctx, struct cg_core *core, int argc, char **argv, stru
 	    (argc > 3 && !parse_u32(argv[3], 10, &count)) ||
 	    (argc > 4 && !parse_u32(argv[4], 10, &after))) {
 		cg_out_error(out, "usage: kmem-fail get_spi|add_sa|update_sa|del_sa|add_policy|"
-			     "del_policy ERRNO [COUNT [AFTER]]");
+			     "del_policy|move ERRNO [COUNT [AFTER]]");
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&km->lock);
@@ -376,6 +413,8 @@ static const struct {
 	{ "kmem-policy", "kmem-policy SRC_TS DST_TS DIR REQID: add a transport ESP policy as another "
 	  "daemon would (the core has no record of it)", ctl_policy },
 	{ "kmem-traffic", "kmem-traffic SPI BYTES [PACKETS]: count traffic on an SA", ctl_traffic },
+	{ "kmem-mapping", "kmem-mapping SPI NEW_SRC PORT: ESP-in-UDP of an inbound SA came from a "
+	  "new NAT mapping (raise a mapping event)", ctl_mapping },
 	{ "kmem-fail", "kmem-fail OP ERRNO [COUNT [AFTER]]: after AFTER successes, make COUNT calls of OP fail", ctl_fail },
 	{ "kmem-flush-policies", "kmem-flush-policies [quiet]: remove every policy (quiet: raise no event)", ctl_flush },
 };

@@ -24,6 +24,7 @@ static const struct cg_kernel_ops xfrm_ops = {
 	.del_policy = xfrm_del_policy,
 	.query_policy = xfrm_query_policy,
 	.bypass_socket = xfrm_bypass_socket,
+	.move = xfrm_move,
 };
 
 static int knl_check(const struct cg_cfg_node *section, struct cg_cfg_errors *errs)

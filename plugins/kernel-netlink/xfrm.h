@@ -93,6 +93,8 @@ int xfrm_del_policy(struct cg_kernel *k, const struct cg_kernel_policy_id *id);
 int xfrm_query_policy(struct cg_kernel *k, const struct cg_kernel_policy_id *id,
 		      struct cg_kernel_policy_stats *stats);
 int xfrm_bypass_socket(struct cg_kernel *k, int fd, sa_family_t family);
+/* Moves a child's SAs and policies by XFRM_MSG_MIGRATE of each of its policies. */
+int xfrm_move(struct cg_kernel *k, const struct cg_kernel_move *mv);
 
 /*
  * After lost events: raises the soft expires the kernel may have sent

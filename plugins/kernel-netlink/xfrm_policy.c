@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/udp.h>
+
 #include "xfrm.h"
 
 static const char *policy_str(const struct cg_kernel_policy_id *id, char *buf, size_t len)
@@ -165,6 +167,80 @@ int xfrm_query_policy(struct cg_kernel *k, const struct cg_kernel_policy_id *id,
 		err = -ENOENT;
 	if (err)
 		xfrm_log_failure(kn, err, extack, "querying %s", policy_str(id, what, sizeof(what)));
+	return err;
+}
+
+/* One MIGRATE entry: the SA and template of a policy's direction, from where to where. */
+static void move_entry(const struct cg_kernel_move *mv, bool outbound, struct xfrm_user_migrate *m)
+{
+	const struct cg_addr *os = outbound ? &mv->old_local : &mv->old_remote;
+	const struct cg_addr *od = outbound ? &mv->old_remote : &mv->old_local;
+	const struct cg_addr *ns = outbound ? &mv->local : &mv->remote;
+	const struct cg_addr *nd = outbound ? &mv->remote : &mv->local;
+
+	memset(m, 0, sizeof(*m));
+	xfrm_addr_put(os, &m->old_saddr);
+	xfrm_addr_put(od, &m->old_daddr);
+	xfrm_addr_put(ns, &m->new_saddr);
+	xfrm_addr_put(nd, &m->new_daddr);
+	m->old_family = od->family;
+	m->new_family = nd->family;
+	m->proto = mv->proto;
+	m->mode = xfrm_mode_put(mv->mode);
+	m->reqid = mv->reqid;
+}
+
+/*
+ * XFRM_MSG_MIGRATE of one of our policies: the kernel moves the SA of the
+ * policy's direction (found by old addresses, reqid, mode and protocol;
+ * none when an earlier policy of that direction moved it already) and the
+ * policy's template, and applies the encapsulation to the moved SA.
+ */
+static int move_policy(struct knl *kn, const struct cg_kernel_move *mv,
+		       const struct cg_kernel_policy_id *id)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], extack[XFRM_EXTACK_MAX], what[2 * CG_TS_STRLEN + 32];
+	bool outbound = id->dir == CG_DIR_OUT;
+	uint16_t sport = outbound ? mv->encap_local_port : mv->encap_remote_port;
+	uint16_t dport = outbound ? mv->encap_remote_port : mv->encap_local_port;
+	struct xfrm_encap_tmpl encap = {
+		.encap_type = UDP_ENCAP_ESPINUDP,
+		.encap_sport = htons(sport),
+		.encap_dport = htons(dport),
+	};
+	struct xfrm_user_migrate m;
+	struct nlmsghdr *nlh;
+	int err = policy_id_msg(kn, buf, XFRM_MSG_MIGRATE, id, &nlh);
+
+	if (err)
+		return err;
+	move_entry(mv, outbound, &m);
+	mnl_attr_put(nlh, XFRMA_MIGRATE, sizeof(m), &m);
+	if (sport || dport)
+		mnl_attr_put(nlh, XFRMA_ENCAP, sizeof(encap), &encap);
+	err = xfrm_request(kn, nlh, false, NULL, NULL, extack, sizeof(extack));
+	if (err == -ESRCH)
+		err = -ENOENT;
+	if (err)
+		xfrm_log_failure(kn, err, extack, "migrating %s (reqid %u)",
+				 policy_str(id, what, sizeof(what)), mv->reqid);
+	return err;
+}
+
+int xfrm_move(struct cg_kernel *k, const struct cg_kernel_move *mv)
+{
+	struct knl *kn = cg_kernel_priv(k);
+	int err = 0;
+
+	/* MIGRATE finds SAs through a policy: a child without policies cannot move here. */
+	if (!mv->n_policies) {
+		cg_log(kn->core, CG_LOG_KNL, CG_LVL_ERROR,
+		       "cannot move the SAs of reqid %u: XFRM_MSG_MIGRATE needs their policies",
+		       mv->reqid);
+		return -EOPNOTSUPP;
+	}
+	for (size_t i = 0; !err && i < mv->n_policies; i++)
+		err = move_policy(kn, mv, &mv->policies[i].id);
 	return err;
 }
 

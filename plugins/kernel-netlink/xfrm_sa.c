@@ -13,6 +13,8 @@
 /* SPIs the kernel picks from in ALLOCSPI: clear of the reserved range below 256. */
 #define XFRM_SPI_MIN 0xc0000000u
 #define XFRM_SPI_MAX 0xcfffffffu
+/* Seconds between two MAPPING events of one inbound SA (XFRMA_MTIMER_THRESH). */
+#define XFRM_MAPPING_THRESH 15u
 
 /* Absent SAs answer -ESRCH in XFRM; the vtable promises -ENOENT. */
 static int sa_errno(int err)
@@ -226,8 +228,16 @@ static int put_encap(struct nlmsghdr *nlh, const struct cg_kernel_sa *sa)
 
 	if (!sa->encap_sport && !sa->encap_dport)
 		return 0;
-	return mnl_attr_put_check(nlh, MNL_SOCKET_BUFFER_SIZE, XFRMA_ENCAP, sizeof(encap), &encap)
-		       ? 0 : -EMSGSIZE;
+	if (!mnl_attr_put_check(nlh, MNL_SOCKET_BUFFER_SIZE, XFRMA_ENCAP, sizeof(encap), &encap))
+		return -EMSGSIZE;
+	/*
+	 * The kernel reports a NAT's new mapping of an inbound SA (MAPPING) at
+	 * most once per this many seconds, not once per packet.
+	 */
+	if (sa->inbound && !mnl_attr_put_u32_check(nlh, MNL_SOCKET_BUFFER_SIZE, XFRMA_MTIMER_THRESH,
+						   XFRM_MAPPING_THRESH))
+		return -EMSGSIZE;
+	return 0;
 }
 
 static int sa_build(struct nlmsghdr *nlh, const struct cg_kernel_sa *sa, const char **why)

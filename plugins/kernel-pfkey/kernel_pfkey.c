@@ -435,6 +435,22 @@ static int pfk_bypass_socket(struct cg_kernel *k, int fd, sa_family_t family)
 	return 0;
 }
 
+/*
+ * af_key has no message that changes an SA's addresses or encapsulation
+ * (SADB_UPDATE keeps the addresses, and SADB_X_MIGRATE carries no NAT-T
+ * ports): the core moves the policies and the child is rekeyed at the new
+ * addresses, as charon does over PF_KEY.
+ */
+static int pfk_move(struct cg_kernel *k, const struct cg_kernel_move *mv)
+{
+	struct pfk *pfk = cg_kernel_priv(k);
+
+	cg_log(pfk->core, CG_LOG_KNL, CG_LVL_INFO,
+	       "PF_KEY cannot move SAs %08x/%08x (reqid %u) to new addresses: they are rekeyed "
+	       "there", mv->spi_in, mv->spi_out, mv->reqid);
+	return -EXDEV;
+}
+
 static const struct cg_kernel_ops pfk_ops = {
 	.name = "kernel-pfkey",
 	.get_spi = pfk_get_spi,
@@ -446,6 +462,7 @@ static const struct cg_kernel_ops pfk_ops = {
 	.del_policy = pfk_del_policy,
 	.query_policy = pfk_query_policy,
 	.bypass_socket = pfk_bypass_socket,
+	.move = pfk_move,
 };
 
 /* SADB_REGISTER for one SA type makes af_key send us its acquires and expires. */

@@ -281,8 +281,10 @@ size_t ex_count(const struct ex_net *net, int side, uint8_t exchange, bool respo
 void ex_inject(struct ex_net *net, int from, const uint8_t *data, size_t len)
 {
 	struct cg_addr src = net->addr[from], dst = net->addr[!from];
+	static const uint8_t marker[4];
 
-	src.port = dst.port = 500;
+	/* A message with the non-ESP marker came by the NAT-T port (MOBIKE moves there too). */
+	src.port = dst.port = len > 4 && !memcmp(data, marker, 4) ? 4500 : 500;
 	cg_ike_inject(net->core[!from], &src, &dst, data, len);
 	ex_run(net);
 }

@@ -77,7 +77,7 @@ size_t ex_count(const struct ex_net *net, int side, uint8_t exchange, bool respo
  * number of such pairs.
  */
 size_t ex_assert_keys_match(struct ex_net *net);
-/* Injects raw bytes as if sent by side. */
+/* Injects raw bytes as if sent by side (to port 4500 when they start with the non-ESP marker). */
 void ex_inject(struct ex_net *net, int from, const uint8_t *data, size_t len);
 
 /*

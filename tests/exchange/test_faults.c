@@ -304,7 +304,7 @@ Test(faults, unknown_spi_and_replayed_ids_are_dropped)
 	len = net.log[2].len;
 	cr_assert_eq(ex_exchange(&net.log[2]), 35);
 	memcpy(copy, net.log[2].data, len);
-	copy[8] ^= 0xff;
+	copy[ex_marker_len(&net.log[2]) + 8] ^= 0xff;
 	ex_inject(&net, EX_LEFT, copy, len);
 	cr_assert_eq(tl_logcap_count(&cap[EX_RIGHT], "no IKE SA with this SPI"), 1);
 	/* An old message ID on the established SA (IKE_AUTH replayed, not the last one). */

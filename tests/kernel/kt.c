@@ -31,6 +31,8 @@ const struct kt_caps *kt_caps(void)
 		.sa_selector = true,
 		.transport_tmpl_addrs = true,
 		.acquire_packet_in_tunnel = true,
+		.move_sa = true,
+		.mapping_rate_limit = true,
 	};
 	static const struct kt_caps pfkey = { 0 };
 

@@ -36,6 +36,8 @@ struct kt_caps {
 	bool sa_selector; /* an SA selector of its own (transport_proxy) */
 	bool transport_tmpl_addrs; /* endpoints in a transport-mode template */
 	bool acquire_packet_in_tunnel; /* a tunnel-mode acquire names the packet's hosts */
+	bool move_sa;     /* an SA moves to new addresses and ports (else -EXDEV: rekey) */
+	bool mapping_rate_limit; /* one MAPPING event per SA and new port, not one per packet */
 };
 const struct kt_caps *kt_caps(void);
 

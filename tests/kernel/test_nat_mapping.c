@@ -10,7 +10,9 @@
  * packet authenticated, for an inbound SA with UDP encapsulation, when the
  * outer source address or UDP source port differs from the SA's source and
  * encap sport, once per packet unless the SA has a mapping rate limit
- * (XFRMA_MTIMER_THRESH, which no backend sets); esp4 and esp6 both check.
+ * (XFRMA_MTIMER_THRESH, which kernel-netlink sets on inbound SAs with
+ * encapsulation); esp4 and esp6 both check. Then B moves its SAs to the new
+ * mapping (cg_child_move) and traffic passes both ways again.
  *
  *   A 192.0.2.1 (a0) -- (r0) 192.0.2.254  R  198.51.100.254, .253 (r1) -- (b0) 198.51.100.2 B
  *   (IPv6: 2001:db8:a::1, ::ff  R  2001:db8:b::fe, ::fd  B 2001:db8:b::2)
@@ -160,8 +162,9 @@ static void nat_mapping(const struct nat_plan *p)
 	struct cg_kernel_sa_id b_in;
 	struct cg_kernel_sa_stats st;
 	uint64_t before;
+	struct cg_addr new_remote;
 	uint32_t reqid = 61;
-	int fd_a, fd_b, host = p->family == AF_INET6 ? 128 : 32;
+	int err, fd_a, fd_b, host = p->family == AF_INET6 ? 128 : 32;
 	char a_ts[64], b_ts[64], *dump;
 
 	nat_net_up(&n, p);
@@ -222,13 +225,37 @@ static void nat_mapping(const struct nat_plan *p)
 		  p->nat_old, PORT_OLD);
 	cr_assert(addr_port_is(&m->new_src, p->nat_new, PORT_NEW), "new source is not %s:%d",
 		  p->nat_new, PORT_NEW);
-	/* Every event (one per packet: no rate limit is set) names the new mapping. */
+	/*
+	 * Every event names the new mapping: one per packet through PF_KEY,
+	 * one for both packets where the backend sets a rate limit
+	 * (XFRMA_MTIMER_THRESH).
+	 */
+	usleep(200 * 1000);
 	cr_assert_eq(kt_events_count(&ev, CG_EV_KERNEL_MAPPING, NULL, NULL),
 		     kt_events_count(&ev, CG_EV_KERNEL_MAPPING, spi_is, &cb.ci.spi_in));
+	if (kt_caps()->mapping_rate_limit)
+		cr_assert_eq(kt_events_count(&ev, CG_EV_KERNEL_MAPPING, NULL, NULL), 1,
+			     "%zu mapping events for one new mapping",
+			     kt_events_count(&ev, CG_EV_KERNEL_MAPPING, NULL, NULL));
 	pthread_mutex_lock(&ev.lock);
 	for (size_t i = 0; i < ev.n; i++)
 		cr_assert(addr_port_is(&ev.ev[i].u.mapping.new_src, p->nat_new, PORT_NEW));
 	pthread_mutex_unlock(&ev.lock);
+
+	/* B follows the new mapping (as IKE would after an authenticated message from it). */
+	kt_enter(&n.b);
+	new_remote = kt_addr(p->nat_new);
+	err = cg_child_move(b, &cb.ci, &cb.ci.local, &new_remote, 4500, PORT_NEW);
+	kt_leave(&n.b);
+	if (kt_caps()->move_sa) {
+		cr_assert_eq(err, 0);
+		if (kt_sh("ping %s -c 2 -i 0.2 -W 3 %s >/dev/null", p->ping, p->b)) {
+			dump = state_dump(&n);
+			cr_assert_fail("no ping through the new mapping after the move:\n%s", dump);
+		}
+	} else {
+		cr_assert_eq(err, -EXDEV);
+	}
 
 	kt_events_stop(&ev);
 	cg_core_destroy(b);

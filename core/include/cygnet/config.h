@@ -237,6 +237,7 @@ struct cg_conn_cfg {
 	uint32_t keyingtries;   /* 0 = forever */
 	bool encap;             /* force UDP encapsulation */
 	bool send_certreq;
+	bool mobike;            /* offer and accept MOBIKE (RFC 4555); default true */
 	enum cg_fragmentation fragmentation;
 	uint16_t fragment_size; /* largest IP datagram of a fragment; 0: 1280 IPv6, 576 IPv4 */
 	enum cg_unique unique;

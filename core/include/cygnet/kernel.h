@@ -169,6 +169,24 @@ struct cg_kernel_policy_gone {
 };
 
 /*
+ * A child's SAs and policies moving to new outer addresses (MOBIKE, a
+ * NAT's new mapping), made by cygnet rather than by the kernel itself:
+ * the SAs keep their SPIs, keys and counters, the policies' templates
+ * follow them.
+ */
+struct cg_kernel_move {
+	uint8_t proto;                        /* IPPROTO_ESP or IPPROTO_AH */
+	enum cg_ipsec_mode mode;
+	uint32_t reqid;
+	uint32_t spi_in, spi_out;             /* 0: no SA that way */
+	struct cg_addr old_local, old_remote; /* outer addresses now (ports ignored) */
+	struct cg_addr local, remote;         /* after the move (ports ignored) */
+	uint16_t encap_local_port, encap_remote_port; /* UDP encapsulation after the move; 0 = none */
+	const struct cg_kernel_policy *policies; /* the child's policies, templates at local/remote */
+	size_t n_policies;
+};
+
+/*
  * The backend vtable. Every action returns 0 or a negative errno, and logs
  * the kernel's own message (netlink extended ack) on failure.
  */
@@ -195,6 +213,14 @@ struct cg_kernel_ops {
 			    struct cg_kernel_policy_stats *stats);
 	/* Exempts a socket (IKE traffic) from every IPsec policy. Optional. */
 	int (*bypass_socket)(struct cg_kernel *k, int fd, sa_family_t family);
+	/*
+	 * Moves a child's SAs and its policies' templates (struct
+	 * cg_kernel_move). -EXDEV: this backend cannot change an SA's
+	 * addresses (PF_KEY); the core then moves the policies and the caller
+	 * rekeys the child at the new addresses. Optional: -EOPNOTSUPP when
+	 * absent.
+	 */
+	int (*move)(struct cg_kernel *k, const struct cg_kernel_move *mv);
 };
 
 /*
@@ -243,6 +269,13 @@ CG_EXPORT int cg_kernel_del_policy(struct cg_core *core, const struct cg_kernel_
 CG_EXPORT int cg_kernel_query_policy(struct cg_core *core, const struct cg_kernel_policy_id *id,
 				     struct cg_kernel_policy_stats *stats);
 CG_EXPORT int cg_kernel_bypass_socket(struct cg_core *core, int fd, sa_family_t family);
+/*
+ * Moves a child's SAs and policies (struct cg_kernel_move); the install
+ * record follows. -EXDEV when the backend cannot move SAs: the policies
+ * are moved (replaced) all the same, the SAs stay where they are and the
+ * caller rekeys the child at the new addresses.
+ */
+CG_EXPORT int cg_kernel_move(struct cg_core *core, const struct cg_kernel_move *mv);
 /* Removes every SA and policy recorded as installed by this cygnetd; returns how many. */
 CG_EXPORT int cg_kernel_flush_installed(struct cg_core *core);
 /* A fresh reqid, unique within this daemon. */
@@ -300,6 +333,15 @@ CG_EXPORT struct cg_kernel_sa_id cg_child_sa_id(const struct cg_addr *local,
 CG_EXPORT int cg_child_install(struct cg_core *core, const struct cg_child_install *ci);
 /* Removes what cg_child_install added (SAs, and policies when ci->policies). */
 CG_EXPORT int cg_child_uninstall(struct cg_core *core, const struct cg_child_install *ci);
+/*
+ * Moves what cg_child_install added from ci's addresses to local/remote
+ * with the given encapsulation ports (cg_kernel_move). transport_proxy
+ * children stay (their SAs run between the selectors' hosts). -EXDEV as
+ * cg_kernel_move.
+ */
+CG_EXPORT int cg_child_move(struct cg_core *core, const struct cg_child_install *ci,
+			    const struct cg_addr *local, const struct cg_addr *remote,
+			    uint16_t encap_local_port, uint16_t encap_remote_port);
 /* Installs the trap policies (start_action: trap) for a child; rolled back on failure. */
 CG_EXPORT int cg_child_trap(struct cg_core *core, const struct cg_child_install *ci);
 /* Removes trap policies installed by cg_child_trap. */

@@ -52,6 +52,14 @@ typedef bool (*cg_net_addr_fn)(void *ctx, const struct cg_addr *addr, uint8_t pr
 			       int ifindex, const char *ifname);
 CG_EXPORT int cg_net_foreach_addr(struct cg_core *core, cg_net_addr_fn fn, void *ctx);
 
+/*
+ * For tests without rtnetlink: from now on the local addresses are these
+ * (copied, ports dropped), every destination is reached from the first of
+ * its family, and CG_EV_ADDR_ADDED/REMOVED are raised for what changed, as
+ * rtnetlink would. -ENODEV before the core's network module exists.
+ */
+CG_EXPORT int cg_net_set_addrs(struct cg_core *core, const struct cg_addr *addrs, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,8 @@ struct cg_sa_child {
 	uint32_t reqid;
 	enum cg_ipsec_mode mode;
 	bool proxy;                   /* transport_proxy */
+	bool no_policies;             /* it installed no policies of its own ('policies: no') */
+	uint32_t priority;            /* of its policies; 0: computed from the selectors */
 	uint8_t proto;                /* IPPROTO_ESP or IPPROTO_AH */
 	uint32_t spi_in, spi_out;     /* host order */
 	struct cg_addr local, remote; /* outer addresses of its SAs, no ports */
@@ -187,15 +189,28 @@ struct cg_sa_move {
 	/*
 	 * true: the kernel moved its SAs already (a MIGRATE) and must not be
 	 * asked again; only cygnet's records change. false: ask the backend
-	 * to move them (MOBIKE), which no backend offers yet (-EOPNOTSUPP).
+	 * to move them (MOBIKE, a NAT's new mapping: cg_child_move).
 	 */
 	bool kernel_moved;
+	/* UDP encapsulation of the moved SAs (kernel_moved false); 0 = none. */
+	uint16_t encap_local_port, encap_remote_port;
+	/*
+	 * Children already at their new addresses move too (kernel_moved
+	 * false): the encapsulation ports changed (a NAT's new mapping).
+	 */
+	bool reencap;
 };
 
 /* What a move changed. */
 struct cg_sa_moved {
 	bool ike;        /* the IKE endpoints changed */
 	size_t children; /* children whose outer addresses changed */
+	/*
+	 * Children the backend could not move (PF_KEY: -EXDEV): their policies
+	 * moved, their SAs stayed, and the IKE plugin rekeys them at the new
+	 * addresses. Their records keep the old addresses until then.
+	 */
+	size_t rekey;
 };
 
 /* Calls fn for every installed child of a checked-out SA (none when its plugin lists none). */

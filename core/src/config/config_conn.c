@@ -20,7 +20,7 @@ static const char *const conn_keys[] = {
 	"version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals",
 	"local", "remote", "vips", "pools", "dpd_delay", "dpd_timeout", "rekey_time",
 	"reauth_time", "over_time", "rand_time", "keyingtries", "encap", "send_certreq",
-	"fragmentation", "fragment_size", "unique", "children", NULL,
+	"mobike", "fragmentation", "fragment_size", "unique", "children", NULL,
 };
 
 static const char *const local_keys[] = { "auth", "id", "certs", "key", "send_cert", NULL };
@@ -593,6 +593,7 @@ static bool read_conn(struct cfg_ctx *ctx, const char *name, const struct cg_cfg
 	c->local_port = c->remote_port = ctx->cfg->daemon.port;
 	c->keyingtries = 1;
 	c->send_certreq = true;
+	c->mobike = true;
 	if (!cfg_ok(ctx, cg_cfg_check_keys(node, conn_keys, where, ctx->errs)) &&
 	    cg_cfg_kind(node) != CG_CFG_MAP)
 		return false;
@@ -610,6 +611,7 @@ static bool read_conn(struct cfg_ctx *ctx, const char *name, const struct cg_cfg
 	ok &= read_u32(ctx, node, "keyingtries", &c->keyingtries);
 	ok &= cfg_ok(ctx, cg_cfg_get_bool(node, "encap", &c->encap, ctx->errs));
 	ok &= cfg_ok(ctx, cg_cfg_get_bool(node, "send_certreq", &c->send_certreq, ctx->errs));
+	ok &= cfg_ok(ctx, cg_cfg_get_bool(node, "mobike", &c->mobike, ctx->errs));
 	ok &= cfg_get_word(ctx, node, "fragmentation", frag_words, &frag);
 	ok &= cfg_ok(ctx, cg_cfg_get_uint(node, "fragment_size", CG_FRAGMENT_SIZE_MIN, 65535,
 					  &fragment_size, ctx->errs));

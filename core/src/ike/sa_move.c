@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Moving an IKE SA and its children to new addresses: the one operation
- * behind a kernel MIGRATE (the mobility plugin) and, later, MOBIKE.
+ * behind a kernel MIGRATE (the mobility plugin) and MOBIKE (ike2).
  *
- * The children that move are chosen first, then each one's SAs are
- * followed in the install record (and, once a backend can, in the
- * kernel), then the protocol plugin records the new addresses.
+ * The children that move are chosen first, then each one's SAs are moved
+ * in the kernel (unless the kernel moved them itself) and followed in the
+ * install record, then the protocol plugin records the new addresses.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,9 +15,7 @@
 
 /* One child that moves. */
 struct move_child {
-	uint32_t spi_in, spi_out;
-	uint8_t proto;
-	struct cg_addr old_local, old_remote;
+	struct cg_child_install ci; /* where it is now; selectors borrowed from the plugin */
 	struct cg_addr local, remote;
 };
 
@@ -48,7 +46,8 @@ static void move_pick_child(void *ctx, const struct cg_sa_child *c)
 		return;
 	local = move_no_port(&local);
 	remote = move_no_port(&remote);
-	if (cg_addr_equal(&local, &c->local) && cg_addr_equal(&remote, &c->remote))
+	if (cg_addr_equal(&local, &c->local) && cg_addr_equal(&remote, &c->remote) &&
+	    !(p->mv->reencap && !p->mv->kernel_moved))
 		return; /* there already */
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 4;
@@ -63,8 +62,14 @@ static void move_pick_child(void *ctx, const struct cg_sa_child *c)
 	}
 	m = &p->list[p->n++];
 	*m = (struct move_child){
-		.spi_in = c->spi_in, .spi_out = c->spi_out, .proto = c->proto,
-		.old_local = c->local, .old_remote = c->remote,
+		.ci = {
+			.local = c->local, .remote = c->remote, .mode = c->mode, .proxy = c->proxy,
+			.proto = c->proto, .reqid = c->reqid,
+			.spi_in = c->spi_in, .spi_out = c->spi_out,
+			.local_ts = c->local_ts, .n_local_ts = c->n_local_ts,
+			.remote_ts = c->remote_ts, .n_remote_ts = c->n_remote_ts,
+			.policies = !c->no_policies, .priority = c->priority,
+		},
 		.local = local, .remote = remote,
 	};
 }
@@ -72,23 +77,13 @@ static void move_pick_child(void *ctx, const struct cg_sa_child *c)
 /* The inbound (from the peer) or outbound SA of a child at the given addresses. */
 static struct cg_kernel_sa_id move_sa_id(const struct move_child *m, bool inbound, bool old)
 {
-	const struct cg_addr *l = old ? &m->old_local : &m->local;
-	const struct cg_addr *r = old ? &m->old_remote : &m->remote;
+	const struct cg_addr *l = old ? &m->ci.local : &m->local;
+	const struct cg_addr *r = old ? &m->ci.remote : &m->remote;
 
-	return cg_child_sa_id(l, r, inbound, inbound ? m->spi_in : m->spi_out, m->proto);
+	return cg_child_sa_id(l, r, inbound, inbound ? m->ci.spi_in : m->ci.spi_out, m->ci.proto);
 }
 
-/*
- * Moves a child's SAs in the kernel. No backend offers that yet: this is
- * where MOBIKE will ask the backend (a move op in struct cg_kernel_ops).
- */
-static int move_kernel(struct cg_core *core, const struct move_child *m)
-{
-	(void)core;
-	(void)m;
-	return -EOPNOTSUPP;
-}
-
+/* The kernel moved the SAs itself (a MIGRATE): the install record follows. */
 static void move_record(struct cg_core *core, const struct move_child *m)
 {
 	for (int in = 0; in <= 1; in++) {
@@ -96,6 +91,29 @@ static void move_record(struct cg_core *core, const struct move_child *m)
 
 		cg_kernel_sa_moved(core, &from, &to);
 	}
+}
+
+/*
+ * Moves one child: in the kernel first unless it moved them itself, then
+ * in the plugin's records. 1 when the backend cannot move SAs (PF_KEY):
+ * the child keeps its records and is rekeyed at the new addresses.
+ */
+static int move_one(struct cg_core *core, const struct cg_sa_ops *ops, void *data,
+		    const struct cg_sa_move *mv, const struct move_child *m)
+{
+	int err;
+
+	if (mv->kernel_moved) {
+		move_record(core, m);
+	} else {
+		err = cg_child_move(core, &m->ci, &m->local, &m->remote, mv->encap_local_port,
+				    mv->encap_remote_port);
+		if (err == -EXDEV)
+			return 1;
+		if (err)
+			return err;
+	}
+	return ops->move_child(data, m->ci.spi_in, &m->local, &m->remote);
 }
 
 CG_EXPORT void cg_sa_children(struct cg_sa *sa, cg_sa_child_fn fn, void *ctx)
@@ -119,14 +137,13 @@ CG_EXPORT int cg_sa_move(struct cg_core *core, struct cg_sa *sa, const struct cg
 		return -EOPNOTSUPP;
 	cg_sa_children(sa, move_pick_child, &p);
 	err = p.err;
-	for (size_t i = 0; !err && !mv->kernel_moved && i < p.n; i++)
-		err = move_kernel(core, &p.list[i]);
 	for (size_t i = 0; !err && i < p.n; i++) {
-		err = ops->move_child(data, p.list[i].spi_in, &p.list[i].local, &p.list[i].remote);
-		if (!err) {
-			move_record(core, &p.list[i]);
+		err = move_one(core, ops, data, mv, &p.list[i]);
+		if (err > 0)
+			moved.rekey++;
+		else if (!err)
 			moved.children++;
-		}
+		err = err < 0 ? err : 0;
 	}
 	if (!err && mv->move_ike) {
 		err = ops->move_ike(data, &mv->local, &mv->remote);

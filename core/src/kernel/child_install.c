@@ -206,12 +206,13 @@ static int install_sa(struct cg_core *core, const struct cg_child_install *ci, b
 	return txn_push(t, &s);
 }
 
-static int install_policy(struct cg_core *core, const struct cg_child_install *ci,
-			  const struct cg_ts *src, const struct cg_ts *dst, enum cg_dir dir,
-			  struct txn *t)
+/* The protecting policy of a child for one selector pair and direction. */
+static void policy_fill(const struct cg_child_install *ci, const struct cg_ts *src,
+			const struct cg_ts *dst, enum cg_dir dir, struct cg_kernel_policy *pol)
 {
 	bool outbound = dir == CG_DIR_OUT;
-	struct cg_kernel_policy pol = {
+
+	*pol = (struct cg_kernel_policy){
 		.id = { .src = *src, .dst = *dst, .dir = dir },
 		.action = CG_POLICY_PROTECT,
 		.priority = ci->priority ? ci->priority
@@ -222,19 +223,27 @@ static int install_policy(struct cg_core *core, const struct cg_child_install *c
 		.tmpl_src = outbound ? ci->local : ci->remote,
 		.tmpl_dst = outbound ? ci->remote : ci->local,
 	};
-	struct step s = { .kind = STEP_POLICY };
-	char a[CG_TS_STRLEN], b[CG_TS_STRLEN];
-	int err;
-
-	pol.tmpl_src.port = pol.tmpl_dst.port = 0;
+	pol->tmpl_src.port = pol->tmpl_dst.port = 0;
 	if (ci->proxy) {
 		/*
 		 * transport_proxy templates name no endpoints: the kernel looks the
 		 * SA up by the packet's addresses (home address, home agent).
 		 */
-		pol.tmpl_src = cg_addr_any(src->family);
-		pol.tmpl_dst = cg_addr_any(src->family);
+		pol->tmpl_src = cg_addr_any(src->family);
+		pol->tmpl_dst = cg_addr_any(src->family);
 	}
+}
+
+static int install_policy(struct cg_core *core, const struct cg_child_install *ci,
+			  const struct cg_ts *src, const struct cg_ts *dst, enum cg_dir dir,
+			  struct txn *t)
+{
+	struct cg_kernel_policy pol;
+	struct step s = { .kind = STEP_POLICY };
+	char a[CG_TS_STRLEN], b[CG_TS_STRLEN];
+	int err;
+
+	policy_fill(ci, src, dst, dir, &pol);
 	err = cg_kernel_add_policy(core, &pol, false);
 	if (err) {
 		cg_log(core, CG_LOG_KNL, CG_LVL_ERROR, "adding policy %s === %s %s failed: %s",
@@ -344,6 +353,66 @@ CG_EXPORT int cg_child_uninstall(struct cg_core *core, const struct cg_child_ins
 			ret = err;
 	}
 	return ret;
+}
+
+/* A child's policies, templates at its addresses; the caller frees *out. */
+static int child_policies(const struct cg_child_install *ci, struct cg_kernel_policy **out,
+			  size_t *n)
+{
+	size_t max = ci->n_local_ts * ci->n_remote_ts * 3;
+	struct cg_kernel_policy *pols = calloc(max ? max : 1, sizeof(*pols));
+
+	if (!pols)
+		return -ENOMEM;
+	*n = 0;
+	for (size_t i = 0; i < ci->n_local_ts; i++) {
+		for (size_t j = 0; j < ci->n_remote_ts; j++) {
+			struct cg_ts l, r;
+
+			if (!ts_pair(&ci->local_ts[i], &ci->remote_ts[j], &l, &r))
+				continue;
+			policy_fill(ci, &l, &r, CG_DIR_OUT, &pols[(*n)++]);
+			policy_fill(ci, &r, &l, CG_DIR_IN, &pols[(*n)++]);
+			if (ci->mode == CG_MODE_TUNNEL)
+				policy_fill(ci, &r, &l, CG_DIR_FWD, &pols[(*n)++]);
+		}
+	}
+	*out = pols;
+	return 0;
+}
+
+CG_EXPORT int cg_child_move(struct cg_core *core, const struct cg_child_install *ci,
+			    const struct cg_addr *local, const struct cg_addr *remote,
+			    uint16_t encap_local_port, uint16_t encap_remote_port)
+{
+	struct cg_child_install moved = *ci;
+	struct cg_kernel_move mv = {
+		.proto = ci->proto, .mode = ci->mode, .reqid = ci->reqid,
+		.spi_in = ci->spi_in, .spi_out = ci->sas_in_only ? 0 : ci->spi_out,
+		.old_local = ci->local, .old_remote = ci->remote,
+		.local = *local, .remote = *remote,
+		.encap_local_port = encap_local_port, .encap_remote_port = encap_remote_port,
+	};
+	struct cg_kernel_policy *pols = NULL;
+	int err;
+
+	if (ci->proxy)
+		return 0;
+	mv.old_local.port = mv.old_remote.port = mv.local.port = mv.remote.port = 0;
+	moved.local = mv.local;
+	moved.remote = mv.remote;
+	if (ci->policies) {
+		err = child_policies(&moved, &pols, &mv.n_policies);
+		if (err)
+			return err;
+		mv.policies = pols;
+	}
+	err = cg_kernel_move(core, &mv);
+	if (err && err != -EXDEV)
+		cg_log(core, CG_LOG_KNL, CG_LVL_ERROR, "moving the SAs of reqid %u failed: %s",
+		       ci->reqid, strerror(-err));
+	free(pols);
+	return err;
 }
 
 CG_EXPORT int cg_child_trap(struct cg_core *core, const struct cg_child_install *ci)

@@ -277,6 +277,53 @@ CG_EXPORT int cg_kernel_bypass_socket(struct cg_core *core, int fd, sa_family_t 
 	return k->ops->bypass_socket ? k->ops->bypass_socket(k, fd, family) : -EOPNOTSUPP;
 }
 
+/* The SA of a move in one direction, before (old) or after it. */
+static struct cg_kernel_sa_id move_sa_id(const struct cg_kernel_move *mv, bool inbound, bool old)
+{
+	const struct cg_addr *l = old ? &mv->old_local : &mv->local;
+	const struct cg_addr *r = old ? &mv->old_remote : &mv->remote;
+
+	return (struct cg_kernel_sa_id){
+		.src = inbound ? *r : *l,
+		.dst = inbound ? *l : *r,
+		.spi = inbound ? mv->spi_in : mv->spi_out,
+		.proto = mv->proto,
+	};
+}
+
+/*
+ * PF_KEY cannot move SAs: the policies' templates move (replaced in place:
+ * the same policies, so the install record keeps its count), the SAs wait
+ * for a rekey.
+ */
+static int move_policies(struct cg_kernel *k, const struct cg_kernel_move *mv)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < mv->n_policies; i++)
+		err = k->ops->add_policy(k, &mv->policies[i], true);
+	return err ? err : -EXDEV;
+}
+
+CG_EXPORT int cg_kernel_move(struct cg_core *core, const struct cg_kernel_move *mv)
+{
+	struct cg_kernel *k = active(core);
+	int err;
+
+	if (!k)
+		return -ENODEV;
+	err = k->ops->move ? k->ops->move(k, mv) : -EOPNOTSUPP;
+	if (err == -EXDEV)
+		return move_policies(k, mv);
+	for (int in = 0; !err && in <= 1; in++) {
+		struct cg_kernel_sa_id from = move_sa_id(mv, in, true), to = move_sa_id(mv, in, false);
+
+		if (from.spi)
+			cg_journal_move_sa(core, &from, &to);
+	}
+	return err;
+}
+
 CG_EXPORT int cg_kernel_flush_installed(struct cg_core *core)
 {
 	struct cg_kernel *k = active(core);

@@ -297,6 +297,7 @@ void cg_rtnl_fini(struct cg_core *core)
 		r->running = false;
 	}
 	rtnl_routes_release_all(r);
+	free(r->fake);
 	free(r->mon_buf);
 	if (r->mon)
 		mnl_socket_close(r->mon);

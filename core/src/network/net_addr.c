@@ -60,6 +60,25 @@ static int addrs_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Reads every local address of a family (AF_UNSPEC: all); free list->v. */
+/* The addresses of cg_net_set_addrs as a dump would give them. */
+static int fake_addrs(struct cg_rtnl *r, sa_family_t family, struct rtnl_addrs *list)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&r->lock);
+	list->v = calloc(r->n_fake ? r->n_fake : 1, sizeof(*list->v));
+	if (!list->v)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < r->n_fake; i++)
+		if (family == AF_UNSPEC || r->fake[i].family == family)
+			list->v[list->n++] = (struct rtnl_addr){
+				.addr = r->fake[i],
+				.prefixlen = (uint8_t)rtnl_addr_bits(r->fake[i].family),
+			};
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
 static int rtnl_addrs(struct cg_rtnl *r, sa_family_t family, struct rtnl_addrs *list)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -67,8 +86,10 @@ static int rtnl_addrs(struct cg_rtnl *r, sa_family_t family, struct rtnl_addrs *
 	struct nlmsghdr *nlh = rtnl_msg(buf, RTM_GETADDR, NLM_F_DUMP, (void **)&ifa, sizeof(*ifa));
 	int err;
 
-	ifa->ifa_family = family;
 	memset(list, 0, sizeof(*list));
+	if (r && r->faked)
+		return fake_addrs(r, family, list);
+	ifa->ifa_family = family;
 	err = rtnl_request(r, nlh, addrs_cb, list);
 	if (!err)
 		err = list->err;
@@ -196,4 +217,54 @@ CG_EXPORT int cg_net_del_vip(struct cg_core *core, const struct cg_addr *vip, ui
 	if (!ifindex)
 		return -ENOENT;
 	return rtnl_addr_change(r, RTM_DELADDR, 0, vip, vip_prefixlen(vip, prefixlen), ifindex);
+}
+
+static bool addr_in(const struct cg_addr *a, const struct cg_addr *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cg_addr_equal(a, &list[i]))
+			return true;
+	return false;
+}
+
+/* Raises ADDR_ADDED or _REMOVED for each address of a missing from b. */
+static void fake_publish(struct cg_rtnl *r, enum cg_event_type type, const struct cg_addr *a,
+			 size_t na, const struct cg_addr *b, size_t nb)
+{
+	for (size_t i = 0; i < na; i++) {
+		struct cg_event ev = { .type = type };
+
+		if (addr_in(&a[i], b, nb))
+			continue;
+		ev.u.addr.addr = a[i];
+		ev.u.addr.prefixlen = (uint8_t)rtnl_addr_bits(a[i].family);
+		cg_bus_publish(r->core, &ev);
+	}
+}
+
+CG_EXPORT int cg_net_set_addrs(struct cg_core *core, const struct cg_addr *addrs, size_t n)
+{
+	struct cg_rtnl *r = core->rtnl;
+	struct cg_addr *copy = calloc(n ? n : 1, sizeof(*copy)), *old;
+	size_t n_old;
+
+	if (!r || !copy) {
+		free(copy);
+		return r ? -ENOMEM : -ENODEV;
+	}
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = addrs[i];
+		copy[i].port = 0;
+	}
+	pthread_mutex_lock(&r->lock);
+	old = r->fake;
+	n_old = r->n_fake;
+	r->fake = copy;
+	r->n_fake = n;
+	r->faked = true;
+	pthread_mutex_unlock(&r->lock);
+	fake_publish(r, CG_EV_ADDR_REMOVED, old, n_old, copy, n);
+	fake_publish(r, CG_EV_ADDR_ADDED, copy, n, old, n_old);
+	free(old);
+	return 0;
 }

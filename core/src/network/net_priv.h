@@ -32,6 +32,10 @@ struct cg_rtnl {
 	struct rtnl_held *routes;   /* net_route.c: the routes we installed, with their users */
 	char *mon_buf;              /* read on the fd watcher's thread */
 	bool running;               /* mon is on the fd watcher */
+	/* cg_net_set_addrs (tests without rtnetlink): the addresses, under lock */
+	bool faked;
+	struct cg_addr *fake;
+	size_t n_fake;
 };
 
 /* One local address as read from the kernel. */

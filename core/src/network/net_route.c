@@ -53,12 +53,31 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Asks the kernel which route it would use to reach dst. */
+/* cg_net_set_addrs: every destination is reached from the first address of its family. */
+static int fake_lookup(struct cg_rtnl *r, const struct cg_addr *dst, struct rtnl_route *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; !rt->found && i < r->n_fake; i++) {
+		if (r->fake[i].family != dst->family)
+			continue;
+		rt->found = true;
+		rt->type = RTN_UNICAST;
+		rt->prefsrc = r->fake[i];
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rt->found ? 0 : -EHOSTUNREACH;
+}
+
 int rtnl_lookup(struct cg_rtnl *r, const struct cg_addr *dst, struct rtnl_route *rt)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct rtmsg *rtm;
 	struct nlmsghdr *nlh = rtnl_msg(buf, RTM_GETROUTE, 0, (void **)&rtm, sizeof(*rtm));
 	int err;
+
+	if (r && r->faked)
+		return fake_lookup(r, dst, rt);
 
 	rtm->rtm_family = dst->family;
 	rtm->rtm_dst_len = rtnl_addr_bits(dst->family);
