@@ -20,31 +20,6 @@
 
 #define KEYMAT_MAX (2 * (36 + 64))
 
-size_t ike2_child_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
-			     struct cg_ts *out, size_t max)
-{
-	size_t k = 0;
-
-	if (!n && max) {
-		/* No selectors configured: the IKE address itself, as "dynamic". */
-		out[k++] = cg_ts_from_host(addr);
-		return k;
-	}
-	for (size_t i = 0; i < n && k < max; i++) {
-		if (cfg[i].dynamic) {
-			struct cg_ts ts = cg_ts_from_host(addr);
-
-			ts.proto = cfg[i].ts.proto;
-			ts.from_port = cfg[i].ts.from_port;
-			ts.to_port = cfg[i].ts.to_port;
-			out[k++] = ts;
-		} else {
-			out[k++] = cfg[i].ts;
-		}
-	}
-	return k;
-}
-
 /*
  * ESP proposals for IKE_AUTH: key exchange methods are left out (no PFS in
  * the first child), and ESN defaults to "no" when the config says nothing.
@@ -347,34 +322,6 @@ void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c)
 		    cg_mode_name(c->mode));
 }
 
-/* Intersections of their selectors with ours; the count, 0 when none overlap. */
-size_t ike2_child_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
-			    size_t n_ours, struct cg_ts *out)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n_theirs; i++)
-		for (size_t j = 0; j < n_ours && k < IKE2_MAX_TS; j++) {
-			struct cg_ts x;
-			bool covered = false;
-
-			if (!cg_ts_intersect(&theirs[i], &ours[j], &x))
-				continue;
-			/* Keep the widest: a selector inside another one adds nothing. */
-			for (size_t d = 0; d < k && !covered; d++)
-				covered = cg_ts_is_subset(&x, &out[d]);
-			if (covered)
-				continue;
-			for (size_t d = 0; d < k;)
-				if (cg_ts_is_subset(&out[d], &x))
-					out[d] = out[--k];
-				else
-					d++;
-			out[k++] = x;
-		}
-	return k;
-}
-
 /* Picks the child config whose selectors overlap the request; narrows them. */
 const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_ts *tsi,
 					      size_t n_tsi, const struct cg_ts *tsr, size_t n_tsr,
@@ -390,8 +337,8 @@ const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_
 
 		struct cg_ts narrow_l[IKE2_MAX_TS], narrow_r[IKE2_MAX_TS];
 		/* Their TSi is our remote side, their TSr our local side. */
-		size_t n_r = ike2_child_ts_narrow(tsi, n_tsi, remote, nr, narrow_r);
-		size_t n_l = ike2_child_ts_narrow(tsr, n_tsr, local, nl, narrow_l);
+		size_t n_r = cg_ts_narrow(tsi, n_tsi, remote, nr, narrow_r, IKE2_MAX_TS);
+		size_t n_l = cg_ts_narrow(tsr, n_tsr, local, nl, narrow_l, IKE2_MAX_TS);
 
 		if (n_r && n_l)
 			return ike2_child_set_ts(c, narrow_l, n_l, narrow_r, n_r) ? NULL : cc;
@@ -576,21 +523,6 @@ out:
 	return c;
 }
 
-/* Each selector the responder chose lies within one we proposed. */
-bool ike2_child_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
-			  size_t n_sent, const struct cg_ts *first, bool has_first)
-{
-	for (size_t i = 0; i < n_got; i++) {
-		bool ok = has_first && cg_ts_is_subset(&got[i], first);
-
-		for (size_t j = 0; j < n_sent && !ok; j++)
-			ok = cg_ts_is_subset(&got[i], &sent[j]);
-		if (!ok)
-			return false;
-	}
-	return n_got > 0;
-}
-
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	ike2_child_complete_keyed(sa, &sa->pending, msg, CG_CHUNK_EMPTY, sa->ni, sa->nr);
@@ -638,10 +570,10 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, struct ike2_pending_child **s
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "responder chose an ESP proposal we did not offer");
 		goto err_free;
 	}
-	if (!ike2_child_ts_within(c->local_ts, c->n_local_ts, pc->local_ts, pc->n_local_ts,
-				  &pc->acq_src, pc->has_acquire) ||
-	    !ike2_child_ts_within(c->remote_ts, c->n_remote_ts, pc->remote_ts, pc->n_remote_ts,
-				  &pc->acq_dst, pc->has_acquire)) {
+	if (!cg_ts_within(c->local_ts, c->n_local_ts, pc->local_ts, pc->n_local_ts,
+			  &pc->acq_src, pc->has_acquire) ||
+	    !cg_ts_within(c->remote_ts, c->n_remote_ts, pc->remote_ts, pc->n_remote_ts,
+			  &pc->acq_dst, pc->has_acquire)) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "responder widened the traffic selectors");
 		goto err_free;
 	}

@@ -217,23 +217,13 @@ int ike2_sa_transmit(struct ike2_sa *sa, struct cg_chunk data)
 	return err;
 }
 
-/* 4 s * 1.8^tries, as charon's retransmit_timeout and retransmit_base. */
-static uint64_t retransmit_delay(unsigned tries)
-{
-	double ms = IKE2_RETRANSMIT_TIMEOUT_MS;
-
-	for (unsigned i = 0; i < tries; i++)
-		ms *= IKE2_RETRANSMIT_BASE;
-	return (uint64_t)ms;
-}
-
 static enum cg_sa_verdict retransmit_job(struct cg_sa *entry, void *arg);
 
 static void arm_retransmit(struct ike2_sa *sa)
 {
 	struct retransmit_timer t = { .mid = sa->req.mid, .tries = sa->req.tries };
 
-	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), retransmit_delay(sa->req.tries),
+	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), cg_sa_retransmit_delay(sa->req.tries),
 			retransmit_job, &t, sizeof(t), &sa->req.timer);
 }
 

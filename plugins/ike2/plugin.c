@@ -12,7 +12,6 @@
 #include "addchild.h"
 #include "auth.h"
 #include "child.h"
-#include "conn.h"
 #include "contact.h"
 #include "cookie.h"
 #include "create.h"
@@ -276,7 +275,7 @@ int ike2_trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
 
 	if (!t)
 		return -ENOMEM;
-	err = ike2_conn_endpoints(p, conn, &local, &remote);
+	err = cg_conn_endpoints(p->core, conn, &local, &remote);
 	if (err)
 		goto err_free;
 	local.port = remote.port = 0;
@@ -288,10 +287,10 @@ int ike2_trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
 	t->ci.proxy = cc->mode == CG_CHILD_TRANSPORT_PROXY;
 	t->ci.proto = IPPROTO_ESP;
 	t->ci.reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(p->core);
-	t->ci.n_local_ts = ike2_child_ts_resolve(cc->local_ts, cc->n_local_ts, &local, t->local,
-					   IKE2_MAX_TS);
-	t->ci.n_remote_ts = ike2_child_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote, t->remote,
-					    IKE2_MAX_TS);
+	t->ci.n_local_ts = cg_conn_ts_resolve(cc->local_ts, cc->n_local_ts, &local, t->local,
+					      IKE2_MAX_TS);
+	t->ci.n_remote_ts = cg_conn_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote,
+					       t->remote, IKE2_MAX_TS);
 	t->ci.local_ts = t->local;
 	t->ci.remote_ts = t->remote;
 	/* policies: no: another daemon's policies raise the acquires. */

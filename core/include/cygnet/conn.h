@@ -30,6 +30,19 @@ CG_EXPORT bool cg_conn_addrs_match(char *const *list, size_t n, const struct cg_
 /* The IKE proposals of conn the loaded crypto can run into out; "default" when it names none. */
 CG_EXPORT size_t cg_conn_ike_proposals(struct cg_core *core, const struct cg_conn_cfg *conn,
 				       struct cg_proposal *out, size_t max);
+/* Our identity for conn: the configured one, else our IP address local. */
+CG_EXPORT int cg_conn_local_id(const struct cg_conn_cfg *conn, const struct cg_addr *local,
+			       struct cg_id *id);
+/*
+ * Endpoints for initiating conn, ports filled in: the first remote address
+ * that resolves, and the local address of its family (or the source the
+ * routes choose, or %any). -EDESTADDRREQ when no remote address resolves.
+ */
+CG_EXPORT int cg_conn_endpoints(struct cg_core *core, const struct cg_conn_cfg *conn,
+				struct cg_addr *local, struct cg_addr *remote);
+/* A child's configured selectors, "dynamic" (and none at all) resolved to addr; the count. */
+CG_EXPORT size_t cg_conn_ts_resolve(const struct cg_ts_cfg *cfg, size_t n,
+				     const struct cg_addr *addr, struct cg_ts *out, size_t max);
 /*
  * Responder, first message of IKE version (1 or 2) between local and remote:
  * the first connection whose addresses match and whose proposals accept one

@@ -124,6 +124,15 @@ CG_EXPORT int cg_sa_timer_add(struct cg_core *core, uint64_t local_spi, uint64_t
 			      cg_sa_job_fn fn, const void *arg, size_t arg_len, cg_timer_id *id);
 
 /*
+ * Retransmission of a request, the same for every IKE version (as charon's
+ * retransmit_timeout 4 s, retransmit_base 1.8, retransmit_tries 5): the
+ * delay before retransmit tries + 1 (the first send is tries 0), and how
+ * many retransmits are made before giving up.
+ */
+#define CG_SA_RETRANSMIT_TRIES 5u
+CG_EXPORT uint64_t cg_sa_retransmit_delay(unsigned tries);
+
+/*
  * Calls fn for every SA (of any version when version is 0), each checked
  * out in turn; SAs added meanwhile may be skipped. fn must not check in.
  */
