@@ -100,6 +100,8 @@ CG_EXPORT void *cg_sa_data(const struct cg_sa *sa);
 CG_EXPORT uint32_t cg_sa_unique_id(const struct cg_sa *sa);
 CG_EXPORT uint8_t cg_sa_version(const struct cg_sa *sa);
 CG_EXPORT const char *cg_sa_conn(const struct cg_sa *sa);
+/* Writes a checked-out SA for `cygnetctl list-sas` through its plugin's describe (if any). */
+CG_EXPORT void cg_sa_describe(struct cg_sa *sa, struct cg_out *out);
 /* Indexes a half-open responder SA by (spi_i, remote); cleared by cg_sa_set_established. */
 CG_EXPORT int cg_sa_set_init_key(struct cg_sa *sa, uint64_t spi_i, const struct cg_addr *remote);
 CG_EXPORT void cg_sa_set_established(struct cg_sa *sa);

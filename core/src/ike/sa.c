@@ -248,6 +248,12 @@ const struct cg_sa_ops *cg_sa_ops_of(const struct cg_sa *sa)
 	return sa->ops;
 }
 
+CG_EXPORT void cg_sa_describe(struct cg_sa *sa, struct cg_out *out)
+{
+	if (sa->ops && sa->ops->describe)
+		sa->ops->describe(sa->data, out);
+}
+
 CG_EXPORT void *cg_sa_data(const struct cg_sa *sa)
 {
 	return sa->data;
