@@ -448,24 +448,11 @@ int ike1_id_to_id(const struct ike1_pl *pl, struct cg_id *id)
 
 static bool w_room(struct ike1_w *w, size_t more)
 {
-	uint8_t *grown;
-	size_t cap;
-
 	if (w->failed)
 		return false;
-	if (w->len + more <= w->cap)
-		return true;
-	cap = w->cap ? w->cap : 256;
-	while (cap < w->len + more)
-		cap *= 2;
-	grown = realloc(w->buf, cap);
-	if (!grown) {
+	if (!cg_grow(&w->buf, &w->cap, w->len + more))
 		w->failed = true;
-		return false;
-	}
-	w->buf = grown;
-	w->cap = cap;
-	return true;
+	return !w->failed;
 }
 
 size_t ike1_w_put(struct ike1_w *w, const void *data, size_t len)

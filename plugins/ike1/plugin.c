@@ -287,48 +287,19 @@ static void ike1_recv(void *ctx, const struct cg_packet *pkt)
  * Start actions and life cycle.
  */
 
-struct start_job {
-	struct ike1 *p;
-	char conn[CG_NAME_MAX];
-	char child[CG_NAME_MAX];
-};
-
-static void start_job_run(void *arg)
+static void start_one(void *ctx, const char *conn, const char *child)
 {
-	struct start_job *j = arg;
-	int err = ike1_initiate(j->p, j->conn, j->child, false);
+	struct ike1 *p = ctx;
+	int err = ike1_initiate(p, conn, child, false);
 
 	if (err)
-		cg_log(j->p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s/%s: start failed: %s", j->conn,
-		       j->child, strerror(-err));
+		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s/%s: IKEv1 start failed: %s", conn,
+		       child, strerror(-err));
 }
 
-static void start_actions(struct ike1 *p)
+static void trap_one(void *ctx, const struct cg_conn_cfg *conn, const struct cg_child_cfg *cc)
 {
-	struct cg_config *cfg = cg_core_config(p->core);
-
-	for (size_t i = 0; cfg && i < cfg->n_conns; i++) {
-		const struct cg_conn_cfg *conn = &cfg->conns[i];
-
-		/* Connections for either version (0) are ike2's to start. */
-		for (size_t j = 0; conn->version == 1 && j < conn->n_children; j++) {
-			const struct cg_child_cfg *cc = &conn->children[j];
-			struct start_job *job;
-
-			if (cc->start_action == CG_START_TRAP)
-				trap_add(p, conn, cc);
-			if (cc->start_action != CG_START_START)
-				continue;
-			job = calloc(1, sizeof(*job));
-			if (!job)
-				continue;
-			job->p = p;
-			snprintf(job->conn, sizeof(job->conn), "%s", conn->name);
-			snprintf(job->child, sizeof(job->child), "%s", cc->name);
-			cg_job_queue(p->core, start_job_run, job, free);
-		}
-	}
-	cg_config_unref(cfg);
+	trap_add(ctx, conn, cc);
 }
 
 struct ids {
@@ -403,7 +374,7 @@ static int ike1_init(struct cg_core *core, void **state)
 		cg_ike_unregister(core, 1);
 		goto err_free;
 	}
-	start_actions(p);
+	cg_conn_start_actions(core, 1, trap_one, start_one, p);
 	*state = p;
 	return 0;
 

@@ -21,31 +21,16 @@ uint64_t ike1_sa_local_spi(const struct ike1_sa *sa)
 void ike1_sa_log(struct ike1_sa *sa, enum cg_subsys subsys, enum cg_level level,
 		 const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
 
-	if (!cg_log_enabled(sa->core, subsys, level))
-		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	cg_sa_logv(sa->core, sa->entry, sa->name, sa->ci, sa->cr, subsys, level, fmt, ap);
 	va_end(ap);
-	cg_log(sa->core, subsys, level, "%s[%u] %016llx_i %016llx_r: %s", sa->name,
-	       sa->entry ? cg_sa_unique_id(sa->entry) : 0, (unsigned long long)sa->ci,
-	       (unsigned long long)sa->cr, line);
 }
 
 void ike1_sa_publish(struct ike1_sa *sa, enum cg_event_type type)
 {
-	struct cg_event ev = { .type = type };
-
-	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", sa->name);
-	ev.u.ike.unique_id = cg_sa_unique_id(sa->entry);
-	ev.u.ike.spi_i = htobe64(sa->ci);
-	ev.u.ike.spi_r = htobe64(sa->cr);
-	ev.u.ike.local = sa->local;
-	ev.u.ike.remote = sa->remote;
-	ev.u.ike.version = 1;
-	cg_bus_publish(sa->core, &ev);
+	cg_sa_publish(sa->core, sa->entry, type, sa->name, sa->ci, sa->cr, &sa->local, &sa->remote);
 }
 
 static void sa_free(struct ike1_sa *sa)

@@ -42,17 +42,11 @@ uint64_t ike2_sa_local_spi(const struct ike2_sa *sa)
 void ike2_sa_log(struct ike2_sa *sa, enum cg_subsys subsys, enum cg_level level,
 		 const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
 
-	if (!cg_log_enabled(sa->core, subsys, level))
-		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	cg_sa_logv(sa->core, sa->entry, sa->name, sa->spi_i, sa->spi_r, subsys, level, fmt, ap);
 	va_end(ap);
-	cg_log(sa->core, subsys, level, "%s[%u] %016llx_i %016llx_r: %s", sa->name,
-	       sa->entry ? cg_sa_unique_id(sa->entry) : 0, (unsigned long long)sa->spi_i,
-	       (unsigned long long)sa->spi_r, line);
 }
 
 static void pending_free(struct ike2_pending_child *pc)
@@ -507,16 +501,7 @@ static void dpd_arm(struct ike2_sa *sa, uint64_t delay_ms)
 
 void ike2_sa_publish(struct ike2_sa *sa, enum cg_event_type type)
 {
-	struct cg_event ev = { .type = type };
-
-	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", sa->name);
-	ev.u.ike.unique_id = cg_sa_unique_id(sa->entry);
-	ev.u.ike.spi_i = htobe64(sa->spi_i);
-	ev.u.ike.spi_r = htobe64(sa->spi_r);
-	ev.u.ike.local = sa->local;
-	ev.u.ike.remote = sa->remote;
-	ev.u.ike.version = 2;
-	cg_bus_publish(sa->core, &ev);
+	cg_sa_publish(sa->core, sa->entry, type, sa->name, sa->spi_i, sa->spi_r, &sa->local, &sa->remote);
 }
 
 void ike2_sa_down(struct ike2_sa *sa)

@@ -429,51 +429,24 @@ static void on_event(void *ctx, const struct cg_event *ev)
  * Start actions.
  */
 
-struct start_job {
-	struct ike2 *p;
-	char conn[CG_NAME_MAX];
-	char child[CG_NAME_MAX];
-};
-
-static void start_job_run(void *arg)
+static void start_one(void *ctx, const char *conn, const char *child)
 {
-	struct start_job *j = arg;
-	int err = ike2_initiate(j->p, j->conn, j->child, NULL, 0);
+	struct ike2 *p = ctx;
+	int err = ike2_initiate(p, conn, child, NULL, 0);
 
 	if (err)
-		cg_log(j->p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s/%s: start failed: %s", j->conn,
-		       j->child, strerror(-err));
+		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s/%s: start failed: %s", conn, child,
+		       strerror(-err));
+}
+
+static void trap_one(void *ctx, const struct cg_conn_cfg *conn, const struct cg_child_cfg *cc)
+{
+	ike2_trap_install(ctx, conn, cc);
 }
 
 static void start_actions(struct ike2 *p)
 {
-	struct cg_config *cfg = cg_core_config(p->core);
-
-	for (size_t i = 0; cfg && i < cfg->n_conns; i++) {
-		const struct cg_conn_cfg *conn = &cfg->conns[i];
-
-		if (conn->version != 0 && conn->version != 2)
-			continue;
-		for (size_t j = 0; j < conn->n_children; j++) {
-			const struct cg_child_cfg *cc = &conn->children[j];
-			struct start_job *job;
-
-			if (cc->start_action == CG_START_TRAP) {
-				ike2_trap_install(p, conn, cc);
-				continue;
-			}
-			if (cc->start_action != CG_START_START)
-				continue;
-			job = calloc(1, sizeof(*job));
-			if (!job)
-				continue;
-			job->p = p;
-			snprintf(job->conn, sizeof(job->conn), "%s", conn->name);
-			snprintf(job->child, sizeof(job->child), "%s", cc->name);
-			cg_job_queue(p->core, start_job_run, job, free);
-		}
-	}
-	cg_config_unref(cfg);
+	cg_conn_start_actions(p->core, 2, trap_one, start_one, p);
 }
 
 /*

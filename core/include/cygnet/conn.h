@@ -44,6 +44,17 @@ CG_EXPORT int cg_conn_endpoints(struct cg_core *core, const struct cg_conn_cfg *
 CG_EXPORT size_t cg_conn_ts_resolve(const struct cg_ts_cfg *cfg, size_t n,
 				     const struct cg_addr *addr, struct cg_ts *out, size_t max);
 /*
+ * Start actions (a plugin's init): for every child of the connections an
+ * IKE version starts (version 2 starts those of version 0, "either", too),
+ * trap is called at once for start_action: trap, and start in a job for
+ * start_action: start. ctx must outlive the jobs (the plugin's state).
+ */
+typedef void (*cg_conn_trap_fn)(void *ctx, const struct cg_conn_cfg *conn,
+				const struct cg_child_cfg *cc);
+typedef void (*cg_conn_start_fn)(void *ctx, const char *conn, const char *child);
+CG_EXPORT void cg_conn_start_actions(struct cg_core *core, uint8_t version, cg_conn_trap_fn trap,
+				     cg_conn_start_fn start, void *ctx);
+/*
  * Responder, first message of IKE version (1 or 2) between local and remote:
  * the first connection whose addresses match and whose proposals accept one
  * of theirs (RFC 7296 2.7, ours preferred). *sel is the chosen proposal,

@@ -11,7 +11,11 @@
 #ifndef CYGNET_SA_H
 #define CYGNET_SA_H
 
+#include <stdarg.h>
+
+#include <cygnet/bus.h>
 #include <cygnet/kernel.h>
+#include <cygnet/log.h>
 #include <cygnet/sched.h>
 #include <cygnet/types.h>
 
@@ -100,6 +104,17 @@ CG_EXPORT void *cg_sa_data(const struct cg_sa *sa);
 CG_EXPORT uint32_t cg_sa_unique_id(const struct cg_sa *sa);
 CG_EXPORT uint8_t cg_sa_version(const struct cg_sa *sa);
 CG_EXPORT const char *cg_sa_conn(const struct cg_sa *sa);
+/*
+ * A log line about an IKE SA, as both IKE versions write them:
+ * "name[id] <spi_i>_i <spi_r>_r: message" (id 0 while entry is NULL).
+ */
+CG_EXPORT void cg_sa_logv(struct cg_core *core, const struct cg_sa *entry, const char *name,
+			  uint64_t spi_i, uint64_t spi_r, enum cg_subsys subsys,
+			  enum cg_level level, const char *fmt, va_list ap) CG_PRINTF(8, 0);
+/* Publishes an IKE SA event (u.ike) of entry: its id and version, the SPIs in wire order. */
+CG_EXPORT void cg_sa_publish(struct cg_core *core, const struct cg_sa *entry,
+			     enum cg_event_type type, const char *name, uint64_t spi_i,
+			     uint64_t spi_r, const struct cg_addr *local, const struct cg_addr *remote);
 /* Writes a checked-out SA for `cygnetctl list-sas` through its plugin's describe (if any). */
 CG_EXPORT void cg_sa_describe(struct cg_sa *sa, struct cg_out *out);
 /* Indexes a half-open responder SA by (spi_i, remote); cleared by cg_sa_set_established. */

@@ -218,3 +218,49 @@ CG_EXPORT size_t cg_conn_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const
 	}
 	return k;
 }
+
+struct start_job {
+	cg_conn_start_fn start;
+	void *ctx;
+	char conn[CG_NAME_MAX];
+	char child[CG_NAME_MAX];
+};
+
+static void start_job_run(void *arg)
+{
+	struct start_job *j = arg;
+
+	j->start(j->ctx, j->conn, j->child);
+}
+
+CG_EXPORT void cg_conn_start_actions(struct cg_core *core, uint8_t version, cg_conn_trap_fn trap,
+				     cg_conn_start_fn start, void *ctx)
+{
+	struct cg_config *cfg = cg_core_config(core);
+
+	for (size_t i = 0; cfg && i < cfg->n_conns; i++) {
+		const struct cg_conn_cfg *conn = &cfg->conns[i];
+
+		if (conn->version != version && !(conn->version == 0 && version == 2))
+			continue;
+		for (size_t j = 0; j < conn->n_children; j++) {
+			const struct cg_child_cfg *cc = &conn->children[j];
+			struct start_job *job;
+
+			if (cc->start_action == CG_START_TRAP) {
+				trap(ctx, conn, cc);
+				continue;
+			}
+			if (cc->start_action != CG_START_START)
+				continue;
+			job = calloc(1, sizeof(*job));
+			if (!job)
+				continue;
+			*job = (struct start_job){ .start = start, .ctx = ctx };
+			snprintf(job->conn, sizeof(job->conn), "%s", conn->name);
+			snprintf(job->child, sizeof(job->child), "%s", cc->name);
+			cg_job_queue(core, start_job_run, job, free);
+		}
+	}
+	cg_config_unref(cfg);
+}

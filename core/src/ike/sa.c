@@ -248,6 +248,36 @@ const struct cg_sa_ops *cg_sa_ops_of(const struct cg_sa *sa)
 	return sa->ops;
 }
 
+CG_EXPORT void cg_sa_logv(struct cg_core *core, const struct cg_sa *entry, const char *name,
+			  uint64_t spi_i, uint64_t spi_r, enum cg_subsys subsys,
+			  enum cg_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (!cg_log_enabled(core, subsys, level))
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	cg_log(core, subsys, level, "%s[%u] %016llx_i %016llx_r: %s", name,
+	       entry ? entry->unique_id : 0, (unsigned long long)spi_i,
+	       (unsigned long long)spi_r, line);
+}
+
+CG_EXPORT void cg_sa_publish(struct cg_core *core, const struct cg_sa *entry,
+			     enum cg_event_type type, const char *name, uint64_t spi_i,
+			     uint64_t spi_r, const struct cg_addr *local, const struct cg_addr *remote)
+{
+	struct cg_event ev = { .type = type };
+
+	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", name);
+	ev.u.ike.unique_id = entry->unique_id;
+	ev.u.ike.spi_i = htobe64(spi_i);
+	ev.u.ike.spi_r = htobe64(spi_r);
+	ev.u.ike.local = *local;
+	ev.u.ike.remote = *remote;
+	ev.u.ike.version = entry->version;
+	cg_bus_publish(core, &ev);
+}
+
 CG_EXPORT void cg_sa_describe(struct cg_sa *sa, struct cg_out *out)
 {
 	if (sa->ops && sa->ops->describe)
