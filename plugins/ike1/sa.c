@@ -82,6 +82,7 @@ int ike1_sa_create(struct ike1 *p, bool initiator, struct cg_config *cfg,
 		   const struct cg_addr *remote, uint64_t ci, struct ike1_sa **ret)
 {
 	struct ike1_sa *sa = calloc(1, sizeof(*sa));
+	struct cg_sa *entry = NULL;
 	uint64_t spi = 0;
 	int err;
 
@@ -100,24 +101,16 @@ int ike1_sa_create(struct ike1 *p, bool initiator, struct cg_config *cfg,
 	sa->state = initiator ? IKE1_ST_MM_SA_SENT : IKE1_ST_MM_SA_ANSWERED;
 	sa->local = *local;
 	sa->remote = *remote;
-	err = cg_sa_add_new(p->core, 1, conn->name, sa, &ike1_sa_ops, &spi, &sa->entry);
+	err = cg_sa_add_role(p->core, 1, conn->name, sa, &ike1_sa_ops, initiator ? 0 : ci, remote,
+			     &spi, &entry);
 	if (err) {
-		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an ISAKMP SA: %s",
-		       conn->name, strerror(-err));
-		sa_free(sa);
+		if (!entry)
+			sa_free(sa);
 		return err;
 	}
-	if (initiator) {
-		sa->ci = spi;
-	} else {
-		sa->ci = ci;
-		sa->cr = spi;
-		err = cg_sa_set_init_key(sa->entry, ci, remote);
-		if (err) {
-			cg_sa_checkin_destroy(p->core, sa->entry);
-			return err;
-		}
-	}
+	sa->entry = entry;
+	sa->ci = initiator ? spi : ci;
+	sa->cr = initiator ? 0 : spi;
 	cg_sa_timer_add(p->core, spi, IKE1_HALF_OPEN_TIMEOUT_MS, half_open_job, NULL, 0, NULL);
 	*ret = sa;
 	return 0;

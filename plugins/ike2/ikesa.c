@@ -133,6 +133,7 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 		   const struct cg_addr *remote, uint64_t spi_i, struct ike2_sa **ret)
 {
 	struct ike2_sa *sa = calloc(1, sizeof(*sa));
+	struct cg_sa *entry = NULL;
 	uint64_t spi = 0;
 	int err;
 
@@ -150,24 +151,16 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->dpd.last_peer_ms = cg_now_ms(p->core);
-	err = cg_sa_add_new(p->core, 2, conn->name, sa, &ike2_sa_ops, &spi, &sa->entry);
+	err = cg_sa_add_role(p->core, 2, conn->name, sa, &ike2_sa_ops, initiator ? 0 : spi_i,
+			     remote, &spi, &entry);
 	if (err) {
-		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an IKE SA: %s",
-		       conn->name, strerror(-err));
-		sa_free(sa);
+		if (!entry)
+			sa_free(sa);
 		return err;
 	}
-	if (initiator) {
-		sa->spi_i = spi;
-	} else {
-		sa->spi_i = spi_i;
-		sa->spi_r = spi;
-		err = cg_sa_set_init_key(sa->entry, spi_i, remote);
-		if (err) {
-			cg_sa_checkin_destroy(p->core, sa->entry);
-			return err;
-		}
-	}
+	sa->entry = entry;
+	sa->spi_i = initiator ? spi : spi_i;
+	sa->spi_r = initiator ? 0 : spi;
 	*ret = sa;
 	return 0;
 }

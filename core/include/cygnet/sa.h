@@ -85,6 +85,15 @@ CG_EXPORT int cg_sa_new_spi(struct cg_core *core, uint64_t *spi);
 CG_EXPORT int cg_sa_add_new(struct cg_core *core, uint8_t version, const char *conn_name,
 			    void *data, const struct cg_sa_ops *ops, uint64_t *spi,
 			    struct cg_sa **ret);
+/*
+ * cg_sa_add_new for a new IKE SA in its role, logging a failure: an
+ * initiator's SPI is ours (*spi); a responder's SA is also indexed as
+ * half-open by (spi_i, remote). On a failure with *ret still NULL the caller
+ * owns data; with *ret set the SA was added and then destroyed (ops->destroy).
+ */
+CG_EXPORT int cg_sa_add_role(struct cg_core *core, uint8_t version, const char *conn_name,
+			     void *data, const struct cg_sa_ops *ops, uint64_t spi_i,
+			     const struct cg_addr *remote, uint64_t *spi, struct cg_sa **ret);
 /* Checks out by our own SPI; waits while another job has it; NULL when absent. */
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_spi(struct cg_core *core, uint64_t local_spi);
 /* Checks out a responder's half-open SA by the initiator's SPI and address. */

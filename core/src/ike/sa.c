@@ -248,6 +248,23 @@ const struct cg_sa_ops *cg_sa_ops_of(const struct cg_sa *sa)
 	return sa->ops;
 }
 
+CG_EXPORT int cg_sa_add_role(struct cg_core *core, uint8_t version, const char *conn_name,
+			     void *data, const struct cg_sa_ops *ops, uint64_t spi_i,
+			     const struct cg_addr *remote, uint64_t *spi, struct cg_sa **ret)
+{
+	int err = cg_sa_add_new(core, version, conn_name, data, ops, spi, ret);
+
+	if (err) {
+		cg_log(core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an IKE SA: %s", conn_name,
+		       strerror(-err));
+		return err;
+	}
+	err = spi_i ? cg_sa_set_init_key(*ret, spi_i, remote) : 0;
+	if (err)
+		cg_sa_checkin_destroy(core, *ret);
+	return err;
+}
+
 CG_EXPORT void cg_sa_logv(struct cg_core *core, const struct cg_sa *entry, const char *name,
 			  uint64_t spi_i, uint64_t spi_r, enum cg_subsys subsys,
 			  enum cg_level level, const char *fmt, va_list ap)
