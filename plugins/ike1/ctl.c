@@ -21,43 +21,22 @@ static const char *state_name(enum ike1_state s)
 	}
 }
 
-/* The same shape as ike2's list-sas, with version 1. */
+/* The same shape as ike2's list-sas (the core's cg_sa_describe_head), with version 1. */
 void ike1_ctl_describe(void *data, struct cg_out *out)
 {
 	struct ike1_sa *sa = data;
-	const struct cg_transform *t;
-	char a[CG_ADDR_STRLEN], id[CG_ID_STRLEN];
 	bool up = sa->state == IKE1_ST_ESTABLISHED || sa->state == IKE1_ST_DELETING;
+	struct cg_sa_view v = {
+		.name = sa->name, .state = state_name(sa->state),
+		.local = &sa->local, .remote = &sa->remote,
+		.id_local = up ? &sa->id_local : NULL, .id_remote = up ? &sa->id_remote : NULL,
+		.initiator = sa->initiator, .spi_i = sa->ci, .spi_r = sa->cr,
+		.proposal = sa->encr ? &sa->proposal : NULL,
+		.ke_group = cg_proposal_ke(&sa->proposal), .established_at = sa->established_at,
+	};
 
 	cg_out_obj_begin(out, NULL);
-	cg_out_str(out, "name", sa->name);
-	cg_out_uint(out, "uniqueid", cg_sa_unique_id(sa->entry));
-	cg_out_uint(out, "version", 1);
-	cg_out_str(out, "state", state_name(sa->state));
-	cg_out_str(out, "local-host", cg_addr_str(&sa->local, a, sizeof(a)));
-	cg_out_uint(out, "local-port", sa->local.port);
-	if (up)
-		cg_out_str(out, "local-id", cg_id_str(&sa->id_local, id, sizeof(id)));
-	cg_out_str(out, "remote-host", cg_addr_str(&sa->remote, a, sizeof(a)));
-	cg_out_uint(out, "remote-port", sa->remote.port);
-	if (up)
-		cg_out_str(out, "remote-id", cg_id_str(&sa->id_remote, id, sizeof(id)));
-	cg_out_bool(out, "initiator", sa->initiator);
-	cg_out_strf(out, "initiator-spi", "%016llx", (unsigned long long)sa->ci);
-	cg_out_strf(out, "responder-spi", "%016llx", (unsigned long long)sa->cr);
-	if (sa->encr) {
-		t = cg_proposal_get(&sa->proposal, CG_TT_ENCR);
-		cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, t->id));
-		if (t->keylen)
-			cg_out_uint(out, "encr-keysize", t->keylen);
-		t = cg_proposal_get(&sa->proposal, CG_TT_INTEG);
-		cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, t->id));
-		t = cg_proposal_get(&sa->proposal, CG_TT_PRF);
-		cg_out_str(out, "prf-alg", cg_transform_name(CG_TT_PRF, t->id));
-		cg_out_str(out, "dh-group", cg_transform_name(CG_TT_KE, cg_proposal_ke(&sa->proposal)));
-	}
-	if (sa->established_at)
-		cg_out_int(out, "established", (int64_t)time(NULL) - sa->established_at);
+	cg_sa_describe_head(out, sa->entry, &v);
 	cg_out_arr_begin(out, "child-sas");
 	for (struct ike1_child *c = sa->children; c; c = c->next)
 		ike1_child_describe(sa, c, out);

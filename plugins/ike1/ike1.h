@@ -46,22 +46,17 @@ enum ike1_state {
 	IKE1_ST_DELETING,
 };
 
-/* One IPsec SA pair negotiated by Quick Mode. */
+/*
+ * One IPsec SA pair negotiated by Quick Mode: what the core installs (ci,
+ * keys left empty; its selectors point at local_ts and remote_ts) and ours.
+ */
 struct ike1_child {
 	struct ike1_child *next;
 	char name[CG_NAME_MAX];
 	uint32_t unique_id;
-	uint32_t reqid;
-	uint32_t spi_in, spi_out;
-	enum cg_ipsec_mode mode;
-	bool proxy;
-	uint16_t encr_alg, encr_keylen, integ_alg;
+	struct cg_child_install ci;
 	uint16_t pfs_group;
 	struct cg_ts local_ts, remote_ts;
-	struct cg_addr local, remote;     /* outer addresses, no ports */
-	bool own_policies;
-	uint32_t priority, replay_window;
-	struct cg_lifetime lifetime;
 	int64_t installed_at;
 };
 

@@ -16,7 +16,7 @@ static void delete_peer_child(struct ike1_sa *sa, uint32_t spi)
 	struct ike1_child **pp = &sa->children, *c;
 
 	/* The SPI is the peer's inbound one: our outbound SA. */
-	while (*pp && (*pp)->spi_out != spi)
+	while (*pp && (*pp)->ci.spi_out != spi)
 		pp = &(*pp)->next;
 	c = *pp;
 	if (!c) {
@@ -106,7 +106,7 @@ static void write_delete_child(struct ike1_sa *sa, struct ike1_w *w, const void 
 	uint8_t spi[4];
 
 	(void)sa;
-	cg_put32(spi, c->spi_in);
+	cg_put32(spi, c->ci.spi_in);
 	ike1_w_delete(w, IKE1_PROTO_ESP, spi, 4);
 }
 

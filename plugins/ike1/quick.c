@@ -333,46 +333,10 @@ int ike1_quick_initiate(struct ike1_sa *sa, const char *child, const struct cg_k
  * Children.
  */
 
-static void child_fill(const struct ike1_sa *sa, const struct ike1_child *c,
-		       struct cg_child_install *ci)
-{
-	memset(ci, 0, sizeof(*ci));
-	ci->local = c->local;
-	ci->remote = c->remote;
-	ci->mode = c->mode;
-	ci->proxy = c->proxy;
-	ci->proto = IPPROTO_ESP;
-	ci->reqid = c->reqid;
-	ci->spi_in = c->spi_in;
-	ci->spi_out = c->spi_out;
-	ci->encr_alg = c->encr_alg;
-	ci->encr_keylen = c->encr_keylen;
-	ci->integ_alg = c->integ_alg;
-	ci->replay_window = c->replay_window;
-	ci->lifetime = c->lifetime;
-	ci->local_ts = &c->local_ts;
-	ci->n_local_ts = 1;
-	ci->remote_ts = &c->remote_ts;
-	ci->n_remote_ts = 1;
-	ci->priority = c->priority;
-	ci->policies = c->own_policies;
-	(void)sa;
-}
-
 static void child_publish(struct ike1_sa *sa, const struct ike1_child *c, enum cg_event_type t)
 {
-	struct cg_event ev = { .type = t };
-
-	snprintf(ev.u.child.conn, sizeof(ev.u.child.conn), "%s", sa->name);
-	snprintf(ev.u.child.child, sizeof(ev.u.child.child), "%s", c->name);
-	ev.u.child.unique_id = c->unique_id;
-	ev.u.child.ike_unique_id = cg_sa_unique_id(sa->entry);
-	ev.u.child.reqid = c->reqid;
-	ev.u.child.spi_in = c->spi_in;
-	ev.u.child.spi_out = c->spi_out;
-	ev.u.child.local = sa->local;
-	ev.u.child.remote = sa->remote;
-	cg_bus_publish(sa->core, &ev);
+	cg_sa_publish_child(sa->core, sa->entry, t, sa->name, c->name, c->unique_id, &c->ci,
+			    &sa->local, &sa->remote);
 }
 
 /* The child's algorithms, lifetimes and options from the chosen proposal and its config. */
@@ -383,24 +347,29 @@ static void child_setup(struct ike1_child *c, const struct cg_proposal *sel,
 	const struct cg_transform *integ = cg_proposal_get(sel, CG_TT_INTEG);
 
 	snprintf(c->name, sizeof(c->name), "%s", cc->name);
-	c->encr_alg = encr ? encr->id : CG_ENCR_NULL;
-	c->encr_keylen = encr && encr->keylen ? encr->keylen : cg_encr_default_keylen(c->encr_alg);
-	c->integ_alg = integ ? integ->id : CG_INTEG_NONE;
+	c->ci.proto = IPPROTO_ESP;
+	c->ci.local_ts = &c->local_ts;
+	c->ci.n_local_ts = 1;
+	c->ci.remote_ts = &c->remote_ts;
+	c->ci.n_remote_ts = 1;
+	c->ci.encr_alg = encr ? encr->id : CG_ENCR_NULL;
+	c->ci.encr_keylen = encr && encr->keylen ? encr->keylen : cg_encr_default_keylen(c->ci.encr_alg);
+	c->ci.integ_alg = integ ? integ->id : CG_INTEG_NONE;
 	c->pfs_group = cg_proposal_ke(sel);
-	c->proxy = cc->mode == CG_CHILD_TRANSPORT_PROXY;
-	c->replay_window = cc->replay_window;
-	c->priority = cc->priority;
-	c->lifetime.soft_secs = cc->rekey_time;
-	c->lifetime.hard_secs = cc->life_time;
-	c->lifetime.soft_bytes = cc->rekey_bytes;
-	c->lifetime.hard_bytes = cc->life_bytes;
-	c->lifetime.soft_packets = cc->rekey_packets;
-	c->lifetime.hard_packets = cc->life_packets;
+	c->ci.proxy = cc->mode == CG_CHILD_TRANSPORT_PROXY;
+	c->ci.replay_window = cc->replay_window;
+	c->ci.priority = cc->priority;
+	c->ci.lifetime.soft_secs = cc->rekey_time;
+	c->ci.lifetime.hard_secs = cc->life_time;
+	c->ci.lifetime.soft_bytes = cc->rekey_bytes;
+	c->ci.lifetime.hard_bytes = cc->life_bytes;
+	c->ci.lifetime.soft_packets = cc->rekey_packets;
+	c->ci.lifetime.hard_packets = cc->life_packets;
 	/* A shorter lifetime the peer insists on (RESPONDER-LIFETIME, its offer) wins. */
-	if (life && (!c->lifetime.hard_secs || life < c->lifetime.hard_secs)) {
-		c->lifetime.hard_secs = life;
-		if (c->lifetime.soft_secs >= life)
-			c->lifetime.soft_secs = life - life / 10;
+	if (life && (!c->ci.lifetime.hard_secs || life < c->ci.lifetime.hard_secs)) {
+		c->ci.lifetime.hard_secs = life;
+		if (c->ci.lifetime.soft_secs >= life)
+			c->ci.lifetime.soft_secs = life - life / 10;
 	}
 }
 
@@ -408,26 +377,26 @@ static void child_setup(struct ike1_child *c, const struct cg_proposal *sel,
 static int child_install(struct ike1_sa *sa, struct ike1_child *c, const struct cg_child_cfg *cc,
 			 struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr)
 {
-	const struct cg_integ_alg *ia = c->integ_alg ? cg_crypto_integ(sa->core, c->integ_alg) : NULL;
-	size_t ek = cg_encr_key_size(c->encr_alg, c->encr_keylen), ak = ia ? ia->key_size : 0;
+	const struct cg_integ_alg *ia = c->ci.integ_alg ? cg_crypto_integ(sa->core, c->ci.integ_alg) : NULL;
+	size_t ek = cg_encr_key_size(c->ci.encr_alg, c->ci.encr_keylen), ak = ia ? ia->key_size : 0;
 	uint8_t kin[KEYMAT_MAX], kout[KEYMAT_MAX];
 	struct cg_child_install ci;
 	int err;
 
-	if (c->integ_alg && !ia)
+	if (c->ci.integ_alg && !ia)
 		return -ENOPROTOOPT;
 	if (ek + ak > sizeof(kin))
 		return -EINVAL;
-	err = ike1_keys_keymat(sa, shared, IKE1_PROTO_ESP, c->spi_in, ni, nr, kin, ek + ak);
+	err = ike1_keys_keymat(sa, shared, IKE1_PROTO_ESP, c->ci.spi_in, ni, nr, kin, ek + ak);
 	if (!err)
-		err = ike1_keys_keymat(sa, shared, IKE1_PROTO_ESP, c->spi_out, ni, nr, kout, ek + ak);
+		err = ike1_keys_keymat(sa, shared, IKE1_PROTO_ESP, c->ci.spi_out, ni, nr, kout, ek + ak);
 	if (err)
 		goto out;
-	c->own_policies = cc->policies;
-	err = child_hosts(sa, c->proxy, &c->local_ts, &c->remote_ts, &c->local, &c->remote);
+	c->ci.policies = cc->policies;
+	err = child_hosts(sa, c->ci.proxy, &c->local_ts, &c->remote_ts, &c->ci.local, &c->ci.remote);
 	if (err)
 		goto out;
-	child_fill(sa, c, &ci);
+	ci = c->ci;
 	/* Encryption key first, then the integrity key, in each SA's KEYMAT. */
 	ci.encr_key_in = CG_CHUNK(kin, ek);
 	ci.integ_key_in = CG_CHUNK(kin + ek, ak);
@@ -436,8 +405,8 @@ static int child_install(struct ike1_sa *sa, struct ike1_child *c, const struct 
 	err = cg_child_install(sa->core, &ci);
 	if (err == -EEXIST) {
 		ike1_sa_log(sa, CG_LOG_CHD, CG_LVL_DEBUG,
-			    "policies for reqid %u exist (trap): installing the SAs only", c->reqid);
-		c->own_policies = false;
+			    "policies for reqid %u exist (trap): installing the SAs only", c->ci.reqid);
+		c->ci.policies = false;
 		ci.policies = false;
 		err = cg_child_install(sa->core, &ci);
 	}
@@ -453,30 +422,27 @@ static void child_adopt(struct ike1_sa *sa, struct ike1_child *c)
 
 	c->installed_at = time(NULL);
 	c->unique_id = ike1_next_child_id(sa->plugin);
-	cg_sa_add_reqid(sa->entry, c->reqid);
+	cg_sa_add_reqid(sa->entry, c->ci.reqid);
 	c->next = sa->children;
 	sa->children = c;
 	ike1_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO,
 		    "IPsec SA %s{%u} established with SPIs %08x_i %08x_o and TS %s === %s (%s%s)",
-		    c->name, c->unique_id, c->spi_in, c->spi_out,
+		    c->name, c->unique_id, c->ci.spi_in, c->ci.spi_out,
 		    cg_ts_str(&c->local_ts, l, sizeof(l)), cg_ts_str(&c->remote_ts, r, sizeof(r)),
-		    cg_mode_name(c->mode), c->pfs_group ? ", PFS" : "");
+		    cg_mode_name(c->ci.mode), c->pfs_group ? ", PFS" : "");
 	child_publish(sa, c, CG_EV_CHILD_UP);
 }
 
 void ike1_child_destroy(struct ike1_sa *sa, struct ike1_child *c)
 {
-	struct cg_child_install ci;
-	int err;
+	int err = cg_child_uninstall(sa->core, &c->ci);
 
-	child_fill(sa, c, &ci);
-	err = cg_child_uninstall(sa->core, &ci);
 	if (err)
 		ike1_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "removing IPsec SA %s{%u}: %s", c->name,
 			    c->unique_id, strerror(-err));
-	cg_sa_del_reqid(sa->entry, c->reqid);
+	cg_sa_del_reqid(sa->entry, c->ci.reqid);
 	ike1_sa_log(sa, CG_LOG_CHD, CG_LVL_INFO, "IPsec SA %s{%u} with SPIs %08x_i %08x_o deleted",
-		    c->name, c->unique_id, c->spi_in, c->spi_out);
+		    c->name, c->unique_id, c->ci.spi_in, c->ci.spi_out);
 	child_publish(sa, c, CG_EV_CHILD_DOWN);
 	free(c);
 }
@@ -484,7 +450,7 @@ void ike1_child_destroy(struct ike1_sa *sa, struct ike1_child *c)
 struct ike1_child *ike1_child_by_spi(struct ike1_sa *sa, uint32_t spi, bool inbound)
 {
 	for (struct ike1_child *c = sa->children; c; c = c->next)
-		if ((inbound ? c->spi_in : c->spi_out) == spi)
+		if ((inbound ? c->ci.spi_in : c->ci.spi_out) == spi)
 			return c;
 	return NULL;
 }
@@ -655,7 +621,7 @@ static int answer_q1(struct ike1_sa *sa, struct ike1_qm *qm, const struct qm_msg
 	ike1_w_put(&w, (uint8_t[]){ 0, 0, 0, 1, 0, 0, 0, 1 }, 8);
 	ike1_w_put(&w, (uint8_t[]){ 0, 0, 0, (uint8_t)(12 + o->raw_len), o->proposal_num,
 				    IKE1_PROTO_ESP, 4, 1 }, 8);
-	ike1_w_put(&w, (uint8_t[]){ c->spi_in >> 24, c->spi_in >> 16, c->spi_in >> 8, c->spi_in }, 4);
+	ike1_w_put(&w, (uint8_t[]){ c->ci.spi_in >> 24, c->ci.spi_in >> 16, c->ci.spi_in >> 8, c->ci.spi_in }, 4);
 	t_at = ike1_w_put(&w, o->raw, o->raw_len);
 	if (!w.failed)
 		w.buf[t_at] = IKE1_PL_NONE;
@@ -738,29 +704,29 @@ static void respond_q1(struct ike1_sa *sa, const struct cg_packet *pkt, const st
 		goto out;
 	}
 	child_setup(c, &sel, cc, o->life_secs);
-	c->mode = o->mode == IKE1_MODE_TRANSPORT && cc->mode != CG_CHILD_TUNNEL ? CG_MODE_TRANSPORT
+	c->ci.mode = o->mode == IKE1_MODE_TRANSPORT && cc->mode != CG_CHILD_TUNNEL ? CG_MODE_TRANSPORT
 										 : CG_MODE_TUNNEL;
-	if (o->mode == IKE1_MODE_TRANSPORT && c->mode != CG_MODE_TRANSPORT) {
+	if (o->mode == IKE1_MODE_TRANSPORT && c->ci.mode != CG_MODE_TRANSPORT) {
 		qm_refuse(sa, IKE1_N_NO_PROPOSAL_CHOSEN, o->spi, "transport mode not configured");
 		goto out;
 	}
-	c->spi_out = o->spi;
-	c->reqid = ike1_trap_reqid(sa->plugin, sa->name, cc->name);
-	if (!c->reqid)
-		c->reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(sa->core);
-	qm->reqid = c->reqid;
-	err = child_hosts(sa, c->proxy, &c->local_ts, &c->remote_ts, &c->local, &c->remote);
+	c->ci.spi_out = o->spi;
+	c->ci.reqid = ike1_trap_reqid(sa->plugin, sa->name, cc->name);
+	if (!c->ci.reqid)
+		c->ci.reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(sa->core);
+	qm->reqid = c->ci.reqid;
+	err = child_hosts(sa, c->ci.proxy, &c->local_ts, &c->remote_ts, &c->ci.local, &c->ci.remote);
 	if (!err)
-		err = cg_kernel_get_spi(sa->core, &c->remote, &c->local, IPPROTO_ESP, c->reqid,
-					&c->spi_in);
+		err = cg_kernel_get_spi(sa->core, &c->ci.remote, &c->ci.local, IPPROTO_ESP, c->ci.reqid,
+					&c->ci.spi_in);
 	if (!err)
 		err = cg_nonce_new(sa->core, IKE1_NONCE_LEN, &qm->nr);
 	if (!err)
 		err = child_install(sa, c, cc, shared, qm->ni, qm->nr);
 	if (err) {
 		qm_refuse(sa, IKE1_N_NO_PROPOSAL_CHOSEN, o->spi, strerror(-err));
-		if (c->spi_in)
-			qm->spi_in = c->spi_in; /* released with the exchange */
+		if (c->ci.spi_in)
+			qm->spi_in = c->ci.spi_in; /* released with the exchange */
 		goto out;
 	}
 	if (answer_q1(sa, qm, &m, o, c)) {
@@ -865,10 +831,10 @@ static void complete_q2(struct ike1_sa *sa, struct ike1_qm *qm, const struct cg_
 	}
 	life = responder_lifetime(&m);
 	child_setup(c, &sel, cc, life && (!o.life_secs || life < o.life_secs) ? life : o.life_secs);
-	c->mode = o.mode == IKE1_MODE_TRANSPORT ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
-	c->reqid = qm->reqid;
-	c->spi_in = qm->spi_in;
-	c->spi_out = o.spi;
+	c->ci.mode = o.mode == IKE1_MODE_TRANSPORT ? CG_MODE_TRANSPORT : CG_MODE_TUNNEL;
+	c->ci.reqid = qm->reqid;
+	c->ci.spi_in = qm->spi_in;
+	c->ci.spi_out = o.spi;
 	c->local_ts = m.has_ids ? m.tsi : qm->local_ts;
 	c->remote_ts = m.has_ids ? m.tsr : qm->remote_ts;
 	err = child_install(sa, c, cc, shared, qm->ni, qm->nr);
@@ -953,55 +919,10 @@ enum ike1_verdict ike1_quick_recv(struct ike1_sa *sa, const struct cg_packet *pk
 	return IKE1_KEEP;
 }
 
-static void describe_ts(struct cg_out *out, const char *key, const struct cg_ts *ts)
-{
-	char buf[CG_TS_STRLEN];
-
-	cg_out_arr_begin(out, key);
-	cg_out_str(out, NULL, cg_ts_str(ts, buf, sizeof(buf)));
-	cg_out_arr_end(out);
-}
-
-static void describe_counters(struct ike1_sa *sa, const struct ike1_child *c, struct cg_out *out,
-			      bool inbound)
-{
-	struct cg_kernel_sa_id id = {
-		.src = inbound ? c->remote : c->local, .dst = inbound ? c->local : c->remote,
-		.spi = inbound ? c->spi_in : c->spi_out, .proto = IPPROTO_ESP,
-	};
-	struct cg_kernel_sa_stats st;
-
-	if (cg_kernel_query_sa(sa->core, &id, &st))
-		return;
-	cg_out_uint(out, inbound ? "bytes-in" : "bytes-out", st.bytes);
-	cg_out_uint(out, inbound ? "packets-in" : "packets-out", st.packets);
-}
-
 void ike1_child_describe(struct ike1_sa *sa, struct ike1_child *c, struct cg_out *out)
 {
-	int64_t now = time(NULL);
-
-	cg_out_obj_begin(out, NULL);
-	cg_out_str(out, "name", c->name);
-	cg_out_uint(out, "uniqueid", c->unique_id);
-	cg_out_uint(out, "reqid", c->reqid);
-	cg_out_str(out, "state", "INSTALLED");
-	cg_out_str(out, "mode", c->proxy ? "TRANSPORT_PROXY" : cg_mode_name(c->mode));
-	cg_out_str(out, "protocol", "ESP");
-	cg_out_strf(out, "spi-in", "%08x", c->spi_in);
-	cg_out_strf(out, "spi-out", "%08x", c->spi_out);
-	cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, c->encr_alg));
-	cg_out_uint(out, "encr-keysize", c->encr_keylen);
-	if (c->integ_alg)
-		cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, c->integ_alg));
-	if (c->pfs_group)
-		cg_out_str(out, "dh-group", cg_transform_name(CG_TT_KE, c->pfs_group));
-	describe_counters(sa, c, out, true);
-	describe_counters(sa, c, out, false);
-	cg_out_int(out, "install-time", now - c->installed_at);
-	if (c->lifetime.hard_secs)
-		cg_out_int(out, "life-time", c->installed_at + (int64_t)c->lifetime.hard_secs - now);
-	describe_ts(out, "local-ts", &c->local_ts);
-	describe_ts(out, "remote-ts", &c->remote_ts);
-	cg_out_obj_end(out);
+	cg_child_describe(sa->core, out, &(struct cg_child_view){
+		.name = c->name, .unique_id = c->unique_id, .installed = true, .ci = &c->ci,
+		.pfs_group = c->pfs_group, .installed_at = c->installed_at,
+	});
 }

@@ -296,18 +296,11 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 
 void ike2_child_publish(struct ike2_sa *sa, const struct ike2_child *c, enum cg_event_type t)
 {
-	struct cg_event ev = { .type = t };
+	struct cg_child_install ci;
 
-	snprintf(ev.u.child.conn, sizeof(ev.u.child.conn), "%s", sa->name);
-	snprintf(ev.u.child.child, sizeof(ev.u.child.child), "%s", c->name);
-	ev.u.child.unique_id = c->unique_id;
-	ev.u.child.ike_unique_id = cg_sa_unique_id(sa->entry);
-	ev.u.child.reqid = c->reqid;
-	ev.u.child.spi_in = c->spi_in;
-	ev.u.child.spi_out = c->spi_out;
-	ev.u.child.local = sa->local;
-	ev.u.child.remote = sa->remote;
-	cg_bus_publish(sa->core, &ev);
+	child_fill_install(sa, c, &ci);
+	cg_sa_publish_child(sa->core, sa->entry, t, sa->name, c->name, c->unique_id, &ci, &sa->local,
+			    &sa->remote);
 }
 
 void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c)
@@ -673,54 +666,13 @@ bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c)
 	return false;
 }
 
-static void describe_ts(struct cg_out *out, const char *key, const struct cg_ts *ts, size_t n)
-{
-	char buf[CG_TS_STRLEN];
-
-	cg_out_arr_begin(out, key);
-	for (size_t i = 0; i < n; i++)
-		cg_out_str(out, NULL, cg_ts_str(&ts[i], buf, sizeof(buf)));
-	cg_out_arr_end(out);
-}
-
-static void describe_counters(struct ike2_sa *sa, const struct ike2_child *c, struct cg_out *out,
-			      bool inbound)
-{
-	struct cg_kernel_sa_id id;
-	struct cg_kernel_sa_stats st;
-
-	if (ike2_child_sa_id(sa, c, inbound, &id) || cg_kernel_query_sa(sa->core, &id, &st))
-		return;
-	cg_out_uint(out, inbound ? "bytes-in" : "bytes-out", st.bytes);
-	cg_out_uint(out, inbound ? "packets-in" : "packets-out", st.packets);
-}
-
 void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out)
 {
-	int64_t now = time(NULL);
+	struct cg_child_install ci;
 
-	cg_out_obj_begin(out, NULL);
-	cg_out_str(out, "name", c->name);
-	cg_out_uint(out, "uniqueid", c->unique_id);
-	cg_out_uint(out, "reqid", c->reqid);
-	cg_out_str(out, "state", c->installed ? "INSTALLED" : "CREATED");
-	cg_out_str(out, "mode", c->proxy ? "TRANSPORT_PROXY" : cg_mode_name(c->mode));
-	cg_out_str(out, "protocol", "ESP");
-	cg_out_strf(out, "spi-in", "%08x", c->spi_in);
-	cg_out_strf(out, "spi-out", "%08x", c->spi_out);
-	cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, c->encr_alg));
-	cg_out_uint(out, "encr-keysize", c->encr_keylen);
-	if (c->integ_alg)
-		cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, c->integ_alg));
-	cg_out_bool(out, "esn", c->esn);
-	describe_counters(sa, c, out, true);
-	describe_counters(sa, c, out, false);
-	cg_out_int(out, "install-time", now - c->installed_at);
-	if (c->lifetime.soft_secs)
-		cg_out_int(out, "rekey-time", c->installed_at + (int64_t)c->lifetime.soft_secs - now);
-	if (c->lifetime.hard_secs)
-		cg_out_int(out, "life-time", c->installed_at + (int64_t)c->lifetime.hard_secs - now);
-	describe_ts(out, "local-ts", c->local_ts, c->n_local_ts);
-	describe_ts(out, "remote-ts", c->remote_ts, c->n_remote_ts);
-	cg_out_obj_end(out);
+	child_fill_install(sa, c, &ci);
+	cg_child_describe(sa->core, out, &(struct cg_child_view){
+		.name = c->name, .unique_id = c->unique_id, .installed = c->installed, .ci = &ci,
+		.installed_at = c->installed_at,
+	});
 }

@@ -38,40 +38,20 @@ static const char *state_name(enum ike2_state s)
 void ike2_ctl_sa_describe(void *data, struct cg_out *out)
 {
 	struct ike2_sa *sa = data;
-	const struct cg_transform *t;
-	char a[CG_ADDR_STRLEN], id[CG_ID_STRLEN];
+	bool up = sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING;
+	struct cg_sa_view v = {
+		.name = sa->name, .state = state_name(sa->state),
+		.local = &sa->local, .remote = &sa->remote,
+		.id_local = sa->id_local.type != CG_ID_ANY || sa->id_local.data.len ? &sa->id_local
+										    : NULL,
+		.id_remote = up ? &sa->id_remote : NULL,
+		.initiator = sa->initiator, .spi_i = sa->spi_i, .spi_r = sa->spi_r,
+		.proposal = sa->encr ? &sa->proposal : NULL, .ke_group = sa->ke_group,
+		.established_at = sa->established_at,
+	};
 
 	cg_out_obj_begin(out, NULL);
-	cg_out_str(out, "name", sa->name);
-	cg_out_uint(out, "uniqueid", cg_sa_unique_id(sa->entry));
-	cg_out_uint(out, "version", 2);
-	cg_out_str(out, "state", state_name(sa->state));
-	cg_out_str(out, "local-host", cg_addr_str(&sa->local, a, sizeof(a)));
-	cg_out_uint(out, "local-port", sa->local.port);
-	if (sa->id_local.type != CG_ID_ANY || sa->id_local.data.len)
-		cg_out_str(out, "local-id", cg_id_str(&sa->id_local, id, sizeof(id)));
-	cg_out_str(out, "remote-host", cg_addr_str(&sa->remote, a, sizeof(a)));
-	cg_out_uint(out, "remote-port", sa->remote.port);
-	if (sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING)
-		cg_out_str(out, "remote-id", cg_id_str(&sa->id_remote, id, sizeof(id)));
-	cg_out_bool(out, "initiator", sa->initiator);
-	cg_out_strf(out, "initiator-spi", "%016llx", (unsigned long long)sa->spi_i);
-	cg_out_strf(out, "responder-spi", "%016llx", (unsigned long long)sa->spi_r);
-	if (sa->encr) {
-		t = cg_proposal_get(&sa->proposal, CG_TT_ENCR);
-		cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, t->id));
-		if (t->keylen)
-			cg_out_uint(out, "encr-keysize", t->keylen);
-		if (sa->integ) {
-			t = cg_proposal_get(&sa->proposal, CG_TT_INTEG);
-			cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, t->id));
-		}
-		t = cg_proposal_get(&sa->proposal, CG_TT_PRF);
-		cg_out_str(out, "prf-alg", cg_transform_name(CG_TT_PRF, t->id));
-		cg_out_str(out, "dh-group", cg_transform_name(CG_TT_KE, sa->ke_group));
-	}
-	if (sa->established_at)
-		cg_out_int(out, "established", (int64_t)time(NULL) - sa->established_at);
+	cg_sa_describe_head(out, sa->entry, &v);
 	ike2_cp_describe(sa, out);
 	cg_out_arr_begin(out, "child-sas");
 	for (struct ike2_child *c = sa->children; c; c = c->next)

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 
 #include <cygnet/bus.h>
+#include <cygnet/id.h>
 #include <cygnet/kernel.h>
 #include <cygnet/log.h>
 #include <cygnet/sched.h>
@@ -124,6 +125,42 @@ CG_EXPORT void cg_sa_logv(struct cg_core *core, const struct cg_sa *entry, const
 CG_EXPORT void cg_sa_publish(struct cg_core *core, const struct cg_sa *entry,
 			     enum cg_event_type type, const char *name, uint64_t spi_i,
 			     uint64_t spi_r, const struct cg_addr *local, const struct cg_addr *remote);
+/*
+ * Publishes a child SA event (u.child) of the IKE SA entry, for the child
+ * ci describes (reqid, SPIs), with the IKE SA's endpoints local and remote.
+ */
+CG_EXPORT void cg_sa_publish_child(struct cg_core *core, const struct cg_sa *entry,
+				   enum cg_event_type type, const char *conn, const char *child,
+				   uint32_t unique_id, const struct cg_child_install *ci,
+				   const struct cg_addr *local, const struct cg_addr *remote);
+/* What list-sas shows of every IKE SA (sa_describe.c). */
+struct cg_sa_view {
+	const char *name;
+	const char *state;              /* "CONNECTING", "ESTABLISHED", "DELETING" */
+	const struct cg_addr *local, *remote;
+	const struct cg_id *id_local;   /* NULL: not shown */
+	const struct cg_id *id_remote;  /* NULL: not shown */
+	bool initiator;
+	uint64_t spi_i, spi_r;
+	const struct cg_proposal *proposal; /* NULL until keys exist */
+	uint16_t ke_group;
+	int64_t established_at;         /* unix time, 0 when not */
+};
+/* Writes the fields of v (inside the caller's object for the SA). */
+CG_EXPORT void cg_sa_describe_head(struct cg_out *out, const struct cg_sa *entry,
+				   const struct cg_sa_view *v);
+/* What list-sas shows of a child SA: ci holds its SAs and selectors (keys unused). */
+struct cg_child_view {
+	const char *name;
+	uint32_t unique_id;
+	bool installed;
+	const struct cg_child_install *ci;
+	uint16_t pfs_group;             /* shown when not 0 */
+	int64_t installed_at;
+};
+/* Writes one child as an object, with the kernel's counters of its SAs. */
+CG_EXPORT void cg_child_describe(struct cg_core *core, struct cg_out *out,
+				 const struct cg_child_view *v);
 /* Writes a checked-out SA for `cygnetctl list-sas` through its plugin's describe (if any). */
 CG_EXPORT void cg_sa_describe(struct cg_sa *sa, struct cg_out *out);
 /* Indexes a half-open responder SA by (spi_i, remote); cleared by cg_sa_set_established. */

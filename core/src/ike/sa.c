@@ -295,6 +295,25 @@ CG_EXPORT void cg_sa_publish(struct cg_core *core, const struct cg_sa *entry,
 	cg_bus_publish(core, &ev);
 }
 
+CG_EXPORT void cg_sa_publish_child(struct cg_core *core, const struct cg_sa *entry,
+				   enum cg_event_type type, const char *conn, const char *child,
+				   uint32_t unique_id, const struct cg_child_install *ci,
+				   const struct cg_addr *local, const struct cg_addr *remote)
+{
+	struct cg_event ev = { .type = type };
+
+	snprintf(ev.u.child.conn, sizeof(ev.u.child.conn), "%s", conn);
+	snprintf(ev.u.child.child, sizeof(ev.u.child.child), "%s", child);
+	ev.u.child.unique_id = unique_id;
+	ev.u.child.ike_unique_id = entry->unique_id;
+	ev.u.child.reqid = ci->reqid;
+	ev.u.child.spi_in = ci->spi_in;
+	ev.u.child.spi_out = ci->spi_out;
+	ev.u.child.local = *local;
+	ev.u.child.remote = *remote;
+	cg_bus_publish(core, &ev);
+}
+
 CG_EXPORT void cg_sa_describe(struct cg_sa *sa, struct cg_out *out)
 {
 	if (sa->ops && sa->ops->describe)
