@@ -15,9 +15,15 @@ static void delete_peer_child(struct ike1_sa *sa, uint32_t spi)
 {
 	struct ike1_child **pp = &sa->children, *c;
 
-	/* The SPI is the peer's inbound one: our outbound SA. */
+	/*
+	 * The SPI is the peer's inbound one, our outbound SA; like charon, take
+	 * one of our inbound SPIs as well (a peer whose install failed sends that).
+	 */
 	while (*pp && (*pp)->ci.spi_out != spi)
 		pp = &(*pp)->next;
+	if (!*pp)
+		for (pp = &sa->children; *pp && (*pp)->ci.spi_in != spi;)
+			pp = &(*pp)->next;
 	c = *pp;
 	if (!c) {
 		ike1_sa_log(sa, CG_LOG_CHD, CG_LVL_DEBUG, "Delete for unknown SPI %08x ignored", spi);
