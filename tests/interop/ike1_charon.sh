@@ -28,16 +28,6 @@ LIST_SAS_COUNTS=yes
 . "$(dirname "$0")/lib.sh"
 interop_init "ike1-${KERNEL#kernel-}"
 
-# IPv4 beside lib.sh's IPv6: 192.0.2.N on the link, the protected subnets on lo.
-ipv4_setup() {
-	ip -n "$NS_C" addr add 192.0.2.1/24 dev cg1-c
-	ip -n "$NS_S" addr add 192.0.2.2/24 dev cg1-s
-	ip -n "$NS_C" addr add 198.51.100.1/24 dev lo
-	ip -n "$NS_S" addr add 203.0.113.1/24 dev lo
-	ip -n "$NS_C" route add 203.0.113.0/24 via 192.0.2.2 src 198.51.100.1
-	ip -n "$NS_S" route add 198.51.100.0/24 via 192.0.2.1 src 203.0.113.1
-}
-
 write_configs() {
 	cat >"$DIR/cygnet.yaml" <<YAML
 daemon:
@@ -74,59 +64,14 @@ secrets:
   - { type: psk, ids: [cygnet.example, charon.example], secret: "$PSK" }
 YAML
 	write_strongswan_conf no 3
-	cat >"$DIR/swanctl.conf" <<CONF
-connections {
-	cg6 {
-		version = 1
-		local_addrs = 2001:db8::2
-		remote_addrs = 2001:db8::1
-		proposals = aes128-sha256-modp2048
-		local {
-			auth = psk
-			id = charon.example
-		}
-		remote {
-			auth = psk
-			id = cygnet.example
-		}
-		children {
-			t6 {
-				mode = transport
-				esp_proposals = $ESP
-			}
-		}
-	}
-	cg4 {
-		version = 1
-		local_addrs = 192.0.2.2
-		remote_addrs = 192.0.2.1
-		proposals = aes128-sha256-modp3072
-		local {
-			auth = psk
-			id = charon.example
-		}
-		remote {
-			auth = psk
-			id = cygnet.example
-		}
-		children {
-			t4 {
-				mode = tunnel
-				local_ts = 203.0.113.0/24
-				remote_ts = 198.51.100.0/24
-				esp_proposals = $ESP-modp2048
-			}
-		}
-	}
-}
-secrets {
-	ike-cg {
-		id-1 = charon.example
-		id-2 = cygnet.example
-		secret = "$PSK"
-	}
-}
-CONF
+	{
+		echo "connections {"
+		swanctl_psk_conn cg6 1 2001:db8::2 2001:db8::1 aes128-sha256-modp2048 t6 transport "$ESP"
+		swanctl_psk_conn cg4 1 192.0.2.2 192.0.2.1 aes128-sha256-modp3072 t4 tunnel \
+			"$ESP-modp2048" 203.0.113.0/24 198.51.100.0/24
+		echo "}"
+		swanctl_psk_secret
+	} >"$DIR/swanctl.conf"
 }
 
 # wait_for TENTHS COMMAND...: true once COMMAND succeeds.
@@ -192,7 +137,7 @@ case_v4_charon_initiates() {
 
 load_modules esp4 xfrm4_tunnel af_key
 netns_setup cg1 src
-ipv4_setup
+ipv4_setup cg1
 write_configs
 start_daemons --file "$DIR/swanctl.conf"
 case_v6_cygnet_initiates
