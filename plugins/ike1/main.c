@@ -463,7 +463,7 @@ static enum ike1_verdict responder_auth(struct ike1_sa *sa, const struct cg_pack
 	}
 	for (size_t i = 0; i < c->n; i++)
 		if (c->pl[i].type == IKE1_PL_N && !ike1_notify_parse(&c->pl[i], &n) &&
-		    n.type == IKE1_N_INITIAL_CONTACT)
+		    n.type == IKE1_N_INITIAL_CONTACT && sa->conn->unique != CG_UNIQUE_NEVER)
 			sa->initial_contact = true;
 	msg = write_auth(sa);
 	if (!msg.len)
