@@ -24,13 +24,11 @@ enum ike1_verdict {
 	IKE1_DESTROY = 1,
 };
 
-struct ike1_trap;
-
 struct ike1 {
 	struct cg_core *core;
 	struct cg_bus_sub *sub;
-	pthread_mutex_t lock;         /* guards traps and next_child_id */
-	struct ike1_trap *traps;
+	pthread_mutex_t lock;         /* guards next_child_id */
+	struct cg_traps *traps;       /* start_action: trap children */
 	uint32_t next_child_id;
 	unsigned ctl_mask;
 };

@@ -11,16 +11,6 @@
 
 #include "ike1.h"
 
-/* Trap policies of a start_action: trap child; an acquire on them starts a negotiation. */
-struct ike1_trap {
-	struct ike1_trap *next;
-	char conn[CG_NAME_MAX];
-	char child[CG_NAME_MAX];
-	bool busy;                   /* negotiating for an acquire */
-	struct cg_child_install ci;  /* selectors point into ts */
-	struct cg_ts ts[2];
-};
-
 uint32_t ike1_next_child_id(struct ike1 *p)
 {
 	uint32_t id;
@@ -33,67 +23,13 @@ uint32_t ike1_next_child_id(struct ike1 *p)
 
 void ike1_trap_done(struct ike1 *p, uint32_t reqid)
 {
-	if (!reqid)
-		return;
-	pthread_mutex_lock(&p->lock);
-	for (struct ike1_trap *t = p->traps; t; t = t->next)
-		if (t->ci.reqid == reqid)
-			t->busy = false;
-	pthread_mutex_unlock(&p->lock);
+	if (reqid)
+		cg_traps_done(p->traps, reqid);
 }
 
 uint32_t ike1_trap_reqid(struct ike1 *p, const char *conn, const char *child)
 {
-	uint32_t reqid = 0;
-
-	pthread_mutex_lock(&p->lock);
-	for (struct ike1_trap *t = p->traps; t; t = t->next)
-		if (!strcmp(t->conn, conn) && !strcmp(t->child, child))
-			reqid = t->ci.reqid;
-	pthread_mutex_unlock(&p->lock);
-	return reqid;
-}
-
-/* One trap per child, over its first selector on each side (what one Quick Mode carries). */
-static int trap_add(struct ike1 *p, const struct cg_conn_cfg *conn, const struct cg_child_cfg *cc)
-{
-	struct ike1_trap *t = calloc(1, sizeof(*t));
-	struct cg_addr l, r;
-	int err = t ? cg_conn_endpoints(p->core, conn, &l, &r) : -ENOMEM;
-
-	if (err)
-		goto fail;
-	l.port = r.port = 0;
-	snprintf(t->conn, sizeof(t->conn), "%s", conn->name);
-	snprintf(t->child, sizeof(t->child), "%s", cc->name);
-	cg_conn_ts_resolve(cc->local_ts, cc->n_local_ts, &l, &t->ts[0], 1);
-	cg_conn_ts_resolve(cc->remote_ts, cc->n_remote_ts, &r, &t->ts[1], 1);
-	t->ci = (struct cg_child_install){
-		.local = l, .remote = r, .proto = IPPROTO_ESP,
-		.mode = cc->mode == CG_CHILD_TUNNEL ? CG_MODE_TUNNEL : CG_MODE_TRANSPORT,
-		.proxy = cc->mode == CG_CHILD_TRANSPORT_PROXY,
-		.reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(p->core),
-		.local_ts = &t->ts[0], .n_local_ts = 1, .remote_ts = &t->ts[1], .n_remote_ts = 1,
-		.policies = true,
-		.priority = cc->priority ? cc->priority
-					 : cg_policy_priority(CG_PRIO_TRAP, &t->ts[0], &t->ts[1]),
-	};
-	err = cg_child_trap(p->core, &t->ci);
-	if (err)
-		goto fail;
-	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "%s/%s: IKEv1 trap policies installed (reqid %u)",
-	       conn->name, cc->name, t->ci.reqid);
-	pthread_mutex_lock(&p->lock);
-	t->next = p->traps;
-	p->traps = t;
-	pthread_mutex_unlock(&p->lock);
-	return 0;
-
-fail:
-	cg_log(p->core, CG_LOG_CHD, CG_LVL_ERROR, "%s/%s: trap policies not installed: %s",
-	       conn->name, cc->name, strerror(-err));
-	free(t);
-	return err;
+	return cg_traps_reqid(p->traps, conn, child);
 }
 
 /* The established ISAKMP SA of a connection, checked out, or NULL. */
@@ -136,18 +72,9 @@ int ike1_initiate(struct ike1 *p, const char *conn, const char *child, bool new_
 
 static void on_acquire(struct ike1 *p, const struct cg_kernel_acquire *acq)
 {
-	char conn[CG_NAME_MAX] = "", child[CG_NAME_MAX] = "";
+	char conn[CG_NAME_MAX], child[CG_NAME_MAX];
 
-	pthread_mutex_lock(&p->lock);
-	for (struct ike1_trap *t = p->traps; t && !conn[0]; t = t->next) {
-		if (t->ci.reqid != acq->reqid || t->busy)
-			continue;
-		t->busy = true;
-		snprintf(conn, sizeof(conn), "%s", t->conn);
-		snprintf(child, sizeof(child), "%s", t->child);
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (!conn[0])
+	if (!cg_traps_acquire(p->traps, acq, conn, child))
 		return;
 	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "acquire for reqid %u: initiating %s/%s (IKEv1)",
 	       acq->reqid, conn, child);
@@ -299,7 +226,9 @@ static void start_one(void *ctx, const char *conn, const char *child)
 
 static void trap_one(void *ctx, const struct cg_conn_cfg *conn, const struct cg_child_cfg *cc)
 {
-	trap_add(ctx, conn, cc);
+	struct ike1 *p = ctx;
+
+	cg_traps_install(p->traps, conn, cc);
 }
 
 struct ids {
@@ -339,13 +268,7 @@ static void ike1_destroy(void *state)
 			cg_sa_checkin_destroy(p->core, entry);
 		}
 	} while (l.n == CG_ARRAY_SIZE(l.v));
-	while (p->traps) {
-		struct ike1_trap *t = p->traps;
-
-		p->traps = t->next;
-		cg_child_untrap(p->core, &t->ci);
-		free(t);
-	}
+	cg_traps_free(p->traps);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -359,7 +282,8 @@ static int ike1_init(struct cg_core *core, void **state)
 		return -ENOMEM;
 	p->core = core;
 	pthread_mutex_init(&p->lock, NULL);
-	err = cg_ike_register(core, 1, ike1_recv, p);
+	p->traps = cg_traps_new(core);
+	err = p->traps ? cg_ike_register(core, 1, ike1_recv, p) : -ENOMEM;
 	if (err) {
 		cg_log(core, CG_LOG_IKE, CG_LVL_ERROR, "cannot register for IKEv1: %s",
 		       strerror(-err));
@@ -379,6 +303,7 @@ static int ike1_init(struct cg_core *core, void **state)
 	return 0;
 
 err_free:
+	cg_traps_free(p->traps);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return err;
