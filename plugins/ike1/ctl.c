@@ -44,36 +44,11 @@ void ike1_ctl_describe(void *data, struct cg_out *out)
 	cg_out_obj_end(out);
 }
 
-static void list_one(void *ctx, struct cg_sa *entry)
-{
-	cg_sa_describe(entry, ctx);
-}
-
-static int ctl_list_sas(void *ctx, struct cg_core *core, int argc, char **argv,
-			struct cg_out *out)
-{
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	cg_out_arr_begin(out, "ike-sas");
-	cg_sa_foreach(core, 0, list_one, out);
-	cg_out_arr_end(out);
-	return 0;
-}
-
-static const char *opt(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
-}
-
 static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 			struct cg_out *out)
 {
 	struct ike1 *p = ctx;
-	const char *child = opt(argc, argv, "--child"), *ike = opt(argc, argv, "--ike");
+	const char *child = cg_ctl_arg(argc, argv, "--child"), *ike = cg_ctl_arg(argc, argv, "--ike");
 	struct cg_config *cfg = cg_core_config(core);
 	const struct cg_conn_cfg *conn = NULL;
 	char name[CG_NAME_MAX] = "";
@@ -103,51 +78,26 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	return 0;
 }
 
-struct term {
-	const char *ike, *child;
-	long ike_id, child_id;
-	uint32_t hits[64];
-	size_t n;
-};
-
-static bool child_hit(const struct term *t, const struct ike1_child *c)
-{
-	return (t->child && !strcmp(c->name, t->child)) ||
-	       (t->child_id > 0 && c->unique_id == (uint32_t)t->child_id);
-}
-
-static bool ike_hit(const struct term *t, struct cg_sa *entry)
+static bool term_named(const struct cg_ctl_term *t, struct cg_sa *entry)
 {
 	struct ike1_sa *sa = cg_sa_data(entry);
-
-	return (t->ike && !strcmp(sa->name, t->ike)) ||
-	       (t->ike_id > 0 && cg_sa_unique_id(entry) == (uint32_t)t->ike_id);
-}
-
-static void term_collect(void *ctx, struct cg_sa *entry)
-{
-	struct term *t = ctx;
-	struct ike1_sa *sa = cg_sa_data(entry);
-	bool hit = ike_hit(t, entry);
+	bool hit = cg_ctl_term_ike(t, sa->name, cg_sa_unique_id(entry));
 
 	for (struct ike1_child *c = sa->children; c && !hit; c = c->next)
-		hit = child_hit(t, c);
-	if (hit && t->n < CG_ARRAY_SIZE(t->hits))
-		t->hits[t->n++] = cg_sa_unique_id(entry);
+		hit = cg_ctl_term_child(t, c->name, c->unique_id);
+	return hit;
 }
 
-/* Terminates what matches in one SA; how many things went. */
-static size_t term_one(struct ike1 *p, const struct term *t, uint32_t id, struct cg_out *out)
+/* The ISAKMP SA goes with its children, or the children named go; Deletes tell the peer. */
+static size_t term_run(void *ctx, const struct cg_ctl_term *t, struct cg_sa *entry,
+		       struct cg_out *out)
 {
-	struct cg_sa *entry = cg_sa_checkout_by_id(p->core, id);
-	struct ike1_sa *sa;
+	struct ike1 *p = ctx;
+	struct ike1_sa *sa = cg_sa_data(entry);
 	size_t n = 0;
 
-	if (!entry)
-		return 0;
-	sa = cg_sa_data(entry);
-	if (ike_hit(t, entry)) {
-		cg_out_strf(out, NULL, "ISAKMP SA %s[%u]", sa->name, id);
+	if (cg_ctl_term_ike(t, sa->name, cg_sa_unique_id(entry))) {
+		cg_out_strf(out, NULL, "ISAKMP SA %s[%u]", sa->name, cg_sa_unique_id(entry));
 		ike1_info_delete_sa(sa);
 		ike1_sa_down(sa);
 		cg_sa_checkin_destroy(p->core, entry);
@@ -155,7 +105,7 @@ static size_t term_one(struct ike1 *p, const struct term *t, uint32_t id, struct
 	}
 	for (struct ike1_child *c = sa->children, *next; c; c = next) {
 		next = c->next;
-		if (!child_hit(t, c))
+		if (!cg_ctl_term_child(t, c->name, c->unique_id))
 			continue;
 		cg_out_strf(out, NULL, "IPsec SA %s{%u}", c->name, c->unique_id);
 		ike1_info_delete_child(sa, c);
@@ -165,39 +115,19 @@ static size_t term_one(struct ike1 *p, const struct term *t, uint32_t id, struct
 	return n;
 }
 
+static const struct cg_ctl_terminator terminator = {
+	.version = 1, .named = term_named, .run = term_run,
+};
+
 static int ctl_terminate(void *ctx, struct cg_core *core, int argc, char **argv,
 			 struct cg_out *out)
 {
-	struct ike1 *p = ctx;
-	const char *ike_id = opt(argc, argv, "--ike-id"), *child_id = opt(argc, argv, "--child-id");
-	struct term t = {
-		.ike = opt(argc, argv, "--ike"), .child = opt(argc, argv, "--child"),
-		.ike_id = ike_id ? atol(ike_id) : 0, .child_id = child_id ? atol(child_id) : 0,
-	};
-	size_t n = 0;
-
-	if (!t.ike && !t.child && t.ike_id <= 0 && t.child_id <= 0) {
-		cg_out_error(out, "usage: terminate --ike NAME | --ike-id N | --child NAME | --child-id N");
-		return -EINVAL;
-	}
-	cg_sa_foreach(core, 1, term_collect, &t);
-	cg_out_arr_begin(out, "terminated");
-	for (size_t i = 0; i < t.n; i++)
-		n += term_one(p, &t, t.hits[i], out);
-	cg_out_arr_end(out);
-	if (!n) {
-		cg_out_error(out, "nothing matched");
-		return -ENOENT;
-	}
-	return 0;
+	return cg_ctl_terminate(core, argc, argv, out, &terminator, ctx);
 }
 
-static const struct {
-	const char *name, *usage;
-	cg_ctl_fn fn;
-} commands[] = {
+static const struct cg_ctl_cmd commands[] = {
 	{ "list-sas", "list-sas: IKE and child SAs with state, algorithms, SPIs, selectors, bytes",
-	  ctl_list_sas },
+	  cg_ctl_list_sas },
 	{ "initiate", "initiate --child NAME [--ike NAME] | --ike NAME: start an IKEv1 connection",
 	  ctl_initiate },
 	{ "terminate", "terminate --ike NAME | --ike-id N | --child NAME | --child-id N",
@@ -206,22 +136,10 @@ static const struct {
 
 int ike1_ctl_register(struct ike1 *p)
 {
-	for (size_t i = 0; i < CG_ARRAY_SIZE(commands); i++) {
-		int err = cg_control_register(p->core, commands[i].name, commands[i].usage,
-					      commands[i].fn, p);
-
-		if (!err)
-			p->ctl_mask |= 1u << i;
-		else if (err != -EEXIST)
-			return err;
-	}
-	return 0;
+	return cg_control_register_set(p->core, commands, CG_ARRAY_SIZE(commands), p, &p->ctl_mask);
 }
 
 void ike1_ctl_unregister(struct ike1 *p)
 {
-	for (size_t i = 0; i < CG_ARRAY_SIZE(commands); i++)
-		if (p->ctl_mask & (1u << i))
-			cg_control_unregister(p->core, commands[i].name);
-	p->ctl_mask = 0;
+	cg_control_unregister_set(p->core, commands, CG_ARRAY_SIZE(commands), &p->ctl_mask);
 }

@@ -60,30 +60,6 @@ void ike2_ctl_sa_describe(void *data, struct cg_out *out)
 	cg_out_obj_end(out);
 }
 
-/* Every IKE SA, of either version, as its plugin describes it. */
-static void list_one(void *ctx, struct cg_sa *entry)
-{
-	cg_sa_describe(entry, ctx);
-}
-
-static int ctl_list_sas(void *ctx, struct cg_core *core, int argc, char **argv,
-			struct cg_out *out)
-{
-	cg_out_arr_begin(out, "ike-sas");
-	cg_sa_foreach(core, 0, list_one, out);
-	cg_out_arr_end(out);
-	return 0;
-}
-
-/* Value of "--name VALUE" in argv, or NULL. */
-static const char *arg_value(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
-}
-
 /* The connection that has a child of this name (the first one). */
 static bool find_child_conn(struct ike2 *p, const char *child, char *conn, size_t len)
 {
@@ -125,8 +101,8 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 			struct cg_out *out)
 {
 	struct ike2 *p = ctx;
-	const char *child = arg_value(argc, argv, "--child");
-	const char *ike = arg_value(argc, argv, "--ike");
+	const char *child = cg_ctl_arg(argc, argv, "--child");
+	const char *ike = cg_ctl_arg(argc, argv, "--ike");
 	bool wait = cg_proc_threads(cg_core_proc(core)) > 0;
 	struct waiter w = { .child = child };
 	struct cg_bus_sub *sub = NULL;
@@ -184,44 +160,25 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	return err;
 }
 
-struct term {
-	const char *ike, *child;
-	long ike_id, child_id;
-	struct id_hits {
-		uint32_t ids[64];
-		size_t n;
-	} hits;
-};
-
-static bool child_hit(const struct term *t, const struct ike2_child *c)
+static bool term_named(const struct cg_ctl_term *t, struct cg_sa *entry)
 {
-	return (t->child && !strcmp(c->name, t->child)) ||
-	       (t->child_id > 0 && c->unique_id == (uint32_t)t->child_id);
-}
-
-static void term_collect(void *ctx, struct cg_sa *entry)
-{
-	struct term *t = ctx;
 	struct ike2_sa *sa = cg_sa_data(entry);
-	bool hit = (t->ike && !strcmp(sa->name, t->ike)) ||
-		   (t->ike_id > 0 && cg_sa_unique_id(entry) == (uint32_t)t->ike_id);
+	bool hit = cg_ctl_term_ike(t, sa->name, cg_sa_unique_id(entry));
 
 	for (struct ike2_child *c = sa->children; c && !hit; c = c->next)
-		hit = child_hit(t, c);
-	if (hit && t->hits.n < CG_ARRAY_SIZE(t->hits.ids))
-		t->hits.ids[t->hits.n++] = cg_sa_unique_id(entry);
+		hit = cg_ctl_term_child(t, c->name, c->unique_id);
+	return hit;
 }
 
 /* Terminates what matches in one SA; returns how many SAs were touched. */
-static size_t term_one(struct ike2 *p, const struct term *t, uint32_t id, struct cg_out *out)
+static size_t term_run(void *ctx, const struct cg_ctl_term *t, struct cg_sa *entry,
+		       struct cg_out *out)
 {
-	struct cg_sa *entry = cg_sa_checkout_by_id(p->core, id);
-	struct ike2_sa *sa;
+	struct ike2 *p = ctx;
+	struct ike2_sa *sa = cg_sa_data(entry);
+	uint32_t id = cg_sa_unique_id(entry);
 	size_t n = 0;
 
-	if (!entry)
-		return 0;
-	sa = cg_sa_data(entry);
 	if (t->ike || t->ike_id > 0) {
 		cg_out_strf(out, NULL, "IKE SA %s[%u]", sa->name, id);
 		if (sa->state == IKE2_ST_ESTABLISHED && !ike2_info_delete_ike(sa)) {
@@ -238,7 +195,7 @@ static size_t term_one(struct ike2 *p, const struct term *t, uint32_t id, struct
 	}
 	for (struct ike2_child *c = sa->children, *next; c; c = next) {
 		next = c->next;
-		if (!child_hit(t, c))
+		if (!cg_ctl_term_child(t, c->name, c->unique_id))
 			continue;
 		cg_out_strf(out, NULL, "CHILD_SA %s{%u}", c->name, c->unique_id);
 		ike2_info_delete_child(sa, c->spi_in);
@@ -248,40 +205,19 @@ static size_t term_one(struct ike2 *p, const struct term *t, uint32_t id, struct
 	return n;
 }
 
+static const struct cg_ctl_terminator terminator = {
+	.version = 2, .named = term_named, .run = term_run,
+};
+
 static int ctl_terminate(void *ctx, struct cg_core *core, int argc, char **argv,
 			 struct cg_out *out)
 {
-	struct ike2 *p = ctx;
-	struct term t = {
-		.ike = arg_value(argc, argv, "--ike"),
-		.child = arg_value(argc, argv, "--child"),
-		.ike_id = arg_value(argc, argv, "--ike-id") ? atol(arg_value(argc, argv, "--ike-id")) : 0,
-		.child_id = arg_value(argc, argv, "--child-id") ? atol(arg_value(argc, argv, "--child-id")) : 0,
-	};
-	size_t n = 0;
-
-	if (!t.ike && !t.child && t.ike_id <= 0 && t.child_id <= 0) {
-		cg_out_error(out, "usage: terminate --ike NAME | --ike-id N | --child NAME | --child-id N");
-		return -EINVAL;
-	}
-	cg_sa_foreach(core, 2, term_collect, &t);
-	cg_out_arr_begin(out, "terminated");
-	for (size_t i = 0; i < t.hits.n; i++)
-		n += term_one(p, &t, t.hits.ids[i], out);
-	cg_out_arr_end(out);
-	if (!n) {
-		cg_out_error(out, "nothing matched");
-		return -ENOENT;
-	}
-	return 0;
+	return cg_ctl_terminate(core, argc, argv, out, &terminator, ctx);
 }
 
-static const struct {
-	const char *name, *usage;
-	cg_ctl_fn fn;
-} commands[] = {
+static const struct cg_ctl_cmd commands[] = {
 	{ "list-sas", "list-sas: IKE and child SAs with state, algorithms, SPIs, selectors, bytes",
-	  ctl_list_sas },
+	  cg_ctl_list_sas },
 	{ "initiate",
 	  "initiate --child NAME [--ike NAME] | --ike NAME: start a connection (a child alone "
 	  "goes onto its connection's IKE SA when that is up)",
@@ -293,27 +229,10 @@ static const struct {
 
 int ike2_ctl_register(struct ike2 *p)
 {
-	for (size_t i = 0; i < CG_ARRAY_SIZE(commands); i++) {
-		int err = cg_control_register(p->core, commands[i].name, commands[i].usage,
-					      commands[i].fn, p);
-
-		if (!err) {
-			p->ctl_mask |= 1u << i;
-		} else if (err == -EEXIST) {
-			cg_log(p->core, CG_LOG_CTL, CG_LVL_DEBUG, "'%s' is provided elsewhere",
-			       commands[i].name);
-		} else {
-			ike2_ctl_unregister(p);
-			return err;
-		}
-	}
-	return 0;
+	return cg_control_register_set(p->core, commands, CG_ARRAY_SIZE(commands), p, &p->ctl_mask);
 }
 
 void ike2_ctl_unregister(struct ike2 *p)
 {
-	for (size_t i = 0; i < CG_ARRAY_SIZE(commands); i++)
-		if (p->ctl_mask & (1u << i))
-			cg_control_unregister(p->core, commands[i].name);
-	p->ctl_mask = 0;
+	cg_control_unregister_set(p->core, commands, CG_ARRAY_SIZE(commands), &p->ctl_mask);
 }
