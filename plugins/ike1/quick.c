@@ -30,32 +30,22 @@ static const struct cg_child_cfg *child_cfg(const struct ike1_sa *sa, const char
 }
 
 /*
- * The ESP proposals of a child, with their PFS group when withke. Extended
- * sequence numbers are not negotiated by this first IKEv1 version.
+ * The ESP proposals of a child, with their PFS group. Extended sequence
+ * numbers are not negotiated by this first IKEv1 version.
  */
 static size_t esp_proposals(const struct cg_child_cfg *cc, struct cg_proposal *out, size_t max)
 {
-	struct cg_proposal def;
-	const struct cg_proposal *src = cc->esp_proposals;
-	size_t n = cc->n_esp_proposals, k = 0;
-	const char *err;
+	size_t n = cg_conn_esp_proposals(cc, out, max);
 
-	if (!n) {
-		if (cg_proposal_parse("default", CG_PROTO_ESP, &def, &err))
-			return 0;
-		src = &def;
-		n = 1;
-	}
-	for (size_t i = 0; i < n && k < max; i++) {
-		struct cg_proposal *p = &out[k++];
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
 
-		p->protocol = CG_PROTO_ESP;
-		p->n = 0;
-		for (size_t t = 0; t < src[i].n; t++)
-			if (src[i].t[t].type != CG_TT_ESN)
-				p->t[p->n++] = src[i].t[t];
+		for (size_t t = 0; t < out[i].n; t++)
+			if (out[i].t[t].type != CG_TT_ESN)
+				out[i].t[k++] = out[i].t[t];
+		out[i].n = k;
 	}
-	return k;
+	return n;
 }
 
 /* Where a child's SAs live: the IKE hosts, or the selectors' hosts for transport_proxy. */

@@ -27,33 +27,25 @@
 size_t ike2_child_proposals(const struct cg_child_cfg *cc, bool keep_ke, struct cg_proposal *out,
 			    size_t max)
 {
-	struct cg_proposal def;
-	const struct cg_proposal *src = cc->esp_proposals;
-	size_t n = cc->n_esp_proposals, k = 0;
-	const char *err;
+	size_t n = cg_conn_esp_proposals(cc, out, max);
 
-	if (!n) {
-		if (cg_proposal_parse("default", CG_PROTO_ESP, &def, &err))
-			return 0;
-		src = &def;
-		n = 1;
-	}
-	for (size_t i = 0; i < n && k < max; i++) {
-		struct cg_proposal *p = &out[k++];
+	for (size_t i = 0; i < n; i++) {
+		struct cg_proposal *p = &out[i];
 		bool esn = false;
+		size_t k = 0;
 
 		p->protocol = CG_PROTO_ESP;
-		p->n = 0;
-		for (size_t t = 0; t < src[i].n; t++) {
-			if (src[i].t[t].type == CG_TT_KE && !keep_ke)
+		for (size_t t = 0; t < p->n; t++) {
+			if (p->t[t].type == CG_TT_KE && !keep_ke)
 				continue;
-			esn |= src[i].t[t].type == CG_TT_ESN;
-			p->t[p->n++] = src[i].t[t];
+			esn |= p->t[t].type == CG_TT_ESN;
+			p->t[k++] = p->t[t];
 		}
+		p->n = k;
 		if (!esn && p->n < CG_PROPOSAL_MAX_TRANSFORMS)
 			p->t[p->n++] = (struct cg_transform){ .type = CG_TT_ESN, .id = CG_ESN_NO };
 	}
-	return k;
+	return n;
 }
 
 static void props_strip_ke(struct cg_proposal *p)

@@ -88,15 +88,29 @@ static void free_queue(struct ex_net *net)
 	net->n_queue = 0;
 }
 
+void ex_watch(struct ex_net *net, cg_bus_fn fn, void *ctx_left, void *ctx_right)
+{
+	void *ctx[2] = { ctx_left, ctx_right };
+
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(cg_bus_subscribe(net->core[i], CG_EV_ALL, CG_BUS_SYNC, fn, ctx[i],
+					      &net->subs[i]), 0);
+}
+
 void ex_stop(struct ex_net *net)
 {
 	/* Deletes sent while the cores stop land in the queue and are dropped. */
 	for (int i = 0; i < 2; i++) {
+		if (net->core[i] && net->subs[i])
+			cg_bus_unsubscribe(net->core[i], net->subs[i]);
+		net->subs[i] = NULL;
 		cg_core_destroy(net->core[i]);
 		net->core[i] = NULL;
 	}
 	free_queue(net);
 	free(net->queue);
+	net->queue = NULL;
+	net->cap_queue = 0;
 	for (size_t i = 0; i < net->n_log; i++)
 		free(net->log[i].data);
 	net->n_log = 0;

@@ -39,7 +39,6 @@ static void on_event(void *ctx, const struct cg_event *ev)
 
 static struct ex_net net;
 static struct events ev[2];
-static struct cg_bus_sub *subs[2];
 
 /* ex_yaml's config for ike1 alone: IKEv1 proposals, version 1. */
 static char *yaml_v1(int side, struct ex_conf c)
@@ -69,16 +68,11 @@ static void start(struct ex_conf l, struct ex_conf r)
 	free(ly);
 	free(ry);
 	memset(ev, 0, sizeof(ev));
-	for (int i = 0; i < 2; i++)
-		cr_assert_eq(cg_bus_subscribe(net.core[i], CG_EV_ALL, CG_BUS_SYNC, on_event, &ev[i],
-					      &subs[i]), 0);
+	ex_watch(&net, on_event, &ev[0], &ev[1]);
 }
 
 static void stop(void)
 {
-	for (int i = 0; i < 2; i++)
-		if (net.core[i])
-			cg_bus_unsubscribe(net.core[i], subs[i]);
 	ex_stop(&net);
 }
 

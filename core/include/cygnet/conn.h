@@ -44,6 +44,9 @@ CG_EXPORT int cg_conn_endpoints(struct cg_core *core, const struct cg_conn_cfg *
 /* A child's configured selectors, "dynamic" (and none at all) resolved to addr; the count. */
 CG_EXPORT size_t cg_conn_ts_resolve(const struct cg_ts_cfg *cfg, size_t n,
 				     const struct cg_addr *addr, struct cg_ts *out, size_t max);
+/* A child's ESP proposals (cygnet's default when it names none), copied into out; the count. */
+CG_EXPORT size_t cg_conn_esp_proposals(const struct cg_child_cfg *cc, struct cg_proposal *out,
+				       size_t max);
 /*
  * Trap policies (start_action: trap, and close or DPD actions that trap
  * again), one set per IKE protocol plugin (trap.c). cg_traps_free removes

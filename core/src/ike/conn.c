@@ -264,3 +264,16 @@ CG_EXPORT void cg_conn_start_actions(struct cg_core *core, uint8_t version, cg_c
 	}
 	cg_config_unref(cfg);
 }
+
+CG_EXPORT size_t cg_conn_esp_proposals(const struct cg_child_cfg *cc, struct cg_proposal *out,
+				       size_t max)
+{
+	const char *err;
+	size_t n = 0;
+
+	if (!cc->n_esp_proposals)
+		return max && !cg_proposal_parse("default", CG_PROTO_ESP, out, &err) ? 1 : 0;
+	for (; n < cc->n_esp_proposals && n < max; n++)
+		out[n] = cc->esp_proposals[n];
+	return n;
+}
