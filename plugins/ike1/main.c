@@ -500,8 +500,13 @@ static enum ike1_verdict initiator_auth(struct ike1_sa *sa, const struct ike1_ch
 	return IKE1_KEEP;
 }
 
-/* R1 at the initiator: the transform the responder chose must be one we offered. */
-static enum ike1_verdict initiator_sa(struct ike1_sa *sa, const struct ike1_chain *c)
+/*
+ * R1 at the initiator: the transform the responder chose must be one we
+ * offered. Anything else is dropped (the cookies are no secret): the real
+ * answer may still come.
+ */
+static enum ike1_verdict initiator_sa(struct ike1_sa *sa, const struct ike1_hdr *h,
+				      const struct ike1_chain *c)
 {
 	const struct ike1_pl *sa_pl = ike1_chain_find(c, IKE1_PL_SA);
 	struct cg_proposal ours[CG_CONN_MAX_PROPOSALS], sel;
@@ -511,15 +516,17 @@ static enum ike1_verdict initiator_sa(struct ike1_sa *sa, const struct ike1_chai
 
 	if (!sa_pl || ike1_sa_parse(sa_pl, false, &o, 1, &n) || n != 1 || !o.usable ||
 	    o.auth != sa->auth_method) {
-		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "Main Mode answer without a usable SA");
-		return IKE1_DESTROY;
+		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "Main Mode answer without a usable SA dropped");
+		return IKE1_KEEP;
 	}
 	n_ours = cg_conn_ike_proposals(sa->core, sa->conn, ours, CG_ARRAY_SIZE(ours));
 	if (!cg_proposal_select(ours, n_ours, &o.p, 1, true, &sel, &idx) || sel.n != o.p.n ||
 	    take_offer(sa, &sel, o.life_secs)) {
-		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "responder chose a transform we did not offer");
-		return IKE1_DESTROY;
+		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "responder chose a transform we did not "
+			    "offer: dropped");
+		return IKE1_KEEP;
 	}
+	sa->cr = h->cr;
 	note_vids(sa, c);
 	ike1_sa_hdr(sa, &w, IKE1_EXCH_MAIN, 0, 0);
 	if (write_ke_nonce(sa, &w) || !ike1_w_finish(&w).len) {
@@ -607,7 +614,7 @@ enum ike1_verdict ike1_main_recv(struct ike1_sa *sa, const struct cg_packet *pkt
 	if (encrypted)
 		memcpy(sa->iv, iv, sizeof(iv));
 	switch (sa->state) {
-	case IKE1_ST_MM_SA_SENT: v = initiator_sa(sa, &c); break;
+	case IKE1_ST_MM_SA_SENT: v = initiator_sa(sa, h, &c); break;
 	case IKE1_ST_MM_SA_ANSWERED: v = responder_ke(sa, pkt, &c); break;
 	case IKE1_ST_MM_KE_SENT: v = initiator_ke(sa, &c); break;
 	case IKE1_ST_MM_KE_ANSWERED: v = responder_auth(sa, pkt, &c); break;

@@ -141,12 +141,10 @@ static struct cg_sa *lookup(struct ike1 *p, const struct ike1_hdr *h)
 	if (!entry)
 		return NULL;
 	sa = cg_sa_data(entry);
-	/* The responder's cookie is learnt from its first answer. */
+	/* The responder's cookie is learnt from its first answer (main.c). */
 	if (cg_sa_version(entry) == 1 && sa->initiator &&
-	    (sa->cr == h->cr || (sa->state == IKE1_ST_MM_SA_SENT && h->cr))) {
-		sa->cr = h->cr;
+	    (sa->cr == h->cr || (sa->state == IKE1_ST_MM_SA_SENT && h->cr)))
 		return entry;
-	}
 	cg_sa_checkin(p->core, entry);
 	return NULL;
 }
