@@ -44,10 +44,16 @@ void ike1_ctl_describe(void *data, struct cg_out *out)
 	cg_out_obj_end(out);
 }
 
+/* initiate for IKEv1 connections, whichever plugin's command asks. */
+static int initiate_hook(void *ctx, const char *conn, const char *child, bool new_sa)
+{
+	return ike1_initiate(ctx, conn, child, new_sa);
+}
+
+/* Starts a connection of either version (without waiting for it, unlike ike2's). */
 static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 			struct cg_out *out)
 {
-	struct ike1 *p = ctx;
 	const char *child = cg_ctl_arg(argc, argv, "--child"), *ike = cg_ctl_arg(argc, argv, "--ike");
 	struct cg_config *cfg = cg_core_config(core);
 	const struct cg_conn_cfg *conn = NULL;
@@ -69,7 +75,8 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 		cg_out_error(out, "no connection for '%s'", ike ? ike : child);
 		return -ENOENT;
 	}
-	err = ike1_initiate(p, name, child, ike != NULL);
+	(void)ctx;
+	err = cg_ctl_ike_initiate(core, cg_ctl_ike_version(core, name), name, child, ike != NULL);
 	if (err) {
 		cg_out_error(out, "initiating %s failed: %s", name, strerror(-err));
 		return err;
@@ -116,13 +123,14 @@ static size_t term_run(void *ctx, const struct cg_ctl_term *t, struct cg_sa *ent
 }
 
 static const struct cg_ctl_terminator terminator = {
-	.version = 1, .named = term_named, .run = term_run,
+	.named = term_named, .run = term_run,
 };
 
 static int ctl_terminate(void *ctx, struct cg_core *core, int argc, char **argv,
 			 struct cg_out *out)
 {
-	return cg_ctl_terminate(core, argc, argv, out, &terminator, ctx);
+	(void)ctx;
+	return cg_ctl_terminate(core, argc, argv, out);
 }
 
 static const struct cg_ctl_cmd commands[] = {
@@ -136,10 +144,18 @@ static const struct cg_ctl_cmd commands[] = {
 
 int ike1_ctl_register(struct ike1 *p)
 {
-	return cg_control_register_set(p->core, commands, CG_ARRAY_SIZE(commands), p, &p->ctl_mask);
+	int err = cg_ctl_ike_add(p->core, 1, initiate_hook, &terminator, p);
+
+	if (!err)
+		err = cg_control_register_set(p->core, commands, CG_ARRAY_SIZE(commands), p,
+					      &p->ctl_mask);
+	if (err)
+		cg_ctl_ike_remove(p->core, 1);
+	return err;
 }
 
 void ike1_ctl_unregister(struct ike1 *p)
 {
 	cg_control_unregister_set(p->core, commands, CG_ARRAY_SIZE(commands), &p->ctl_mask);
+	cg_ctl_ike_remove(p->core, 1);
 }

@@ -130,8 +130,7 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	 * A child alone goes onto the connection's established IKE SA when it has
 	 * one; naming the IKE SA (--ike) always asks for a new one.
 	 */
-	err = ike ? ike2_initiate(p, conn, child, NULL, 0)
-		  : ike2_addchild_initiate(p, conn, child, NULL, 0);
+	err = cg_ctl_ike_initiate(core, cg_ctl_ike_version(core, conn), conn, child, ike != NULL);
 	if (err) {
 		cg_out_error(out, "initiating %s%s%s failed: %s", conn, child ? "/" : "",
 			     child ? child : "", strerror(-err));
@@ -205,14 +204,24 @@ static size_t term_run(void *ctx, const struct cg_ctl_term *t, struct cg_sa *ent
 	return n;
 }
 
+/* initiate for IKEv2 connections, whichever plugin's command asks. */
+static int initiate_hook(void *ctx, const char *conn, const char *child, bool new_sa)
+{
+	struct ike2 *p = ctx;
+
+	return new_sa ? ike2_initiate(p, conn, child, NULL, 0)
+		      : ike2_addchild_initiate(p, conn, child, NULL, 0);
+}
+
 static const struct cg_ctl_terminator terminator = {
-	.version = 2, .named = term_named, .run = term_run,
+	.named = term_named, .run = term_run,
 };
 
 static int ctl_terminate(void *ctx, struct cg_core *core, int argc, char **argv,
 			 struct cg_out *out)
 {
-	return cg_ctl_terminate(core, argc, argv, out, &terminator, ctx);
+	(void)ctx;
+	return cg_ctl_terminate(core, argc, argv, out);
 }
 
 static const struct cg_ctl_cmd commands[] = {
@@ -229,10 +238,18 @@ static const struct cg_ctl_cmd commands[] = {
 
 int ike2_ctl_register(struct ike2 *p)
 {
-	return cg_control_register_set(p->core, commands, CG_ARRAY_SIZE(commands), p, &p->ctl_mask);
+	int err = cg_ctl_ike_add(p->core, 2, initiate_hook, &terminator, p);
+
+	if (!err)
+		err = cg_control_register_set(p->core, commands, CG_ARRAY_SIZE(commands), p,
+					      &p->ctl_mask);
+	if (err)
+		cg_ctl_ike_remove(p->core, 2);
+	return err;
 }
 
 void ike2_ctl_unregister(struct ike2 *p)
 {
 	cg_control_unregister_set(p->core, commands, CG_ARRAY_SIZE(commands), &p->ctl_mask);
+	cg_ctl_ike_remove(p->core, 2);
 }

@@ -40,8 +40,8 @@ static void on_event(void *ctx, const struct cg_event *ev)
 static struct ex_net net;
 static struct events ev[2];
 
-/* ex_yaml's config for ike1 alone: IKEv1 proposals, version 1. */
-static char *yaml_v1(int side, struct ex_conf c)
+/* ex_yaml's config with ike1 (beside ike2 when both): IKEv1 proposals, version 1. */
+static char *yaml_v1_with(int side, struct ex_conf c, bool both)
 {
 	char *y, *at, *out;
 	const char *extra = c.conn_extra ? c.conn_extra : "";
@@ -54,10 +54,19 @@ static char *yaml_v1(int side, struct ex_conf c)
 	y = ex_yaml(side, &c);
 	at = strstr(y, "ike2]");
 	cr_assert_not_null(at);
-	memcpy(at, "ike1", 4);
-	out = strdup(y);
+	if (both) {
+		cr_assert_geq(asprintf(&out, "%.*sike2, ike1%s", (int)(at - y), y, at + 4), 0);
+	} else {
+		memcpy(at, "ike1", 4);
+		out = strdup(y);
+	}
 	free(y);
 	return out;
+}
+
+static char *yaml_v1(int side, struct ex_conf c)
+{
+	return yaml_v1_with(side, c, false);
 }
 
 static void start(struct ex_conf l, struct ex_conf r)
@@ -382,4 +391,26 @@ Test(ike1, start_action_trap_negotiates_on_acquire)
 	cr_assert_eq(ev[EX_LEFT].up, 1);
 	cr_assert_eq(ev[EX_RIGHT].up, 1);
 	cr_assert_eq(ex_assert_keys_match(&net), 2);
+}
+
+Test(ike1, beside_ike2_in_one_daemon)
+{
+	char *ly = yaml_v1_with(EX_LEFT, (struct ex_conf){ 0 }, true);
+	char *ry = yaml_v1(EX_RIGHT, (struct ex_conf){ 0 });
+
+	ex_start(&net, ly, ry);
+	free(ly);
+	free(ry);
+	memset(ev, 0, sizeof(ev));
+	ex_watch(&net, on_event, &ev[0], &ev[1]);
+	/* ike2 loaded first owns the commands: they reach ike1 for a version 1 connection. */
+	initiate();
+	assert_up("tunnel");
+	cr_assert_eq(sent(EX_LEFT, EXCH_MAIN), 3);
+	ex_ctl_ok(&net, EX_LEFT, "terminate --ike net");
+	ex_run(&net);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].ike_down, 1, "side %d", i);
+		cr_assert_eq(ex_ctl_count(&net, i, "kmem-dump", "tunnel"), 0);
+	}
 }

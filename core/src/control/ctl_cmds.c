@@ -343,6 +343,83 @@ CG_EXPORT bool cg_ctl_term_child(const struct cg_ctl_term *t, const char *name, 
 	       (t->child_id > 0 && id == (uint32_t)t->child_id);
 }
 
+CG_EXPORT int cg_ctl_ike_add(struct cg_core *core, uint8_t version, cg_ctl_initiate_fn initiate,
+			     const struct cg_ctl_terminator *tm, void *ctx)
+{
+	struct cg_ctl *ctl = core->ctl;
+	int err = 0;
+
+	if (!ctl || version < 1 || version > 2)
+		return -EINVAL;
+	pthread_mutex_lock(&ctl->lock);
+	if (ctl->ike[version].initiate)
+		err = -EEXIST;
+	else
+		ctl->ike[version] = (struct ctl_ike){ .initiate = initiate, .tm = tm, .ctx = ctx };
+	pthread_mutex_unlock(&ctl->lock);
+	return err;
+}
+
+CG_EXPORT void cg_ctl_ike_remove(struct cg_core *core, uint8_t version)
+{
+	struct cg_ctl *ctl = core->ctl;
+
+	if (!ctl || version < 1 || version > 2)
+		return;
+	pthread_mutex_lock(&ctl->lock);
+	ctl->ike[version].initiate = NULL;
+	while (ctl->ike[version].in_flight)
+		pthread_cond_wait(&ctl->idle, &ctl->lock);
+	ctl->ike[version] = (struct ctl_ike){ 0 };
+	pthread_mutex_unlock(&ctl->lock);
+}
+
+/* A version's hooks, marked in use (ike_put ends that); false when none. */
+static bool ike_get(struct cg_ctl *ctl, uint8_t version, struct ctl_ike *copy)
+{
+	bool ok;
+
+	pthread_mutex_lock(&ctl->lock);
+	ok = ctl->ike[version].initiate != NULL;
+	if (ok) {
+		ctl->ike[version].in_flight++;
+		*copy = ctl->ike[version];
+	}
+	pthread_mutex_unlock(&ctl->lock);
+	return ok;
+}
+
+static void ike_put(struct cg_ctl *ctl, uint8_t version)
+{
+	pthread_mutex_lock(&ctl->lock);
+	ctl->ike[version].in_flight--;
+	pthread_cond_broadcast(&ctl->idle);
+	pthread_mutex_unlock(&ctl->lock);
+}
+
+CG_EXPORT int cg_ctl_ike_initiate(struct cg_core *core, uint8_t version, const char *conn,
+				  const char *child, bool new_sa)
+{
+	struct ctl_ike h;
+	int err;
+
+	if (!core->ctl || version < 1 || version > 2 || !ike_get(core->ctl, version, &h))
+		return -EPROTONOSUPPORT;
+	err = h.initiate(h.ctx, conn, child, new_sa);
+	ike_put(core->ctl, version);
+	return err;
+}
+
+CG_EXPORT uint8_t cg_ctl_ike_version(struct cg_core *core, const char *conn)
+{
+	struct cg_config *cfg = cg_core_config(core);
+	const struct cg_conn_cfg *c = cfg ? cg_config_conn(cfg, conn) : NULL;
+	uint8_t version = c && c->version == 1 ? 1 : 2;
+
+	cg_config_unref(cfg);
+	return version;
+}
+
 struct term_hits {
 	const struct cg_ctl_term *t;
 	const struct cg_ctl_terminator *tm;
@@ -358,8 +435,7 @@ static void term_collect(void *ctx, struct cg_sa *entry)
 		h->ids[h->n++] = cg_sa_unique_id(entry);
 }
 
-CG_EXPORT int cg_ctl_terminate(struct cg_core *core, int argc, char **argv, struct cg_out *out,
-			       const struct cg_ctl_terminator *tm, void *ctx)
+CG_EXPORT int cg_ctl_terminate(struct cg_core *core, int argc, char **argv, struct cg_out *out)
 {
 	const char *ike_id = cg_ctl_arg(argc, argv, "--ike-id");
 	const char *child_id = cg_ctl_arg(argc, argv, "--child-id");
@@ -367,20 +443,28 @@ CG_EXPORT int cg_ctl_terminate(struct cg_core *core, int argc, char **argv, stru
 		.ike = cg_ctl_arg(argc, argv, "--ike"), .child = cg_ctl_arg(argc, argv, "--child"),
 		.ike_id = ike_id ? atol(ike_id) : 0, .child_id = child_id ? atol(child_id) : 0,
 	};
-	struct term_hits h = { .t = &t, .tm = tm };
 	size_t n = 0;
 
 	if (!t.ike && !t.child && t.ike_id <= 0 && t.child_id <= 0) {
 		cg_out_error(out, "usage: terminate --ike NAME | --ike-id N | --child NAME | --child-id N");
 		return -EINVAL;
 	}
-	cg_sa_foreach(core, tm->version, term_collect, &h);
 	cg_out_arr_begin(out, "terminated");
-	for (size_t i = 0; i < h.n; i++) {
-		struct cg_sa *entry = cg_sa_checkout_by_id(core, h.ids[i]);
+	for (uint8_t v = 1; v <= 2; v++) {
+		struct term_hits h = { .t = &t };
+		struct ctl_ike ike;
 
-		if (entry)
-			n += tm->run(ctx, &t, entry, out);
+		if (!core->ctl || !ike_get(core->ctl, v, &ike))
+			continue;
+		h.tm = ike.tm;
+		cg_sa_foreach(core, v, term_collect, &h);
+		for (size_t i = 0; i < h.n; i++) {
+			struct cg_sa *entry = cg_sa_checkout_by_id(core, h.ids[i]);
+
+			if (entry)
+				n += ike.tm->run(ike.ctx, &t, entry, out);
+		}
+		ike_put(core->ctl, v);
 	}
 	cg_out_arr_end(out);
 	if (!n) {

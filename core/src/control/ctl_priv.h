@@ -21,6 +21,14 @@ struct ctl_entry {
 	struct ctl_entry *next;
 };
 
+/* An IKE version's initiate and terminate (cg_ctl_ike_add). */
+struct ctl_ike {
+	cg_ctl_initiate_fn initiate;
+	const struct cg_ctl_terminator *tm;
+	void *ctx;
+	unsigned in_flight;
+};
+
 struct cg_ctl {
 	struct cg_core *core;
 	pthread_mutex_t lock;       /* guards the lists, in_flight and clients */
@@ -33,6 +41,7 @@ struct cg_ctl {
 	bool running;               /* listen_fd is on the fd watcher */
 	int clients[CTL_MAX_CLIENTS]; /* fds of clients being served, -1 when free */
 	unsigned n_clients;
+	struct ctl_ike ike[3];      /* by IKE version (1, 2); guarded by lock */
 };
 
 /* output.c: the message given to cg_out_error (NULL when none), and whether it was called. */
