@@ -599,6 +599,34 @@ static int qm_ke(struct ike1_sa *sa, struct ike1_qm *qm, const struct ike1_pl *k
 	return cg_ke_shared(qm->ke, qm->ke_ctx, ke_pl->body, ke_pl->len, shared);
 }
 
+/*
+ * RESPONDER-LIFETIME (RFC 2407 4.6.3.1) when our lifetime is shorter than
+ * the one offered (or none was): the initiator takes ours, as charon does.
+ */
+static void write_responder_lifetime(struct ike1_w *w, const struct ike1_offer *o,
+				     const struct ike1_child *c)
+{
+	uint64_t life = c->ci.lifetime.hard_secs;
+	uint8_t spi[4], attrs[12];
+	size_t n = 8;
+
+	if (!life || (o->life_secs && o->life_secs <= life))
+		return;
+	cg_put32(spi, c->ci.spi_in);
+	cg_put16(attrs, 0x8000 | IKE1_QA_LIFE_TYPE);
+	cg_put16(attrs + 2, IKE1_LIFE_SECONDS);
+	if (life <= 0xffff) {
+		cg_put16(attrs + 4, 0x8000 | IKE1_QA_LIFE_DURATION);
+		cg_put16(attrs + 6, (uint16_t)life);
+	} else {
+		cg_put16(attrs + 4, IKE1_QA_LIFE_DURATION);
+		cg_put16(attrs + 6, 4);
+		cg_put32(attrs + 8, (uint32_t)life);
+		n = 12;
+	}
+	ike1_w_notify(w, IKE1_PROTO_ESP, IKE1_N_RESPONDER_LIFETIME, spi, 4, attrs, n);
+}
+
 /* Q2: HASH(2), the chosen SA with our SPI, Nr, [KE], the narrowed IDs when IDs came. */
 static int answer_q1(struct ike1_sa *sa, struct ike1_qm *qm, const struct qm_msg *m,
 		     const struct ike1_offer *o, struct ike1_child *c)
@@ -616,6 +644,7 @@ static int answer_q1(struct ike1_sa *sa, struct ike1_qm *qm, const struct qm_msg
 	if (!w.failed)
 		w.buf[t_at] = IKE1_PL_NONE;
 	ike1_w_end(&w, sa_at);
+	write_responder_lifetime(&w, o, c);
 	ike1_w_payload(&w, IKE1_PL_NONCE, qm->nr.ptr, qm->nr.len);
 	if (qm->group)
 		ike1_w_payload(&w, IKE1_PL_KE, qm->ke_pub.ptr, qm->ke_pub.len);

@@ -69,6 +69,9 @@ void ex_restart(struct ex_net *net, int side, const char *yaml)
 	int err = 0;
 
 	/* Whatever the stopping core says is lost, as with a crash. */
+	if (net->subs[side])
+		cg_bus_unsubscribe(net->core[side], net->subs[side]);
+	net->subs[side] = NULL;
 	cg_core_destroy(net->core[side]);
 	for (size_t i = 0; i < net->n_queue; i++)
 		if (net->queue[i].from == side)
@@ -88,13 +91,16 @@ static void free_queue(struct ex_net *net)
 	net->n_queue = 0;
 }
 
+void ex_watch_side(struct ex_net *net, int side, cg_bus_fn fn, void *ctx)
+{
+	cr_assert_eq(cg_bus_subscribe(net->core[side], CG_EV_ALL, CG_BUS_SYNC, fn, ctx,
+				      &net->subs[side]), 0);
+}
+
 void ex_watch(struct ex_net *net, cg_bus_fn fn, void *ctx_left, void *ctx_right)
 {
-	void *ctx[2] = { ctx_left, ctx_right };
-
-	for (int i = 0; i < 2; i++)
-		cr_assert_eq(cg_bus_subscribe(net->core[i], CG_EV_ALL, CG_BUS_SYNC, fn, ctx[i],
-					      &net->subs[i]), 0);
+	ex_watch_side(net, EX_LEFT, fn, ctx_left);
+	ex_watch_side(net, EX_RIGHT, fn, ctx_right);
 }
 
 void ex_stop(struct ex_net *net)

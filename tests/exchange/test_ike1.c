@@ -414,3 +414,34 @@ Test(ike1, beside_ike2_in_one_daemon)
 		cr_assert_eq(ex_ctl_count(&net, i, "kmem-dump", "tunnel"), 0);
 	}
 }
+
+Test(ike1, responder_lifetime_is_honoured)
+{
+	/* The initiator offers 3600 s; the responder wants 600 s and says so. */
+	start((struct ex_conf){ .child_extra = "        rekey_time: 300\n        life_time: 3600\n" },
+	      (struct ex_conf){ .child_extra = "        rekey_time: 300\n        life_time: 600\n" });
+	initiate();
+	assert_up("tunnel");
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "life-time: 600") +
+			     ex_ctl_count(&net, i, "list-sas", "life-time: 599"), 1, "side %d", i);
+}
+
+Test(ike1, initial_contact_replaces_the_old_isakmp_sa)
+{
+	char *ly = yaml_v1(EX_LEFT, (struct ex_conf){ 0 });
+
+	start((struct ex_conf){ 0 }, (struct ex_conf){ 0 });
+	initiate();
+	assert_up("tunnel");
+	/* The initiator reboots and connects again: its INITIAL-CONTACT clears the old SAs. */
+	ex_restart(&net, EX_LEFT, ly);
+	free(ly);
+	ex_watch_side(&net, EX_LEFT, on_event, &ev[EX_LEFT]);
+	initiate();
+	cr_assert_eq(ev[EX_RIGHT].ike_up, 2);
+	cr_assert_eq(ev[EX_RIGHT].ike_down, 1);
+	cr_assert_eq(cg_sa_count(net.core[EX_RIGHT]), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "list-sas", "INSTALLED"), 1);
+	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "kmem-dump", "tunnel"), 2 + 3);
+}
