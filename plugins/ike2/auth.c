@@ -11,7 +11,6 @@
 
 #include "auth.h"
 #include "child.h"
-#include "conn.h"
 #include "contact.h"
 #include "cp.h"
 #include "ike2.h"
@@ -106,7 +105,7 @@ int ike2_auth_send(struct ike2_sa *sa)
 
 	cg_id_free(&sa->id_local);
 	cg_id_free(&sa->id_remote);
-	err = ike2_conn_local_id(sa->conn, &sa->local, &sa->id_local);
+	err = cg_conn_local_id(sa->conn, &sa->local, &sa->id_local);
 	if (!err)
 		err = cg_id_dup(&sa->conn->remote.id, &sa->id_remote);
 	if (err)
@@ -186,7 +185,7 @@ enum ike2_verdict ike2_auth_request(struct ike2_sa *sa, const struct ike2_msg *m
 		snprintf(sa->name, sizeof(sa->name), "%s", conn->name);
 	}
 	cg_id_free(&sa->id_local);
-	if (ike2_conn_local_id(conn, &sa->local, &sa->id_local))
+	if (cg_conn_local_id(conn, &sa->local, &sa->id_local))
 		return auth_refuse(sa, msg, "no local identity");
 	if (!auth_verify(sa, msg, idi_pl, auth_pl))
 		return auth_refuse(sa, msg, id_text(&sa->id_remote, a));

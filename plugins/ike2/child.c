@@ -20,31 +20,6 @@
 
 #define KEYMAT_MAX (2 * (36 + 64))
 
-size_t ike2_child_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
-			     struct cg_ts *out, size_t max)
-{
-	size_t k = 0;
-
-	if (!n && max) {
-		/* No selectors configured: the IKE address itself, as "dynamic". */
-		out[k++] = cg_ts_from_host(addr);
-		return k;
-	}
-	for (size_t i = 0; i < n && k < max; i++) {
-		if (cfg[i].dynamic) {
-			struct cg_ts ts = cg_ts_from_host(addr);
-
-			ts.proto = cfg[i].ts.proto;
-			ts.from_port = cfg[i].ts.from_port;
-			ts.to_port = cfg[i].ts.to_port;
-			out[k++] = ts;
-		} else {
-			out[k++] = cfg[i].ts;
-		}
-	}
-	return k;
-}
-
 /*
  * ESP proposals for IKE_AUTH: key exchange methods are left out (no PFS in
  * the first child), and ESN defaults to "no" when the config says nothing.
@@ -52,33 +27,25 @@ size_t ike2_child_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct
 size_t ike2_child_proposals(const struct cg_child_cfg *cc, bool keep_ke, struct cg_proposal *out,
 			    size_t max)
 {
-	struct cg_proposal def;
-	const struct cg_proposal *src = cc->esp_proposals;
-	size_t n = cc->n_esp_proposals, k = 0;
-	const char *err;
+	size_t n = cg_conn_esp_proposals(cc, out, max);
 
-	if (!n) {
-		if (cg_proposal_parse("default", CG_PROTO_ESP, &def, &err))
-			return 0;
-		src = &def;
-		n = 1;
-	}
-	for (size_t i = 0; i < n && k < max; i++) {
-		struct cg_proposal *p = &out[k++];
+	for (size_t i = 0; i < n; i++) {
+		struct cg_proposal *p = &out[i];
 		bool esn = false;
+		size_t k = 0;
 
 		p->protocol = CG_PROTO_ESP;
-		p->n = 0;
-		for (size_t t = 0; t < src[i].n; t++) {
-			if (src[i].t[t].type == CG_TT_KE && !keep_ke)
+		for (size_t t = 0; t < p->n; t++) {
+			if (p->t[t].type == CG_TT_KE && !keep_ke)
 				continue;
-			esn |= src[i].t[t].type == CG_TT_ESN;
-			p->t[p->n++] = src[i].t[t];
+			esn |= p->t[t].type == CG_TT_ESN;
+			p->t[k++] = p->t[t];
 		}
+		p->n = k;
 		if (!esn && p->n < CG_PROPOSAL_MAX_TRANSFORMS)
 			p->t[p->n++] = (struct cg_transform){ .type = CG_TT_ESN, .id = CG_ESN_NO };
 	}
-	return k;
+	return n;
 }
 
 static void props_strip_ke(struct cg_proposal *p)
@@ -329,18 +296,11 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 
 void ike2_child_publish(struct ike2_sa *sa, const struct ike2_child *c, enum cg_event_type t)
 {
-	struct cg_event ev = { .type = t };
+	struct cg_child_install ci;
 
-	snprintf(ev.u.child.conn, sizeof(ev.u.child.conn), "%s", sa->name);
-	snprintf(ev.u.child.child, sizeof(ev.u.child.child), "%s", c->name);
-	ev.u.child.unique_id = c->unique_id;
-	ev.u.child.ike_unique_id = cg_sa_unique_id(sa->entry);
-	ev.u.child.reqid = c->reqid;
-	ev.u.child.spi_in = c->spi_in;
-	ev.u.child.spi_out = c->spi_out;
-	ev.u.child.local = sa->local;
-	ev.u.child.remote = sa->remote;
-	cg_bus_publish(sa->core, &ev);
+	child_fill_install(sa, c, &ci);
+	cg_sa_publish_child(sa->core, sa->entry, t, sa->name, c->name, c->unique_id, &ci, &sa->local,
+			    &sa->remote);
 }
 
 void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c)
@@ -353,34 +313,6 @@ void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c)
 		    cg_ts_str(&c->local_ts[0], l, sizeof(l)), c->n_local_ts > 1 ? " ..." : "",
 		    cg_ts_str(&c->remote_ts[0], r, sizeof(r)), c->n_remote_ts > 1 ? " ..." : "",
 		    cg_mode_name(c->mode));
-}
-
-/* Intersections of their selectors with ours; the count, 0 when none overlap. */
-size_t ike2_child_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
-			    size_t n_ours, struct cg_ts *out)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n_theirs; i++)
-		for (size_t j = 0; j < n_ours && k < IKE2_MAX_TS; j++) {
-			struct cg_ts x;
-			bool covered = false;
-
-			if (!cg_ts_intersect(&theirs[i], &ours[j], &x))
-				continue;
-			/* Keep the widest: a selector inside another one adds nothing. */
-			for (size_t d = 0; d < k && !covered; d++)
-				covered = cg_ts_is_subset(&x, &out[d]);
-			if (covered)
-				continue;
-			for (size_t d = 0; d < k;)
-				if (cg_ts_is_subset(&out[d], &x))
-					out[d] = out[--k];
-				else
-					d++;
-			out[k++] = x;
-		}
-	return k;
 }
 
 /* Picks the child config whose selectors overlap the request; narrows them. */
@@ -398,8 +330,8 @@ const struct cg_child_cfg *ike2_child_match(struct ike2_sa *sa, const struct cg_
 
 		struct cg_ts narrow_l[IKE2_MAX_TS], narrow_r[IKE2_MAX_TS];
 		/* Their TSi is our remote side, their TSr our local side. */
-		size_t n_r = ike2_child_ts_narrow(tsi, n_tsi, remote, nr, narrow_r);
-		size_t n_l = ike2_child_ts_narrow(tsr, n_tsr, local, nl, narrow_l);
+		size_t n_r = cg_ts_narrow(tsi, n_tsi, remote, nr, narrow_r, IKE2_MAX_TS);
+		size_t n_l = cg_ts_narrow(tsr, n_tsr, local, nl, narrow_l, IKE2_MAX_TS);
 
 		if (n_r && n_l)
 			return ike2_child_set_ts(c, narrow_l, n_l, narrow_r, n_r) ? NULL : cc;
@@ -586,21 +518,6 @@ out:
 	return c;
 }
 
-/* Each selector the responder chose lies within one we proposed. */
-bool ike2_child_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
-			  size_t n_sent, const struct cg_ts *first, bool has_first)
-{
-	for (size_t i = 0; i < n_got; i++) {
-		bool ok = has_first && cg_ts_is_subset(&got[i], first);
-
-		for (size_t j = 0; j < n_sent && !ok; j++)
-			ok = cg_ts_is_subset(&got[i], &sent[j]);
-		if (!ok)
-			return false;
-	}
-	return n_got > 0;
-}
-
 void ike2_child_complete(struct ike2_sa *sa, const struct ike2_msg *msg)
 {
 	ike2_child_complete_keyed(sa, &sa->pending, msg, CG_CHUNK_EMPTY, sa->ni, sa->nr);
@@ -648,10 +565,10 @@ void ike2_child_complete_keyed(struct ike2_sa *sa, struct ike2_pending_child **s
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "responder chose an ESP proposal we did not offer");
 		goto err_free;
 	}
-	if (!ike2_child_ts_within(c->local_ts, c->n_local_ts, pc->local_ts, pc->n_local_ts,
-				  &pc->acq_src, pc->has_acquire) ||
-	    !ike2_child_ts_within(c->remote_ts, c->n_remote_ts, pc->remote_ts, pc->n_remote_ts,
-				  &pc->acq_dst, pc->has_acquire)) {
+	if (!cg_ts_within(c->local_ts, c->n_local_ts, pc->local_ts, pc->n_local_ts,
+			  &pc->acq_src, pc->has_acquire) ||
+	    !cg_ts_within(c->remote_ts, c->n_remote_ts, pc->remote_ts, pc->n_remote_ts,
+			  &pc->acq_dst, pc->has_acquire)) {
 		ike2_sa_log(sa, CG_LOG_CHD, CG_LVL_WARN, "responder widened the traffic selectors");
 		goto err_free;
 	}
@@ -751,60 +668,13 @@ bool ike2_child_replaced(struct ike2_sa *sa, const struct ike2_child *c)
 	return false;
 }
 
-static void describe_ts(struct cg_out *out, const char *key, const struct cg_ts *ts, size_t n)
-{
-	char buf[CG_TS_STRLEN];
-
-	cg_out_arr_begin(out, key);
-	for (size_t i = 0; i < n; i++)
-		cg_out_str(out, NULL, cg_ts_str(&ts[i], buf, sizeof(buf)));
-	cg_out_arr_end(out);
-}
-
-static void describe_counters(struct ike2_sa *sa, const struct ike2_child *c, struct cg_out *out,
-			      bool inbound)
-{
-	struct cg_kernel_sa_id id;
-	struct cg_kernel_sa_stats st;
-
-	if (ike2_child_sa_id(sa, c, inbound, &id) || cg_kernel_query_sa(sa->core, &id, &st))
-		return;
-	cg_out_uint(out, inbound ? "bytes-in" : "bytes-out", st.bytes);
-	cg_out_uint(out, inbound ? "packets-in" : "packets-out", st.packets);
-}
-
 void ike2_child_describe(struct ike2_sa *sa, struct ike2_child *c, struct cg_out *out)
 {
-	int64_t now = time(NULL);
-	char a[CG_ADDR_STRLEN];
+	struct cg_child_install ci;
 
-	cg_out_obj_begin(out, NULL);
-	cg_out_str(out, "name", c->name);
-	cg_out_uint(out, "uniqueid", c->unique_id);
-	cg_out_uint(out, "reqid", c->reqid);
-	cg_out_str(out, "state", c->installed ? "INSTALLED" : "CREATED");
-	cg_out_str(out, "mode", c->proxy ? "TRANSPORT_PROXY" : cg_mode_name(c->mode));
-	cg_out_str(out, "protocol", "ESP");
-	cg_out_strf(out, "spi-in", "%08x", c->spi_in);
-	cg_out_strf(out, "spi-out", "%08x", c->spi_out);
-	/* Where its SAs are now (MOBIKE and MIGRATE move them); proxy SAs run between the TS hosts. */
-	if (!c->proxy) {
-		cg_out_str(out, "outer-local", cg_addr_str(&c->local, a, sizeof(a)));
-		cg_out_str(out, "outer-remote", cg_addr_str(&c->remote, a, sizeof(a)));
-	}
-	cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, c->encr_alg));
-	cg_out_uint(out, "encr-keysize", c->encr_keylen);
-	if (c->integ_alg)
-		cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, c->integ_alg));
-	cg_out_bool(out, "esn", c->esn);
-	describe_counters(sa, c, out, true);
-	describe_counters(sa, c, out, false);
-	cg_out_int(out, "install-time", now - c->installed_at);
-	if (c->lifetime.soft_secs)
-		cg_out_int(out, "rekey-time", c->installed_at + (int64_t)c->lifetime.soft_secs - now);
-	if (c->lifetime.hard_secs)
-		cg_out_int(out, "life-time", c->installed_at + (int64_t)c->lifetime.hard_secs - now);
-	describe_ts(out, "local-ts", c->local_ts, c->n_local_ts);
-	describe_ts(out, "remote-ts", c->remote_ts, c->n_remote_ts);
-	cg_out_obj_end(out);
+	child_fill_install(sa, c, &ci);
+	cg_child_describe(sa->core, out, &(struct cg_child_view){
+		.name = c->name, .unique_id = c->unique_id, .installed = c->installed, .ci = &ci,
+		.installed_at = c->installed_at,
+	});
 }

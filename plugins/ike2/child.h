@@ -135,14 +135,5 @@ int ike2_child_install(struct ike2_sa *sa, struct ike2_child *c, bool initiator,
 		       struct cg_chunk shared, struct cg_chunk ni, struct cg_chunk nr);
 void ike2_child_publish(struct ike2_sa *sa, const struct ike2_child *c, enum cg_event_type t);
 void ike2_child_log_up(struct ike2_sa *sa, const struct ike2_child *c);
-/* Intersections of their selectors with ours, widest kept; the count. */
-size_t ike2_child_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
-			    size_t n_ours, struct cg_ts *out);
-/* Each selector got lies within one sent (or within first, when has_first). */
-bool ike2_child_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
-			  size_t n_sent, const struct cg_ts *first, bool has_first);
-/* Resolves config selectors ("dynamic" becomes addr). */
-size_t ike2_child_ts_resolve(const struct cg_ts_cfg *cfg, size_t n, const struct cg_addr *addr,
-			     struct cg_ts *out, size_t max);
 
 #endif

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
 #include "contact.h"
 #include "ike2.h"
 #include "ikesa.h"
@@ -289,7 +288,7 @@ bool ike2_contact_first(struct ike2 *p, const struct cg_conn_cfg *conn,
 	uint32_t id;
 	size_t n;
 
-	if (conn->unique == CG_UNIQUE_NEVER || ike2_conn_local_id(conn, local, &us))
+	if (conn->unique == CG_UNIQUE_NEVER || cg_conn_local_id(conn, local, &us))
 		return false;
 	n = index_find(p, &k, 0, &id, 1);
 	cg_id_free(&us);

@@ -420,7 +420,7 @@ size_t ike2_cp_ts_resolve(const struct ike2_sa *sa, bool local, const struct cg_
 	size_t n_hosts = dynamic_hosts(sa, local, hosts), k = 0;
 
 	if (!n_hosts)
-		return ike2_child_ts_resolve(cfg, n, local ? &sa->local : &sa->remote, out, max);
+		return cg_conn_ts_resolve(cfg, n, local ? &sa->local : &sa->remote, out, max);
 	if (!n) {
 		for (size_t h = 0; h < n_hosts && k < max; h++)
 			out[k++] = hosts[h];

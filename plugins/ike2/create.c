@@ -299,10 +299,9 @@ static struct ike2_child *rekey_complete(struct ike2_sa *sa, const struct ike2_m
 	}
 	if (!cg_proposal_select(r->props, r->n_props, &prop.p, 1, true, &sel, &idx) ||
 	    prop.p.n != sel.n || cg_proposal_ke(&sel) != r->ke_group ||
-	    !ike2_child_ts_within(c->local_ts, c->n_local_ts, old->local_ts, old->n_local_ts, NULL,
-				  false) ||
-	    !ike2_child_ts_within(c->remote_ts, c->n_remote_ts, old->remote_ts, old->n_remote_ts,
-				  NULL, false))
+	    !cg_ts_within(c->local_ts, c->n_local_ts, old->local_ts, old->n_local_ts, NULL, false) ||
+	    !cg_ts_within(c->remote_ts, c->n_remote_ts, old->remote_ts, old->n_remote_ts, NULL,
+			  false))
 		goto out;
 	if (r->ke_group && (!ke_pl || ike2_ke_parse(ke_pl, &peer) || peer.group != r->ke_group ||
 			    cg_ke_shared(r->ke, r->ke_ctx, peer.data, peer.len, &shared)))

@@ -38,70 +38,27 @@ static const char *state_name(enum ike2_state s)
 void ike2_ctl_sa_describe(void *data, struct cg_out *out)
 {
 	struct ike2_sa *sa = data;
-	const struct cg_transform *t;
-	char a[CG_ADDR_STRLEN], id[CG_ID_STRLEN];
+	bool up = sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING;
+	struct cg_sa_view v = {
+		.name = sa->name, .state = state_name(sa->state),
+		.local = &sa->local, .remote = &sa->remote,
+		.id_local = sa->id_local.type != CG_ID_ANY || sa->id_local.data.len ? &sa->id_local
+										    : NULL,
+		.id_remote = up ? &sa->id_remote : NULL,
+		.initiator = sa->initiator, .mobike = &sa->mobike.supported,
+		.spi_i = sa->spi_i, .spi_r = sa->spi_r,
+		.proposal = sa->encr ? &sa->proposal : NULL, .ke_group = sa->ke_group,
+		.established_at = sa->established_at,
+	};
 
 	cg_out_obj_begin(out, NULL);
-	cg_out_str(out, "name", sa->name);
-	cg_out_uint(out, "uniqueid", cg_sa_unique_id(sa->entry));
-	cg_out_uint(out, "version", 2);
-	cg_out_str(out, "state", state_name(sa->state));
-	cg_out_str(out, "local-host", cg_addr_str(&sa->local, a, sizeof(a)));
-	cg_out_uint(out, "local-port", sa->local.port);
-	if (sa->id_local.type != CG_ID_ANY || sa->id_local.data.len)
-		cg_out_str(out, "local-id", cg_id_str(&sa->id_local, id, sizeof(id)));
-	cg_out_str(out, "remote-host", cg_addr_str(&sa->remote, a, sizeof(a)));
-	cg_out_uint(out, "remote-port", sa->remote.port);
-	if (sa->state == IKE2_ST_ESTABLISHED || sa->state == IKE2_ST_DELETING)
-		cg_out_str(out, "remote-id", cg_id_str(&sa->id_remote, id, sizeof(id)));
-	cg_out_bool(out, "initiator", sa->initiator);
-	cg_out_bool(out, "mobike", sa->mobike.supported);
-	cg_out_strf(out, "initiator-spi", "%016llx", (unsigned long long)sa->spi_i);
-	cg_out_strf(out, "responder-spi", "%016llx", (unsigned long long)sa->spi_r);
-	if (sa->encr) {
-		t = cg_proposal_get(&sa->proposal, CG_TT_ENCR);
-		cg_out_str(out, "encr-alg", cg_transform_name(CG_TT_ENCR, t->id));
-		if (t->keylen)
-			cg_out_uint(out, "encr-keysize", t->keylen);
-		if (sa->integ) {
-			t = cg_proposal_get(&sa->proposal, CG_TT_INTEG);
-			cg_out_str(out, "integ-alg", cg_transform_name(CG_TT_INTEG, t->id));
-		}
-		t = cg_proposal_get(&sa->proposal, CG_TT_PRF);
-		cg_out_str(out, "prf-alg", cg_transform_name(CG_TT_PRF, t->id));
-		cg_out_str(out, "dh-group", cg_transform_name(CG_TT_KE, sa->ke_group));
-	}
-	if (sa->established_at)
-		cg_out_int(out, "established", (int64_t)time(NULL) - sa->established_at);
+	cg_sa_describe_head(out, sa->entry, &v);
 	ike2_cp_describe(sa, out);
 	cg_out_arr_begin(out, "child-sas");
 	for (struct ike2_child *c = sa->children; c; c = c->next)
 		ike2_child_describe(sa, c, out);
 	cg_out_arr_end(out);
 	cg_out_obj_end(out);
-}
-
-static void list_one(void *ctx, struct cg_sa *entry)
-{
-	ike2_ctl_sa_describe(cg_sa_data(entry), ctx);
-}
-
-static int ctl_list_sas(void *ctx, struct cg_core *core, int argc, char **argv,
-			struct cg_out *out)
-{
-	cg_out_arr_begin(out, "ike-sas");
-	cg_sa_foreach(core, 2, list_one, out);
-	cg_out_arr_end(out);
-	return 0;
-}
-
-/* Value of "--name VALUE" in argv, or NULL. */
-static const char *arg_value(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
 }
 
 /* The connection that has a child of this name (the first one). */
@@ -145,8 +102,8 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 			struct cg_out *out)
 {
 	struct ike2 *p = ctx;
-	const char *child = arg_value(argc, argv, "--child");
-	const char *ike = arg_value(argc, argv, "--ike");
+	const char *child = cg_ctl_arg(argc, argv, "--child");
+	const char *ike = cg_ctl_arg(argc, argv, "--ike");
 	bool wait = cg_proc_threads(cg_core_proc(core)) > 0;
 	struct waiter w = { .child = child };
 	struct cg_bus_sub *sub = NULL;
@@ -174,8 +131,7 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	 * A child alone goes onto the connection's established IKE SA when it has
 	 * one; naming the IKE SA (--ike) always asks for a new one.
 	 */
-	err = ike ? ike2_initiate(p, conn, child, NULL, 0)
-		  : ike2_addchild_initiate(p, conn, child, NULL, 0);
+	err = cg_ctl_ike_initiate(core, cg_ctl_ike_version(core, conn), conn, child, ike != NULL);
 	if (err) {
 		cg_out_error(out, "initiating %s%s%s failed: %s", conn, child ? "/" : "",
 			     child ? child : "", strerror(-err));
@@ -204,44 +160,25 @@ static int ctl_initiate(void *ctx, struct cg_core *core, int argc, char **argv,
 	return err;
 }
 
-struct term {
-	const char *ike, *child;
-	long ike_id, child_id;
-	struct id_hits {
-		uint32_t ids[64];
-		size_t n;
-	} hits;
-};
-
-static bool child_hit(const struct term *t, const struct ike2_child *c)
+static bool term_named(const struct cg_ctl_term *t, struct cg_sa *entry)
 {
-	return (t->child && !strcmp(c->name, t->child)) ||
-	       (t->child_id > 0 && c->unique_id == (uint32_t)t->child_id);
-}
-
-static void term_collect(void *ctx, struct cg_sa *entry)
-{
-	struct term *t = ctx;
 	struct ike2_sa *sa = cg_sa_data(entry);
-	bool hit = (t->ike && !strcmp(sa->name, t->ike)) ||
-		   (t->ike_id > 0 && cg_sa_unique_id(entry) == (uint32_t)t->ike_id);
+	bool hit = cg_ctl_term_ike(t, sa->name, cg_sa_unique_id(entry));
 
 	for (struct ike2_child *c = sa->children; c && !hit; c = c->next)
-		hit = child_hit(t, c);
-	if (hit && t->hits.n < CG_ARRAY_SIZE(t->hits.ids))
-		t->hits.ids[t->hits.n++] = cg_sa_unique_id(entry);
+		hit = cg_ctl_term_child(t, c->name, c->unique_id);
+	return hit;
 }
 
 /* Terminates what matches in one SA; returns how many SAs were touched. */
-static size_t term_one(struct ike2 *p, const struct term *t, uint32_t id, struct cg_out *out)
+static size_t term_run(void *ctx, const struct cg_ctl_term *t, struct cg_sa *entry,
+		       struct cg_out *out)
 {
-	struct cg_sa *entry = cg_sa_checkout_by_id(p->core, id);
-	struct ike2_sa *sa;
+	struct ike2 *p = ctx;
+	struct ike2_sa *sa = cg_sa_data(entry);
+	uint32_t id = cg_sa_unique_id(entry);
 	size_t n = 0;
 
-	if (!entry)
-		return 0;
-	sa = cg_sa_data(entry);
 	if (t->ike || t->ike_id > 0) {
 		cg_out_strf(out, NULL, "IKE SA %s[%u]", sa->name, id);
 		if (sa->state == IKE2_ST_ESTABLISHED && !ike2_info_delete_ike(sa)) {
@@ -258,7 +195,7 @@ static size_t term_one(struct ike2 *p, const struct term *t, uint32_t id, struct
 	}
 	for (struct ike2_child *c = sa->children, *next; c; c = next) {
 		next = c->next;
-		if (!child_hit(t, c))
+		if (!cg_ctl_term_child(t, c->name, c->unique_id))
 			continue;
 		cg_out_strf(out, NULL, "CHILD_SA %s{%u}", c->name, c->unique_id);
 		ike2_info_delete_child(sa, c->spi_in);
@@ -268,40 +205,29 @@ static size_t term_one(struct ike2 *p, const struct term *t, uint32_t id, struct
 	return n;
 }
 
+/* initiate for IKEv2 connections, whichever plugin's command asks. */
+static int initiate_hook(void *ctx, const char *conn, const char *child, bool new_sa)
+{
+	struct ike2 *p = ctx;
+
+	return new_sa ? ike2_initiate(p, conn, child, NULL, 0)
+		      : ike2_addchild_initiate(p, conn, child, NULL, 0);
+}
+
+static const struct cg_ctl_terminator terminator = {
+	.named = term_named, .run = term_run,
+};
+
 static int ctl_terminate(void *ctx, struct cg_core *core, int argc, char **argv,
 			 struct cg_out *out)
 {
-	struct ike2 *p = ctx;
-	struct term t = {
-		.ike = arg_value(argc, argv, "--ike"),
-		.child = arg_value(argc, argv, "--child"),
-		.ike_id = arg_value(argc, argv, "--ike-id") ? atol(arg_value(argc, argv, "--ike-id")) : 0,
-		.child_id = arg_value(argc, argv, "--child-id") ? atol(arg_value(argc, argv, "--child-id")) : 0,
-	};
-	size_t n = 0;
-
-	if (!t.ike && !t.child && t.ike_id <= 0 && t.child_id <= 0) {
-		cg_out_error(out, "usage: terminate --ike NAME | --ike-id N | --child NAME | --child-id N");
-		return -EINVAL;
-	}
-	cg_sa_foreach(core, 2, term_collect, &t);
-	cg_out_arr_begin(out, "terminated");
-	for (size_t i = 0; i < t.hits.n; i++)
-		n += term_one(p, &t, t.hits.ids[i], out);
-	cg_out_arr_end(out);
-	if (!n) {
-		cg_out_error(out, "nothing matched");
-		return -ENOENT;
-	}
-	return 0;
+	(void)ctx;
+	return cg_ctl_terminate(core, argc, argv, out);
 }
 
-static const struct {
-	const char *name, *usage;
-	cg_ctl_fn fn;
-} commands[] = {
+static const struct cg_ctl_cmd commands[] = {
 	{ "list-sas", "list-sas: IKE and child SAs with state, algorithms, SPIs, selectors, bytes",
-	  ctl_list_sas },
+	  cg_ctl_list_sas },
 	{ "initiate",
 	  "initiate --child NAME [--ike NAME] | --ike NAME: start a connection (a child alone "
 	  "goes onto its connection's IKE SA when that is up)",
@@ -313,27 +239,18 @@ static const struct {
 
 int ike2_ctl_register(struct ike2 *p)
 {
-	for (size_t i = 0; i < CG_ARRAY_SIZE(commands); i++) {
-		int err = cg_control_register(p->core, commands[i].name, commands[i].usage,
-					      commands[i].fn, p);
+	int err = cg_ctl_ike_add(p->core, 2, initiate_hook, &terminator, p);
 
-		if (!err) {
-			p->ctl_mask |= 1u << i;
-		} else if (err == -EEXIST) {
-			cg_log(p->core, CG_LOG_CTL, CG_LVL_DEBUG, "'%s' is provided elsewhere",
-			       commands[i].name);
-		} else {
-			ike2_ctl_unregister(p);
-			return err;
-		}
-	}
-	return 0;
+	if (!err)
+		err = cg_control_register_set(p->core, commands, CG_ARRAY_SIZE(commands), p,
+					      &p->ctl_mask);
+	if (err)
+		cg_ctl_ike_remove(p->core, 2);
+	return err;
 }
 
 void ike2_ctl_unregister(struct ike2 *p)
 {
-	for (size_t i = 0; i < CG_ARRAY_SIZE(commands); i++)
-		if (p->ctl_mask & (1u << i))
-			cg_control_unregister(p->core, commands[i].name);
-	p->ctl_mask = 0;
+	cg_control_unregister_set(p->core, commands, CG_ARRAY_SIZE(commands), &p->ctl_mask);
+	cg_ctl_ike_remove(p->core, 2);
 }

@@ -16,15 +16,14 @@ enum ike2_verdict {
 	IKE2_DESTROY = 1,
 };
 
-struct ike2_trap;
 struct ike2_peer_entry;
 
 /* Plugin state. */
 struct ike2 {
 	struct cg_core *core;
 	struct cg_bus_sub *sub;
-	pthread_mutex_t lock;         /* guards traps and next_child_id */
-	struct ike2_trap *traps;
+	pthread_mutex_t lock;         /* guards next_child_id */
+	struct cg_traps *traps;       /* start_action: trap children */
 	uint32_t next_child_id;
 	unsigned ctl_mask;            /* control commands this plugin registered */
 	uint64_t cookie_threshold;    /* half-open SAs from which COOKIEs are demanded */

@@ -42,17 +42,11 @@ uint64_t ike2_sa_local_spi(const struct ike2_sa *sa)
 void ike2_sa_log(struct ike2_sa *sa, enum cg_subsys subsys, enum cg_level level,
 		 const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
 
-	if (!cg_log_enabled(sa->core, subsys, level))
-		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	cg_sa_logv(sa->core, sa->entry, sa->name, sa->spi_i, sa->spi_r, subsys, level, fmt, ap);
 	va_end(ap);
-	cg_log(sa->core, subsys, level, "%s[%u] %016llx_i %016llx_r: %s", sa->name,
-	       sa->entry ? cg_sa_unique_id(sa->entry) : 0, (unsigned long long)sa->spi_i,
-	       (unsigned long long)sa->spi_r, line);
 }
 
 static void pending_free(struct ike2_pending_child *pc)
@@ -141,6 +135,7 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 		   const struct cg_addr *remote, uint64_t spi_i, struct ike2_sa **ret)
 {
 	struct ike2_sa *sa = calloc(1, sizeof(*sa));
+	struct cg_sa *entry = NULL;
 	uint64_t spi = 0;
 	int err;
 
@@ -158,24 +153,16 @@ int ike2_sa_create(struct ike2 *p, bool initiator, struct cg_config *cfg,
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->dpd.last_peer_ms = cg_now_ms(p->core);
-	err = cg_sa_add_new(p->core, 2, conn->name, sa, &ike2_sa_ops, &spi, &sa->entry);
+	err = cg_sa_add_role(p->core, 2, conn->name, sa, &ike2_sa_ops, initiator ? 0 : spi_i,
+			     remote, &spi, &entry);
 	if (err) {
-		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an IKE SA: %s",
-		       conn->name, strerror(-err));
-		sa_free(sa);
+		if (!entry)
+			sa_free(sa);
 		return err;
 	}
-	if (initiator) {
-		sa->spi_i = spi;
-	} else {
-		sa->spi_i = spi_i;
-		sa->spi_r = spi;
-		err = cg_sa_set_init_key(sa->entry, spi_i, remote);
-		if (err) {
-			cg_sa_checkin_destroy(p->core, sa->entry);
-			return err;
-		}
-	}
+	sa->entry = entry;
+	sa->spi_i = initiator ? spi : spi_i;
+	sa->spi_r = initiator ? 0 : spi;
 	*ret = sa;
 	return 0;
 }
@@ -225,23 +212,13 @@ int ike2_sa_transmit_via(struct ike2_sa *sa, struct cg_chunk data, const struct 
 	return err;
 }
 
-/* 4 s * 1.8^tries, as charon's retransmit_timeout and retransmit_base. */
-static uint64_t retransmit_delay(unsigned tries)
-{
-	double ms = IKE2_RETRANSMIT_TIMEOUT_MS;
-
-	for (unsigned i = 0; i < tries; i++)
-		ms *= IKE2_RETRANSMIT_BASE;
-	return (uint64_t)ms;
-}
-
 static enum cg_sa_verdict retransmit_job(struct cg_sa *entry, void *arg);
 
 static void arm_retransmit(struct ike2_sa *sa)
 {
 	struct retransmit_timer t = { .mid = sa->req.mid, .tries = sa->req.tries };
 
-	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), retransmit_delay(sa->req.tries),
+	cg_sa_timer_add(sa->core, ike2_sa_local_spi(sa), cg_sa_retransmit_delay(sa->req.tries),
 			retransmit_job, &t, sizeof(t), &sa->req.timer);
 }
 
@@ -531,16 +508,7 @@ static void dpd_arm(struct ike2_sa *sa, uint64_t delay_ms)
 
 void ike2_sa_publish(struct ike2_sa *sa, enum cg_event_type type)
 {
-	struct cg_event ev = { .type = type };
-
-	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", sa->name);
-	ev.u.ike.unique_id = cg_sa_unique_id(sa->entry);
-	ev.u.ike.spi_i = htobe64(sa->spi_i);
-	ev.u.ike.spi_r = htobe64(sa->spi_r);
-	ev.u.ike.local = sa->local;
-	ev.u.ike.remote = sa->remote;
-	ev.u.ike.version = 2;
-	cg_bus_publish(sa->core, &ev);
+	cg_sa_publish(sa->core, sa->entry, type, sa->name, sa->spi_i, sa->spi_r, &sa->local, &sa->remote);
 }
 
 void ike2_sa_down(struct ike2_sa *sa)

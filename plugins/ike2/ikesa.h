@@ -22,10 +22,8 @@ struct ike2_child;
 struct ike2_pending_child;
 struct ike2_cp;
 
-/* Retransmission defaults, as strongSwan's charon: 4 s, base 1.8, 5 retransmits. */
-#define IKE2_RETRANSMIT_TIMEOUT_MS 4000u
-#define IKE2_RETRANSMIT_BASE 1.8
-#define IKE2_RETRANSMIT_TRIES 5u
+/* Retransmits before giving up (the schedule is the core's cg_sa_retransmit_delay). */
+#define IKE2_RETRANSMIT_TRIES CG_SA_RETRANSMIT_TRIES
 /* A responder's half-open SA dies after this long. */
 #define IKE2_HALF_OPEN_TIMEOUT_MS 30000u
 

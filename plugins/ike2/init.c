@@ -10,7 +10,6 @@
 
 #include "auth.h"
 #include "child.h"
-#include "conn.h"
 #include "contact.h"
 #include "cookie.h"
 #include "frag.h"
@@ -142,7 +141,7 @@ int ike2_initiate_try(struct ike2 *p, const char *conn_name, const char *child_n
 		cg_config_unref(cfg);
 		return -ENOENT;
 	}
-	err = ike2_conn_endpoints(p, conn, &local, &remote);
+	err = cg_conn_endpoints(p->core, conn, &local, &remote);
 	if (err) {
 		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s: no remote address to initiate to",
 		       conn->name);

@@ -489,24 +489,11 @@ void ike2_w_free(struct ike2_w *w)
 
 static bool w_grow(struct ike2_w *w, size_t more)
 {
-	uint8_t *grown;
-	size_t cap;
-
 	if (w->failed)
 		return false;
-	if (w->len + more <= w->cap)
-		return true;
-	cap = w->cap ? w->cap : 256;
-	while (cap < w->len + more)
-		cap *= 2;
-	grown = realloc(w->buf, cap);
-	if (!grown) {
+	if (!cg_grow(&w->buf, &w->cap, w->len + more))
 		w->failed = true;
-		return false;
-	}
-	w->buf = grown;
-	w->cap = cap;
-	return true;
+	return !w->failed;
 }
 
 void ike2_w_put(struct ike2_w *w, const void *data, size_t len)

@@ -12,7 +12,6 @@
 #include "addchild.h"
 #include "auth.h"
 #include "child.h"
-#include "conn.h"
 #include "contact.h"
 #include "cookie.h"
 #include "create.h"
@@ -26,15 +25,6 @@
 #include "nat.h"
 #include "rekey.h"
 #include "sk.h"
-
-struct ike2_trap {
-	struct ike2_trap *next;
-	char conn[CG_NAME_MAX];
-	char child[CG_NAME_MAX];
-	bool initiating;              /* an acquire started a negotiation */
-	struct cg_child_install ci;   /* selectors point into local/remote */
-	struct cg_ts local[IKE2_MAX_TS], remote[IKE2_MAX_TS];
-};
 
 /* A message dropped before any IKE SA vouches for it: rate-limited (cg_log_refused). */
 static void log_drop(struct ike2 *p, const struct cg_packet *pkt, const char *why)
@@ -271,139 +261,26 @@ uint32_t ike2_next_child_id(struct ike2 *p)
 
 void ike2_trap_done(struct ike2 *p, uint32_t reqid)
 {
-	pthread_mutex_lock(&p->lock);
-	for (struct ike2_trap *t = p->traps; t; t = t->next)
-		if (t->ci.reqid == reqid)
-			t->initiating = false;
-	pthread_mutex_unlock(&p->lock);
+	cg_traps_done(p->traps, reqid);
 }
 
 uint32_t ike2_trap_reqid(struct ike2 *p, const char *conn, const char *child)
 {
-	uint32_t reqid = 0;
-
-	pthread_mutex_lock(&p->lock);
-	for (struct ike2_trap *t = p->traps; t && !reqid; t = t->next)
-		if (!strcmp(t->conn, conn) && !strcmp(t->child, child))
-			reqid = t->ci.reqid;
-	pthread_mutex_unlock(&p->lock);
-	return reqid;
+	return cg_traps_reqid(p->traps, conn, child);
 }
 
 int ike2_trap_install(struct ike2 *p, const struct cg_conn_cfg *conn,
 		      const struct cg_child_cfg *cc)
 {
-	struct ike2_trap *t = calloc(1, sizeof(*t));
-	struct cg_addr local, remote;
-	int err;
-
-	if (!t)
-		return -ENOMEM;
-	err = ike2_conn_endpoints(p, conn, &local, &remote);
-	if (err)
-		goto err_free;
-	local.port = remote.port = 0;
-	snprintf(t->conn, sizeof(t->conn), "%s", conn->name);
-	snprintf(t->child, sizeof(t->child), "%s", cc->name);
-	t->ci.local = local;
-	t->ci.remote = remote;
-	t->ci.mode = cc->mode == CG_CHILD_TUNNEL ? CG_MODE_TUNNEL : CG_MODE_TRANSPORT;
-	t->ci.proxy = cc->mode == CG_CHILD_TRANSPORT_PROXY;
-	t->ci.proto = IPPROTO_ESP;
-	t->ci.reqid = cc->reqid ? cc->reqid : cg_kernel_new_reqid(p->core);
-	t->ci.n_local_ts = ike2_child_ts_resolve(cc->local_ts, cc->n_local_ts, &local, t->local,
-					   IKE2_MAX_TS);
-	t->ci.n_remote_ts = ike2_child_ts_resolve(cc->remote_ts, cc->n_remote_ts, &remote, t->remote,
-					    IKE2_MAX_TS);
-	t->ci.local_ts = t->local;
-	t->ci.remote_ts = t->remote;
-	/* policies: no: another daemon's policies raise the acquires. */
-	t->ci.policies = cc->policies;
-	t->ci.priority = cc->priority ? cc->priority
-				      : cg_policy_priority(CG_PRIO_TRAP, &t->local[0], &t->remote[0]);
-	err = t->ci.policies ? cg_child_trap(p->core, &t->ci) : 0;
-	if (err)
-		goto err_free;
-	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, t->ci.policies
-	       ? "%s/%s: trap policies installed (reqid %u)"
-	       : "%s/%s: waiting for acquires from policies of another daemon (reqid %u)",
-	       conn->name, cc->name, t->ci.reqid);
-	pthread_mutex_lock(&p->lock);
-	t->next = p->traps;
-	p->traps = t;
-	pthread_mutex_unlock(&p->lock);
-	return 0;
-
-err_free:
-	cg_log(p->core, CG_LOG_CHD, CG_LVL_ERROR, "%s/%s: installing trap policies failed: %s",
-	       conn->name, cc->name, strerror(-err));
-	free(t);
-	return err;
-}
-
-static void traps_remove(struct ike2 *p)
-{
-	while (p->traps) {
-		struct ike2_trap *t = p->traps;
-
-		p->traps = t->next;
-		if (t->ci.policies)
-			cg_child_untrap(p->core, &t->ci);
-		free(t);
-	}
-}
-
-/* The packet of an acquire lies within the trap's selectors. */
-static bool trap_covers(const struct ike2_trap *t, const struct cg_kernel_acquire *acq)
-{
-	bool src = false, dst = false;
-
-	for (size_t i = 0; i < t->ci.n_local_ts && !src; i++)
-		src = cg_ts_is_subset(&acq->src, &t->ci.local_ts[i]);
-	for (size_t i = 0; i < t->ci.n_remote_ts && !dst; i++)
-		dst = cg_ts_is_subset(&acq->dst, &t->ci.remote_ts[i]);
-	return src && dst;
-}
-
-/*
- * The trap an acquire belongs to: by reqid; else, for a child whose
- * policies another daemon owns, by selector, and the trap takes that
- * policy's reqid so the SAs match its template. Caller holds p->lock.
- */
-static struct ike2_trap *trap_for_acquire(struct ike2 *p, const struct cg_kernel_acquire *acq)
-{
-	struct ike2_trap *t;
-
-	for (t = p->traps; t; t = t->next)
-		if (t->ci.reqid == acq->reqid)
-			return t;
-	for (t = p->traps; t; t = t->next) {
-		if (t->ci.policies || !trap_covers(t, acq))
-			continue;
-		cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "%s/%s: acquire with reqid %u matches its "
-		       "selectors: using that reqid (was %u)", t->conn, t->child, acq->reqid,
-		       t->ci.reqid);
-		t->ci.reqid = acq->reqid;
-		return t;
-	}
-	return NULL;
+	return cg_traps_install(p->traps, conn, cc);
 }
 
 static void on_acquire(struct ike2 *p, const struct cg_kernel_acquire *acq)
 {
-	char conn[CG_NAME_MAX] = "", child[CG_NAME_MAX] = "";
-	struct ike2_trap *t;
+	char conn[CG_NAME_MAX], child[CG_NAME_MAX];
 	int err;
 
-	pthread_mutex_lock(&p->lock);
-	t = trap_for_acquire(p, acq);
-	if (t && !t->initiating) {
-		t->initiating = true;
-		snprintf(conn, sizeof(conn), "%s", t->conn);
-		snprintf(child, sizeof(child), "%s", t->child);
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (!conn[0])
+	if (!cg_traps_acquire(p->traps, acq, conn, child))
 		return;
 	cg_log(p->core, CG_LOG_CHD, CG_LVL_INFO, "acquire for reqid %u: initiating %s/%s",
 	       acq->reqid, conn, child);
@@ -465,51 +342,24 @@ static void on_event(void *ctx, const struct cg_event *ev)
  * Start actions.
  */
 
-struct start_job {
-	struct ike2 *p;
-	char conn[CG_NAME_MAX];
-	char child[CG_NAME_MAX];
-};
-
-static void start_job_run(void *arg)
+static void start_one(void *ctx, const char *conn, const char *child)
 {
-	struct start_job *j = arg;
-	int err = ike2_initiate(j->p, j->conn, j->child, NULL, 0);
+	struct ike2 *p = ctx;
+	int err = ike2_initiate(p, conn, child, NULL, 0);
 
 	if (err)
-		cg_log(j->p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s/%s: start failed: %s", j->conn,
-		       j->child, strerror(-err));
+		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s/%s: start failed: %s", conn, child,
+		       strerror(-err));
+}
+
+static void trap_one(void *ctx, const struct cg_conn_cfg *conn, const struct cg_child_cfg *cc)
+{
+	ike2_trap_install(ctx, conn, cc);
 }
 
 static void start_actions(struct ike2 *p)
 {
-	struct cg_config *cfg = cg_core_config(p->core);
-
-	for (size_t i = 0; cfg && i < cfg->n_conns; i++) {
-		const struct cg_conn_cfg *conn = &cfg->conns[i];
-
-		if (conn->version != 0 && conn->version != 2)
-			continue;
-		for (size_t j = 0; j < conn->n_children; j++) {
-			const struct cg_child_cfg *cc = &conn->children[j];
-			struct start_job *job;
-
-			if (cc->start_action == CG_START_TRAP) {
-				ike2_trap_install(p, conn, cc);
-				continue;
-			}
-			if (cc->start_action != CG_START_START)
-				continue;
-			job = calloc(1, sizeof(*job));
-			if (!job)
-				continue;
-			job->p = p;
-			snprintf(job->conn, sizeof(job->conn), "%s", conn->name);
-			snprintf(job->child, sizeof(job->child), "%s", cc->name);
-			cg_job_queue(p->core, start_job_run, job, free);
-		}
-	}
-	cg_config_unref(cfg);
+	cg_conn_start_actions(p->core, 2, trap_one, start_one, p);
 }
 
 /*
@@ -568,7 +418,7 @@ static void ike2_destroy(void *state)
 	ike2_ctl_unregister(p);
 	cg_ike_unregister(p->core, 2);
 	sas_remove(p);
-	traps_remove(p);
+	cg_traps_free(p->traps);
 	ike2_contact_cleanup(p);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -583,8 +433,10 @@ static int ike2_init(struct cg_core *core, void **state)
 		return -ENOMEM;
 	p->core = core;
 	pthread_mutex_init(&p->lock, NULL);
-	err = ike2_contact_setup(p);
+	p->traps = cg_traps_new(core);
+	err = p->traps ? ike2_contact_setup(p) : -ENOMEM;
 	if (err) {
+		cg_traps_free(p->traps);
 		pthread_mutex_destroy(&p->lock);
 		free(p);
 		return err;
@@ -617,6 +469,7 @@ err_unsubscribe:
 err_unregister:
 	cg_ike_unregister(core, 2);
 err_free:
+	cg_traps_free(p->traps);
 	ike2_contact_cleanup(p);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

@@ -69,6 +69,9 @@ void ex_restart(struct ex_net *net, int side, const char *yaml)
 	int err = 0;
 
 	/* Whatever the stopping core says is lost, as with a crash. */
+	if (net->subs[side])
+		cg_bus_unsubscribe(net->core[side], net->subs[side]);
+	net->subs[side] = NULL;
 	cg_core_destroy(net->core[side]);
 	for (size_t i = 0; i < net->n_queue; i++)
 		if (net->queue[i].from == side)
@@ -88,15 +91,32 @@ static void free_queue(struct ex_net *net)
 	net->n_queue = 0;
 }
 
+void ex_watch_side(struct ex_net *net, int side, cg_bus_fn fn, void *ctx)
+{
+	cr_assert_eq(cg_bus_subscribe(net->core[side], CG_EV_ALL, CG_BUS_SYNC, fn, ctx,
+				      &net->subs[side]), 0);
+}
+
+void ex_watch(struct ex_net *net, cg_bus_fn fn, void *ctx_left, void *ctx_right)
+{
+	ex_watch_side(net, EX_LEFT, fn, ctx_left);
+	ex_watch_side(net, EX_RIGHT, fn, ctx_right);
+}
+
 void ex_stop(struct ex_net *net)
 {
 	/* Deletes sent while the cores stop land in the queue and are dropped. */
 	for (int i = 0; i < 2; i++) {
+		if (net->core[i] && net->subs[i])
+			cg_bus_unsubscribe(net->core[i], net->subs[i]);
+		net->subs[i] = NULL;
 		cg_core_destroy(net->core[i]);
 		net->core[i] = NULL;
 	}
 	free_queue(net);
 	free(net->queue);
+	net->queue = NULL;
+	net->cap_queue = 0;
 	for (size_t i = 0; i < net->n_log; i++)
 		free(net->log[i].data);
 	net->n_log = 0;

@@ -50,11 +50,16 @@ struct ex_net {
 	struct ex_pkt log[EX_LOG_MAX];
 	size_t n_log;
 	uint64_t sent_at[EX_LOG_MAX];   /* virtual time of each send, ms */
+	struct cg_bus_sub *subs[2];     /* ex_watch's, removed by ex_stop */
 };
 
 /* Starts two cores from YAML texts, wired together. Aborts the test on failure. */
 void ex_start(struct ex_net *net, const char *left_yaml, const char *right_yaml);
 void ex_stop(struct ex_net *net);
+/* Calls fn for every event of each side, synchronously, with ctx[side]; ex_stop ends it. */
+void ex_watch(struct ex_net *net, cg_bus_fn fn, void *ctx_left, void *ctx_right);
+/* The same for one side (again after ex_restart, which ends it for that side). */
+void ex_watch_side(struct ex_net *net, int side, cg_bus_fn fn, void *ctx);
 /* Replaces one side's core by a fresh one (a reboot); what it sent while stopping is lost. */
 void ex_restart(struct ex_net *net, int side, const char *yaml);
 /* Gives a side a second address (a care-of address after a move); messages to it reach that side. */

@@ -19,16 +19,6 @@ interop_init dpd
 
 DPD=3
 
-# IPv4 beside the IPv6 of netns_setup: outer addresses on the link, inner ones on lo.
-ipv4_setup() {
-	ip -n "$NS_C" addr add 192.0.2.1/24 dev dpd-c
-	ip -n "$NS_S" addr add 192.0.2.2/24 dev dpd-s
-	ip -n "$NS_C" addr add 198.51.100.1/24 dev lo
-	ip -n "$NS_S" addr add 203.0.113.1/24 dev lo
-	ip -n "$NS_C" route add 203.0.113.0/24 via 192.0.2.2 src 198.51.100.1
-	ip -n "$NS_S" route add 198.51.100.0/24 via 192.0.2.1 src 203.0.113.1
-}
-
 write_configs() {
 	cat >"$DIR/cygnet.yaml" <<YAML
 $(cygnet_daemon_yaml "crypto-nettle, kernel-netlink, ike2")
@@ -211,7 +201,7 @@ case_ipv6_transport() {
 
 load_modules esp4 xfrm4_tunnel
 netns_setup dpd src
-ipv4_setup
+ipv4_setup dpd
 write_configs
 start_daemons --file "$DIR/swanctl.conf"
 case_ipv4_tunnel

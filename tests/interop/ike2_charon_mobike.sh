@@ -28,11 +28,7 @@ ESP=aes128gcm16
 
 write_configs() {
 	cat >"$DIR/cygnet.yaml" <<YAML
-daemon:
-  plugins: [crypto-nettle, $BACKEND, ike2]
-  log: { default: info, ike: debug }
-  control: $DIR/cygnetd.ctl
-  state_file: $DIR/cygnetd.state
+$(cygnet_daemon_yaml "crypto-nettle, $BACKEND, ike2")
 connections:
   sw:
     local_addrs: [2001:db8::1]
@@ -108,16 +104,8 @@ connections {
 	}
 }
 secrets {
-	ike-cg {
-		id-1 = charon.example
-		id-2 = cygnet.example
-		secret = "$PSK"
-	}
-	ike-cg2 {
-		id-1 = charon2.example
-		id-2 = cygnet2.example
-		secret = "$PSK"
-	}
+$(sw_psk_secret cg charon.example cygnet.example "$PSK")
+$(sw_psk_secret cg2 charon2.example cygnet2.example "$PSK")
 }
 CONF
 }

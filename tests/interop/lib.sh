@@ -160,6 +160,55 @@ $(sw_psk_secret cg charon.example cygnet.example "$PSK")
 CONF
 }
 
+# ipv4_setup VETH: IPv4 beside the IPv6 of netns_setup VETH, outer addresses
+# 192.0.2.1 (cygnet) and 192.0.2.2 (charon) on the link, inner ones
+# 198.51.100.1 and 203.0.113.1 on lo, each routing the other's /24 from it.
+ipv4_setup() {
+	ip -n "$NS_C" addr add 192.0.2.1/24 dev "$1-c"
+	ip -n "$NS_S" addr add 192.0.2.2/24 dev "$1-s"
+	ip -n "$NS_C" addr add 198.51.100.1/24 dev lo
+	ip -n "$NS_S" addr add 203.0.113.1/24 dev lo
+	ip -n "$NS_C" route add 203.0.113.0/24 via 192.0.2.2 src 198.51.100.1
+	ip -n "$NS_S" route add 198.51.100.0/24 via 192.0.2.1 src 203.0.113.1
+}
+
+# swanctl_psk_conn NAME VERSION LOCAL REMOTE PROPOSALS CHILD MODE ESP [LOCAL_TS REMOTE_TS]:
+# one connection of charon's swanctl.conf, PSK between charon.example (charon)
+# and cygnet.example, one child.
+swanctl_psk_conn() {
+	cat <<CONF
+	$1 {
+		version = $2
+		local_addrs = $3
+		remote_addrs = $4
+		proposals = $5
+		local {
+			auth = psk
+			id = charon.example
+		}
+		remote {
+			auth = psk
+			id = cygnet.example
+		}
+		children {
+			$6 {
+				mode = $7
+				esp_proposals = $8
+				${9:+local_ts = $9}
+				${10:+remote_ts = ${10}}
+			}
+		}
+	}
+CONF
+}
+
+# swanctl_psk_secret: the secrets section for $PSK between the two identities.
+swanctl_psk_secret() {
+	echo "secrets {"
+	sw_psk_secret cg charon.example cygnet.example "$PSK"
+	echo "}"
+}
+
 # Certificates, made at test time with GnuTLS certtool, else strongSwan pki.
 
 # certtool_key KIND FILE: a private key (ecdsa or rsa).

@@ -12,6 +12,7 @@
 
 #include <cygnet/config.h>
 #include <cygnet/id.h>
+#include <cygnet/kernel.h>
 #include <cygnet/transform.h>
 
 #ifdef __cplusplus
@@ -34,6 +35,54 @@ CG_EXPORT bool cg_conn_addrs_match(char *const *list, size_t n, const struct cg_
 /* The IKE proposals of conn the loaded crypto can run into out; "default" when it names none. */
 CG_EXPORT size_t cg_conn_ike_proposals(struct cg_core *core, const struct cg_conn_cfg *conn,
 				       struct cg_proposal *out, size_t max);
+/* Our identity for conn: the configured one, else our IP address local. */
+CG_EXPORT int cg_conn_local_id(const struct cg_conn_cfg *conn, const struct cg_addr *local,
+			       struct cg_id *id);
+/*
+ * Endpoints for initiating conn, ports filled in: the first remote address
+ * that resolves, and the local address of its family (or the source the
+ * routes choose, or %any). -EDESTADDRREQ when no remote address resolves.
+ */
+CG_EXPORT int cg_conn_endpoints(struct cg_core *core, const struct cg_conn_cfg *conn,
+				struct cg_addr *local, struct cg_addr *remote);
+/* A child's configured selectors, "dynamic" (and none at all) resolved to addr; the count. */
+CG_EXPORT size_t cg_conn_ts_resolve(const struct cg_ts_cfg *cfg, size_t n,
+				     const struct cg_addr *addr, struct cg_ts *out, size_t max);
+/* A child's ESP proposals (cygnet's default when it names none), copied into out; the count. */
+CG_EXPORT size_t cg_conn_esp_proposals(const struct cg_child_cfg *cc, struct cg_proposal *out,
+				       size_t max);
+/*
+ * Trap policies (start_action: trap, and close or DPD actions that trap
+ * again), one set per IKE protocol plugin (trap.c). cg_traps_free removes
+ * the policies of every trap.
+ */
+struct cg_traps;
+CG_EXPORT struct cg_traps *cg_traps_new(struct cg_core *core);
+CG_EXPORT void cg_traps_free(struct cg_traps *t);
+/* Installs the trap policies of child cc of conn (all its selectors; none with policies: no). */
+CG_EXPORT int cg_traps_install(struct cg_traps *t, const struct cg_conn_cfg *conn,
+			       const struct cg_child_cfg *cc);
+/*
+ * An acquire: true when it belongs to a trap that is not negotiating yet,
+ * which now is; its connection and child names (CG_NAME_MAX each) copied.
+ */
+CG_EXPORT bool cg_traps_acquire(struct cg_traps *t, const struct cg_kernel_acquire *acq,
+				char *conn, char *child);
+/* The negotiation for reqid ended (well or not): acquires start one again. */
+CG_EXPORT void cg_traps_done(struct cg_traps *t, uint32_t reqid);
+/* The reqid of the trap of conn/child, 0 when none. */
+CG_EXPORT uint32_t cg_traps_reqid(struct cg_traps *t, const char *conn, const char *child);
+/*
+ * Start actions (a plugin's init): for every child of the connections an
+ * IKE version starts (version 2 starts those of version 0, "either", too),
+ * trap is called at once for start_action: trap, and start in a job for
+ * start_action: start. ctx must outlive the jobs (the plugin's state).
+ */
+typedef void (*cg_conn_trap_fn)(void *ctx, const struct cg_conn_cfg *conn,
+				const struct cg_child_cfg *cc);
+typedef void (*cg_conn_start_fn)(void *ctx, const char *conn, const char *child);
+CG_EXPORT void cg_conn_start_actions(struct cg_core *core, uint8_t version, cg_conn_trap_fn trap,
+				     cg_conn_start_fn start, void *ctx);
 /*
  * Responder, first message of IKE version (1 or 2) between local and remote:
  * the first connection whose addresses match and whose proposals accept one

@@ -69,6 +69,71 @@ CG_EXPORT int cg_control_add_status(struct cg_core *core, const char *section,
 /* Removes a section; waits for a running call, so ctx may be freed on return. */
 CG_EXPORT void cg_control_remove_status(struct cg_core *core, const char *section);
 
+/* A plugin's table of commands. */
+struct cg_ctl_cmd {
+	const char *name, *usage;
+	cg_ctl_fn fn;
+};
+/*
+ * Registers the n commands with ctx; one another plugin registered already
+ * stays with it (a debug line says so). Bit i of *mask is set for each
+ * command registered. On another failure none stays registered.
+ */
+CG_EXPORT int cg_control_register_set(struct cg_core *core, const struct cg_ctl_cmd *cmds,
+				      size_t n, void *ctx, unsigned *mask);
+/* Unregisters the commands of *mask and clears it. */
+CG_EXPORT void cg_control_unregister_set(struct cg_core *core, const struct cg_ctl_cmd *cmds,
+					 size_t n, unsigned *mask);
+
+/*
+ * Helpers for the IKE plugins' commands, so that both versions read the
+ * same arguments the same way.
+ */
+/* The value after "name" in argv ("--child NAME"), or NULL. */
+CG_EXPORT const char *cg_ctl_arg(int argc, char **argv, const char *name);
+/* list-sas: every IKE SA of every version, as its plugin describes it (cg_sa_describe). */
+CG_EXPORT int cg_ctl_list_sas(void *ctx, struct cg_core *core, int argc, char **argv,
+			      struct cg_out *out);
+/* What `terminate` names. */
+struct cg_ctl_term {
+	const char *ike, *child;
+	long ike_id, child_id;
+};
+/* t names the IKE SA (by --ike or --ike-id), or the child SA (by --child or --child-id). */
+CG_EXPORT bool cg_ctl_term_ike(const struct cg_ctl_term *t, const char *name, uint32_t id);
+CG_EXPORT bool cg_ctl_term_child(const struct cg_ctl_term *t, const char *name, uint32_t id);
+struct cg_sa;
+/* How one IKE version terminates what `terminate` names (cg_ctl_ike_add). */
+struct cg_ctl_terminator {
+	/* t names the SA or one of its children (the SA is checked out). */
+	bool (*named)(const struct cg_ctl_term *t, struct cg_sa *entry);
+	/* Terminates what t names in the checked-out SA, checks it in or destroys it; how many went. */
+	size_t (*run)(void *ctx, const struct cg_ctl_term *t, struct cg_sa *entry,
+		      struct cg_out *out);
+};
+/* How an IKE version starts a connection: new_sa asks for a new IKE SA. */
+typedef int (*cg_ctl_initiate_fn)(void *ctx, const char *conn, const char *child, bool new_sa);
+/*
+ * An IKE plugin says how its version initiates and terminates, so that the
+ * plugin that owns the initiate and terminate commands serves every
+ * version loaded. -EEXIST when the version has them already.
+ */
+CG_EXPORT int cg_ctl_ike_add(struct cg_core *core, uint8_t version, cg_ctl_initiate_fn initiate,
+			     const struct cg_ctl_terminator *tm, void *ctx);
+/* Removes them; waits while a call is running, so ctx may go on return. */
+CG_EXPORT void cg_ctl_ike_remove(struct cg_core *core, uint8_t version);
+/* Starts conn (and child) with the plugin of version; -EPROTONOSUPPORT when none is loaded. */
+CG_EXPORT int cg_ctl_ike_initiate(struct cg_core *core, uint8_t version, const char *conn,
+				  const char *child, bool new_sa);
+/* The IKE version that starts conn: 1 for version: 1, else 2. */
+CG_EXPORT uint8_t cg_ctl_ike_version(struct cg_core *core, const char *conn);
+/*
+ * terminate --ike NAME | --ike-id N | --child NAME | --child-id N over the
+ * SAs of every version loaded (each through its terminator). -EINVAL with
+ * the usage, -ENOENT when nothing matched.
+ */
+CG_EXPORT int cg_ctl_terminate(struct cg_core *core, int argc, char **argv, struct cg_out *out);
+
 /* Runs a request line as the socket would (tests, and the daemon's own use). */
 CG_EXPORT int cg_control_run(struct cg_core *core, const char *line, size_t len, char **reply);
 

@@ -11,7 +11,12 @@
 #ifndef CYGNET_SA_H
 #define CYGNET_SA_H
 
+#include <stdarg.h>
+
+#include <cygnet/bus.h>
+#include <cygnet/id.h>
 #include <cygnet/kernel.h>
+#include <cygnet/log.h>
 #include <cygnet/sched.h>
 #include <cygnet/types.h>
 
@@ -90,6 +95,15 @@ CG_EXPORT int cg_sa_new_spi(struct cg_core *core, uint64_t *spi);
 CG_EXPORT int cg_sa_add_new(struct cg_core *core, uint8_t version, const char *conn_name,
 			    void *data, const struct cg_sa_ops *ops, uint64_t *spi,
 			    struct cg_sa **ret);
+/*
+ * cg_sa_add_new for a new IKE SA in its role, logging a failure: an
+ * initiator's SPI is ours (*spi); a responder's SA is also indexed as
+ * half-open by (spi_i, remote). On a failure with *ret still NULL the caller
+ * owns data; with *ret set the SA was added and then destroyed (ops->destroy).
+ */
+CG_EXPORT int cg_sa_add_role(struct cg_core *core, uint8_t version, const char *conn_name,
+			     void *data, const struct cg_sa_ops *ops, uint64_t spi_i,
+			     const struct cg_addr *remote, uint64_t *spi, struct cg_sa **ret);
 /* Checks out by our own SPI; waits while another job has it; NULL when absent. */
 CG_EXPORT struct cg_sa *cg_sa_checkout_by_spi(struct cg_core *core, uint64_t local_spi);
 /* Checks out a responder's half-open SA by the initiator's SPI and address. */
@@ -109,6 +123,56 @@ CG_EXPORT void *cg_sa_data(const struct cg_sa *sa);
 CG_EXPORT uint32_t cg_sa_unique_id(const struct cg_sa *sa);
 CG_EXPORT uint8_t cg_sa_version(const struct cg_sa *sa);
 CG_EXPORT const char *cg_sa_conn(const struct cg_sa *sa);
+/*
+ * A log line about an IKE SA, as both IKE versions write them:
+ * "name[id] <spi_i>_i <spi_r>_r: message" (id 0 while entry is NULL).
+ */
+CG_EXPORT void cg_sa_logv(struct cg_core *core, const struct cg_sa *entry, const char *name,
+			  uint64_t spi_i, uint64_t spi_r, enum cg_subsys subsys,
+			  enum cg_level level, const char *fmt, va_list ap) CG_PRINTF(8, 0);
+/* Publishes an IKE SA event (u.ike) of entry: its id and version, the SPIs in wire order. */
+CG_EXPORT void cg_sa_publish(struct cg_core *core, const struct cg_sa *entry,
+			     enum cg_event_type type, const char *name, uint64_t spi_i,
+			     uint64_t spi_r, const struct cg_addr *local, const struct cg_addr *remote);
+/*
+ * Publishes a child SA event (u.child) of the IKE SA entry, for the child
+ * ci describes (reqid, SPIs), with the IKE SA's endpoints local and remote.
+ */
+CG_EXPORT void cg_sa_publish_child(struct cg_core *core, const struct cg_sa *entry,
+				   enum cg_event_type type, const char *conn, const char *child,
+				   uint32_t unique_id, const struct cg_child_install *ci,
+				   const struct cg_addr *local, const struct cg_addr *remote);
+/* What list-sas shows of every IKE SA (sa_describe.c). */
+struct cg_sa_view {
+	const char *name;
+	const char *state;              /* "CONNECTING", "ESTABLISHED", "DELETING" */
+	const struct cg_addr *local, *remote;
+	const struct cg_id *id_local;   /* NULL: not shown */
+	const struct cg_id *id_remote;  /* NULL: not shown */
+	bool initiator;
+	const bool *mobike;             /* NULL: not shown (IKEv1) */
+	uint64_t spi_i, spi_r;
+	const struct cg_proposal *proposal; /* NULL until keys exist */
+	uint16_t ke_group;
+	int64_t established_at;         /* unix time, 0 when not */
+};
+/* Writes the fields of v (inside the caller's object for the SA). */
+CG_EXPORT void cg_sa_describe_head(struct cg_out *out, const struct cg_sa *entry,
+				   const struct cg_sa_view *v);
+/* What list-sas shows of a child SA: ci holds its SAs and selectors (keys unused). */
+struct cg_child_view {
+	const char *name;
+	uint32_t unique_id;
+	bool installed;
+	const struct cg_child_install *ci;
+	uint16_t pfs_group;             /* shown when not 0 */
+	int64_t installed_at;
+};
+/* Writes one child as an object, with the kernel's counters of its SAs. */
+CG_EXPORT void cg_child_describe(struct cg_core *core, struct cg_out *out,
+				 const struct cg_child_view *v);
+/* Writes a checked-out SA for `cygnetctl list-sas` through its plugin's describe (if any). */
+CG_EXPORT void cg_sa_describe(struct cg_sa *sa, struct cg_out *out);
 /* Indexes a half-open responder SA by (spi_i, remote); cleared by cg_sa_set_established. */
 CG_EXPORT int cg_sa_set_init_key(struct cg_sa *sa, uint64_t spi_i, const struct cg_addr *remote);
 CG_EXPORT void cg_sa_set_established(struct cg_sa *sa);
@@ -160,6 +224,15 @@ typedef enum cg_sa_verdict (*cg_sa_job_fn)(struct cg_sa *sa, void *arg);
  */
 CG_EXPORT int cg_sa_timer_add(struct cg_core *core, uint64_t local_spi, uint64_t delay_ms,
 			      cg_sa_job_fn fn, const void *arg, size_t arg_len, cg_timer_id *id);
+
+/*
+ * Retransmission of a request, the same for every IKE version (as charon's
+ * retransmit_timeout 4 s, retransmit_base 1.8, retransmit_tries 5): the
+ * delay before retransmit tries + 1 (the first send is tries 0), and how
+ * many retransmits are made before giving up.
+ */
+#define CG_SA_RETRANSMIT_TRIES 5u
+CG_EXPORT uint64_t cg_sa_retransmit_delay(unsigned tries);
 
 /*
  * Calls fn for every SA (of any version when version is 0), each checked

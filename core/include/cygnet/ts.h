@@ -59,6 +59,19 @@ CG_EXPORT bool cg_ts_to_prefix(const struct cg_ts *ts, struct cg_addr *net, uint
 CG_EXPORT void cg_ts_enclosing_prefix(const struct cg_ts *ts, struct cg_addr *net, uint8_t *prefixlen);
 /* Intersection of two selectors (RFC 7296 narrowing); false when empty. */
 CG_EXPORT bool cg_ts_intersect(const struct cg_ts *a, const struct cg_ts *b, struct cg_ts *out);
+/*
+ * Narrowing (RFC 7296 2.9, and IKEv1 Quick Mode IDs alike): the
+ * intersections of their selectors with ours, the widest kept (one inside
+ * another adds nothing), at most max into out; the count, 0 when none overlap.
+ */
+CG_EXPORT size_t cg_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
+			      size_t n_ours, struct cg_ts *out, size_t max);
+/*
+ * Each selector the responder chose (got) lies within one we sent (or
+ * within first, when has_first); false as well when got is empty.
+ */
+CG_EXPORT bool cg_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
+			    size_t n_sent, const struct cg_ts *first, bool has_first);
 /* a is wholly contained in b. */
 CG_EXPORT bool cg_ts_is_subset(const struct cg_ts *a, const struct cg_ts *b);
 CG_EXPORT bool cg_ts_equal(const struct cg_ts *a, const struct cg_ts *b);

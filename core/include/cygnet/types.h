@@ -39,6 +39,11 @@ CG_EXPORT void cg_chunk_free(struct cg_chunk *c);
 CG_EXPORT void cg_chunk_clear(struct cg_chunk *c);
 /* Constant-time equality of two chunks (lengths compared first). */
 CG_EXPORT bool cg_chunk_equal_ct(struct cg_chunk a, struct cg_chunk b);
+/*
+ * Grows the buffer *buf of *cap bytes to hold at least need bytes (doubling,
+ * from 256), for message writers. false when out of memory (*buf unchanged).
+ */
+CG_EXPORT bool cg_grow(uint8_t **buf, size_t *cap, size_t need);
 /* Overwrites len bytes at p in a way the compiler cannot drop. */
 CG_EXPORT void cg_memwipe(void *p, size_t len);
 

@@ -2,7 +2,8 @@
 /*
  * The control commands the core answers itself: help, status, list-conns
  * and reload. The IKE commands (list-sas, initiate, terminate) belong to the
- * IKE protocol plugins, which register them.
+ * IKE protocol plugins, which register them; the helpers both IKE versions
+ * build them with are at the end.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -300,4 +301,203 @@ int cg_ctl_register_builtins(struct cg_core *core)
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * For the IKE plugins' commands (list-sas, initiate, terminate).
+ */
+
+CG_EXPORT const char *cg_ctl_arg(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+static void list_one(void *ctx, struct cg_sa *entry)
+{
+	cg_sa_describe(entry, ctx);
+}
+
+CG_EXPORT int cg_ctl_list_sas(void *ctx, struct cg_core *core, int argc, char **argv,
+			      struct cg_out *out)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	cg_out_arr_begin(out, "ike-sas");
+	cg_sa_foreach(core, 0, list_one, out);
+	cg_out_arr_end(out);
+	return 0;
+}
+
+CG_EXPORT bool cg_ctl_term_ike(const struct cg_ctl_term *t, const char *name, uint32_t id)
+{
+	return (t->ike && !strcmp(name, t->ike)) || (t->ike_id > 0 && id == (uint32_t)t->ike_id);
+}
+
+CG_EXPORT bool cg_ctl_term_child(const struct cg_ctl_term *t, const char *name, uint32_t id)
+{
+	return (t->child && !strcmp(name, t->child)) ||
+	       (t->child_id > 0 && id == (uint32_t)t->child_id);
+}
+
+CG_EXPORT int cg_ctl_ike_add(struct cg_core *core, uint8_t version, cg_ctl_initiate_fn initiate,
+			     const struct cg_ctl_terminator *tm, void *ctx)
+{
+	struct cg_ctl *ctl = core->ctl;
+	int err = 0;
+
+	if (!ctl || version < 1 || version > 2)
+		return -EINVAL;
+	pthread_mutex_lock(&ctl->lock);
+	if (ctl->ike[version].initiate)
+		err = -EEXIST;
+	else
+		ctl->ike[version] = (struct ctl_ike){ .initiate = initiate, .tm = tm, .ctx = ctx };
+	pthread_mutex_unlock(&ctl->lock);
+	return err;
+}
+
+CG_EXPORT void cg_ctl_ike_remove(struct cg_core *core, uint8_t version)
+{
+	struct cg_ctl *ctl = core->ctl;
+
+	if (!ctl || version < 1 || version > 2)
+		return;
+	pthread_mutex_lock(&ctl->lock);
+	ctl->ike[version].initiate = NULL;
+	while (ctl->ike[version].in_flight)
+		pthread_cond_wait(&ctl->idle, &ctl->lock);
+	ctl->ike[version] = (struct ctl_ike){ 0 };
+	pthread_mutex_unlock(&ctl->lock);
+}
+
+/* A version's hooks, marked in use (ike_put ends that); false when none. */
+static bool ike_get(struct cg_ctl *ctl, uint8_t version, struct ctl_ike *copy)
+{
+	bool ok;
+
+	pthread_mutex_lock(&ctl->lock);
+	ok = ctl->ike[version].initiate != NULL;
+	if (ok) {
+		ctl->ike[version].in_flight++;
+		*copy = ctl->ike[version];
+	}
+	pthread_mutex_unlock(&ctl->lock);
+	return ok;
+}
+
+static void ike_put(struct cg_ctl *ctl, uint8_t version)
+{
+	pthread_mutex_lock(&ctl->lock);
+	ctl->ike[version].in_flight--;
+	pthread_cond_broadcast(&ctl->idle);
+	pthread_mutex_unlock(&ctl->lock);
+}
+
+CG_EXPORT int cg_ctl_ike_initiate(struct cg_core *core, uint8_t version, const char *conn,
+				  const char *child, bool new_sa)
+{
+	struct ctl_ike h;
+	int err;
+
+	if (!core->ctl || version < 1 || version > 2 || !ike_get(core->ctl, version, &h))
+		return -EPROTONOSUPPORT;
+	err = h.initiate(h.ctx, conn, child, new_sa);
+	ike_put(core->ctl, version);
+	return err;
+}
+
+CG_EXPORT uint8_t cg_ctl_ike_version(struct cg_core *core, const char *conn)
+{
+	struct cg_config *cfg = cg_core_config(core);
+	const struct cg_conn_cfg *c = cfg ? cg_config_conn(cfg, conn) : NULL;
+	uint8_t version = c && c->version == 1 ? 1 : 2;
+
+	cg_config_unref(cfg);
+	return version;
+}
+
+struct term_hits {
+	const struct cg_ctl_term *t;
+	const struct cg_ctl_terminator *tm;
+	uint32_t ids[64];
+	size_t n;
+};
+
+static void term_collect(void *ctx, struct cg_sa *entry)
+{
+	struct term_hits *h = ctx;
+
+	if (h->n < CG_ARRAY_SIZE(h->ids) && h->tm->named(h->t, entry))
+		h->ids[h->n++] = cg_sa_unique_id(entry);
+}
+
+CG_EXPORT int cg_ctl_terminate(struct cg_core *core, int argc, char **argv, struct cg_out *out)
+{
+	const char *ike_id = cg_ctl_arg(argc, argv, "--ike-id");
+	const char *child_id = cg_ctl_arg(argc, argv, "--child-id");
+	struct cg_ctl_term t = {
+		.ike = cg_ctl_arg(argc, argv, "--ike"), .child = cg_ctl_arg(argc, argv, "--child"),
+		.ike_id = ike_id ? atol(ike_id) : 0, .child_id = child_id ? atol(child_id) : 0,
+	};
+	size_t n = 0;
+
+	if (!t.ike && !t.child && t.ike_id <= 0 && t.child_id <= 0) {
+		cg_out_error(out, "usage: terminate --ike NAME | --ike-id N | --child NAME | --child-id N");
+		return -EINVAL;
+	}
+	cg_out_arr_begin(out, "terminated");
+	for (uint8_t v = 1; v <= 2; v++) {
+		struct term_hits h = { .t = &t };
+		struct ctl_ike ike;
+
+		if (!core->ctl || !ike_get(core->ctl, v, &ike))
+			continue;
+		h.tm = ike.tm;
+		cg_sa_foreach(core, v, term_collect, &h);
+		for (size_t i = 0; i < h.n; i++) {
+			struct cg_sa *entry = cg_sa_checkout_by_id(core, h.ids[i]);
+
+			if (entry)
+				n += ike.tm->run(ike.ctx, &t, entry, out);
+		}
+		ike_put(core->ctl, v);
+	}
+	cg_out_arr_end(out);
+	if (!n) {
+		cg_out_error(out, "nothing matched");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+CG_EXPORT int cg_control_register_set(struct cg_core *core, const struct cg_ctl_cmd *cmds,
+				      size_t n, void *ctx, unsigned *mask)
+{
+	for (size_t i = 0; i < n; i++) {
+		int err = cg_control_register(core, cmds[i].name, cmds[i].usage, cmds[i].fn, ctx);
+
+		if (!err) {
+			*mask |= 1u << i;
+		} else if (err == -EEXIST) {
+			cg_log(core, CG_LOG_CTL, CG_LVL_DEBUG, "'%s' is provided elsewhere",
+			       cmds[i].name);
+		} else {
+			cg_control_unregister_set(core, cmds, n, mask);
+			return err;
+		}
+	}
+	return 0;
+}
+
+CG_EXPORT void cg_control_unregister_set(struct cg_core *core, const struct cg_ctl_cmd *cmds,
+					 size_t n, unsigned *mask)
+{
+	for (size_t i = 0; i < n; i++)
+		if (*mask & (1u << i))
+			cg_control_unregister(core, cmds[i].name);
+	*mask = 0;
 }

@@ -30,6 +30,14 @@ struct ctl_entry {
 	struct ctl_entry *next;
 };
 
+/* An IKE version's initiate and terminate (cg_ctl_ike_add). */
+struct ctl_ike {
+	cg_ctl_initiate_fn initiate;
+	const struct cg_ctl_terminator *tm;
+	void *ctx;
+	unsigned in_flight;
+};
+
 struct cg_ctl {
 	struct cg_core *core;
 	pthread_mutex_t lock;       /* guards the lists, in_flight and clients */
@@ -43,6 +51,7 @@ struct cg_ctl {
 	struct ctl_slot slots[CTL_MAX_CLIENTS];
 	unsigned n_clients;         /* client threads, reading or running a command */
 	unsigned n_running;         /* of them, running a command */
+	struct ctl_ike ike[3];      /* by IKE version (1, 2); guarded by lock */
 };
 
 /* output.c: the message given to cg_out_error (NULL when none), and whether it was called. */

@@ -452,6 +452,78 @@ const struct cg_sa_ops *cg_sa_ops_of(const struct cg_sa *sa)
 	return sa->ops;
 }
 
+CG_EXPORT int cg_sa_add_role(struct cg_core *core, uint8_t version, const char *conn_name,
+			     void *data, const struct cg_sa_ops *ops, uint64_t spi_i,
+			     const struct cg_addr *remote, uint64_t *spi, struct cg_sa **ret)
+{
+	int err = cg_sa_add_new(core, version, conn_name, data, ops, spi, ret);
+
+	if (err) {
+		cg_log(core, CG_LOG_IKE, CG_LVL_ERROR, "%s: cannot create an IKE SA: %s", conn_name,
+		       strerror(-err));
+		return err;
+	}
+	err = spi_i ? cg_sa_set_init_key(*ret, spi_i, remote) : 0;
+	if (err)
+		cg_sa_checkin_destroy(core, *ret);
+	return err;
+}
+
+CG_EXPORT void cg_sa_logv(struct cg_core *core, const struct cg_sa *entry, const char *name,
+			  uint64_t spi_i, uint64_t spi_r, enum cg_subsys subsys,
+			  enum cg_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (!cg_log_enabled(core, subsys, level))
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	cg_log(core, subsys, level, "%s[%u] %016llx_i %016llx_r: %s", name,
+	       entry ? entry->unique_id : 0, (unsigned long long)spi_i,
+	       (unsigned long long)spi_r, line);
+}
+
+CG_EXPORT void cg_sa_publish(struct cg_core *core, const struct cg_sa *entry,
+			     enum cg_event_type type, const char *name, uint64_t spi_i,
+			     uint64_t spi_r, const struct cg_addr *local, const struct cg_addr *remote)
+{
+	struct cg_event ev = { .type = type };
+
+	snprintf(ev.u.ike.conn, sizeof(ev.u.ike.conn), "%s", name);
+	ev.u.ike.unique_id = entry->unique_id;
+	ev.u.ike.spi_i = htobe64(spi_i);
+	ev.u.ike.spi_r = htobe64(spi_r);
+	ev.u.ike.local = *local;
+	ev.u.ike.remote = *remote;
+	ev.u.ike.version = entry->version;
+	cg_bus_publish(core, &ev);
+}
+
+CG_EXPORT void cg_sa_publish_child(struct cg_core *core, const struct cg_sa *entry,
+				   enum cg_event_type type, const char *conn, const char *child,
+				   uint32_t unique_id, const struct cg_child_install *ci,
+				   const struct cg_addr *local, const struct cg_addr *remote)
+{
+	struct cg_event ev = { .type = type };
+
+	snprintf(ev.u.child.conn, sizeof(ev.u.child.conn), "%s", conn);
+	snprintf(ev.u.child.child, sizeof(ev.u.child.child), "%s", child);
+	ev.u.child.unique_id = unique_id;
+	ev.u.child.ike_unique_id = entry->unique_id;
+	ev.u.child.reqid = ci->reqid;
+	ev.u.child.spi_in = ci->spi_in;
+	ev.u.child.spi_out = ci->spi_out;
+	ev.u.child.local = *local;
+	ev.u.child.remote = *remote;
+	cg_bus_publish(core, &ev);
+}
+
+CG_EXPORT void cg_sa_describe(struct cg_sa *sa, struct cg_out *out)
+{
+	if (sa->ops && sa->ops->describe)
+		sa->ops->describe(sa->data, out);
+}
+
 CG_EXPORT void *cg_sa_data(const struct cg_sa *sa)
 {
 	return sa->data;

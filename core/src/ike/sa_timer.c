@@ -51,3 +51,13 @@ CG_EXPORT int cg_sa_timer_add(struct cg_core *core, uint64_t local_spi, uint64_t
 		*id = 0;
 	return err;
 }
+
+/* 4 s * 1.8^tries, as charon's retransmit_timeout and retransmit_base. */
+CG_EXPORT uint64_t cg_sa_retransmit_delay(unsigned tries)
+{
+	double ms = 4000;
+
+	for (unsigned i = 0; i < tries; i++)
+		ms *= 1.8;
+	return (uint64_t)ms;
+}

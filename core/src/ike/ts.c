@@ -401,3 +401,44 @@ CG_EXPORT const char *cg_ts_str(const struct cg_ts *ts, char *buf, size_t len)
 			 cg_addr_str(&ts->to, to, sizeof(to)), ports);
 	return buf;
 }
+
+CG_EXPORT size_t cg_ts_narrow(const struct cg_ts *theirs, size_t n_theirs, const struct cg_ts *ours,
+			      size_t n_ours, struct cg_ts *out, size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n_theirs; i++)
+		for (size_t j = 0; j < n_ours && k < max; j++) {
+			struct cg_ts x;
+			bool covered = false;
+
+			if (!cg_ts_intersect(&theirs[i], &ours[j], &x))
+				continue;
+			/* Keep the widest: a selector inside another one adds nothing. */
+			for (size_t d = 0; d < k && !covered; d++)
+				covered = cg_ts_is_subset(&x, &out[d]);
+			if (covered)
+				continue;
+			for (size_t d = 0; d < k;)
+				if (cg_ts_is_subset(&out[d], &x))
+					out[d] = out[--k];
+				else
+					d++;
+			out[k++] = x;
+		}
+	return k;
+}
+
+CG_EXPORT bool cg_ts_within(const struct cg_ts *got, size_t n_got, const struct cg_ts *sent,
+			    size_t n_sent, const struct cg_ts *first, bool has_first)
+{
+	for (size_t i = 0; i < n_got; i++) {
+		bool ok = has_first && cg_ts_is_subset(&got[i], first);
+
+		for (size_t j = 0; j < n_sent && !ok; j++)
+			ok = cg_ts_is_subset(&got[i], &sent[j]);
+		if (!ok)
+			return false;
+	}
+	return n_got > 0;
+}

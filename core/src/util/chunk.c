@@ -24,6 +24,23 @@ CG_EXPORT int cg_chunk_alloc(struct cg_chunk *c, size_t len)
 	return 0;
 }
 
+CG_EXPORT bool cg_grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *grown;
+	size_t n = *cap ? *cap : 256;
+
+	if (need <= *cap)
+		return true;
+	while (n < need)
+		n *= 2;
+	grown = realloc(*buf, n);
+	if (!grown)
+		return false;
+	*buf = grown;
+	*cap = n;
+	return true;
+}
+
 CG_EXPORT int cg_chunk_dup(struct cg_chunk *dst, struct cg_chunk src)
 {
 	int err = cg_chunk_alloc(dst, src.len);

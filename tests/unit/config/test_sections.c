@@ -475,6 +475,11 @@ Test(sections, wrong_connection_values)
 {
 	ct_assert_load_error("connections:\n  c:\n    version: 3\n" PSK,
 			     "test.yaml:3:14: 'version' must be a number from 0 to 2, not '3'");
+	ct_assert_load_error("connections:\n  c:\n    version: 1\n    aggressive: yes\n" PSK,
+			     "test.yaml:4:17: aggressive: yes (IKEv1 Aggressive Mode) is not "
+			     "implemented yet: use Main Mode (aggressive: no)");
+	ct_assert_load_error("connections:\n  c:\n    aggressive: yes\n" PSK,
+			     "test.yaml:3:17: 'aggressive' is an IKEv1 key: it needs version: 1");
 	ct_assert_load_error("connections:\n  c:\n    remote_addrs: [\"bad address!\"]\n" PSK,
 			     "test.yaml:3:20: 'bad address!' is not an address, prefix, range, DNS "
 			     "name or %any");
