@@ -7,7 +7,7 @@
  * chains written with the codec's writers, as the exchanges write them.
  * Not a unit test: run it by hand when a codec changes,
  *   FZ_GEN_OUT=$PWD/tests/fuzz/corpus build/bin/test_fuzz_corpus_gen
- * and commit what changed.
+ * and commit what changed. gen_ike1.c writes the seeds of ike1.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -18,10 +18,11 @@
 
 #include "exconf.h"
 #include "exnet.h"
+#include "gen.h"
 #include "msg.h"
 #include "xfrm.h"
 
-static const char *gen_dir(void)
+const char *gen_dir(void)
 {
 	const char *dir = getenv("FZ_GEN_OUT");
 
@@ -30,7 +31,7 @@ static const char *gen_dir(void)
 	return dir;
 }
 
-static void gen_write(const char *sub, const char *name, const uint8_t *data, size_t len)
+void gen_write(const char *sub, const char *name, const uint8_t *data, size_t len)
 {
 	char path[4096];
 	FILE *f;
