@@ -12,6 +12,7 @@
  * offered is answered by one retry with that group.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,11 +105,20 @@ void ike2_addchild_run(struct ike2_sa *sa, const struct ike2_work *w)
 		ike2_trap_done(sa->plugin, w->trap_reqid);
 }
 
+/* Our IKE SA still being established: a child can wait for it (ike2_addchild_join). */
+static bool addchild_connecting(const struct ike2_sa *sa)
+{
+	return sa->initiator && !sa->down &&
+	       (sa->state == IKE2_ST_INIT_SENT || sa->state == IKE2_ST_INIT_DONE ||
+		sa->state == IKE2_ST_AUTH_SENT);
+}
+
 /* The child asked for, and what became of it on the first IKE SA that could take it. */
 struct addchild_ask {
 	const char *conn, *child;
 	const struct cg_kernel_acquire *acq;
 	uint32_t trap_reqid;
+	bool join;                    /* also our IKE SA still being established */
 	bool done;
 	int err;
 };
@@ -122,7 +132,8 @@ static void addchild_visit(void *ctx, struct cg_sa *entry)
 	if (a->done || strcmp(cg_sa_conn(entry), a->conn))
 		return;
 	cc = ike2_child_cfg(sa, a->child);
-	if (sa->state != IKE2_ST_ESTABLISHED || sa->rekeyed || !cc)
+	if (sa->rekeyed || !cc ||
+	    (sa->state != IKE2_ST_ESTABLISHED && !(a->join && addchild_connecting(sa))))
 		return;
 	a->done = true;
 	a->err = sa_idle(sa) ? addchild_on(sa, cc, a->acq, a->trap_reqid)
@@ -207,4 +218,26 @@ err_abandon:
 	ike2_child_abandon(sa, &sa->add);
 	ike2_sa_run_pending(sa);
 	return IKE2_KEEP;
+}
+
+/*
+ * start_action: start. The connection's children start together: the first
+ * sets up the IKE SA, the others wait for it (queued, then CREATE_CHILD_SA)
+ * rather than each starting an IKE SA of its own. Those would all say
+ * INITIAL_CONTACT, and the peer would destroy each one, with its child,
+ * when the next arrives.
+ */
+int ike2_addchild_join(struct ike2 *p, const char *conn_name, const char *child_name)
+{
+	/* Start jobs run on several workers: one at a time sees the others' IKE SA. */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct addchild_ask a = { .conn = conn_name, .child = child_name, .join = true,
+				  .err = -ENOENT };
+
+	pthread_mutex_lock(&lock);
+	cg_sa_foreach(p->core, 2, addchild_visit, &a);
+	if (a.err == -ENOENT)
+		a.err = ike2_initiate(p, conn_name, child_name, NULL, 0);
+	pthread_mutex_unlock(&lock);
+	return a.err;
 }

@@ -19,6 +19,8 @@ int ike2_addchild_start(struct ike2 *p, const char *conn_name, const char *child
 /* The child on its connection's established IKE SA if there is one, else a new IKE SA. */
 int ike2_addchild_initiate(struct ike2 *p, const char *conn_name, const char *child_name,
 			   const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
+/* start_action: start: as ike2_addchild_initiate, also waiting for our IKE SA being set up. */
+int ike2_addchild_join(struct ike2 *p, const char *conn_name, const char *child_name);
 /* Queued work of kind IKE2_OP_CHILD_ADD: sends its request now. */
 void ike2_addchild_run(struct ike2_sa *sa, const struct ike2_work *w);
 /* The response to our CREATE_CHILD_SA for a new child. */

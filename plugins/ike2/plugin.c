@@ -345,7 +345,7 @@ static void on_event(void *ctx, const struct cg_event *ev)
 static void start_one(void *ctx, const char *conn, const char *child)
 {
 	struct ike2 *p = ctx;
-	int err = ike2_initiate(p, conn, child, NULL, 0);
+	int err = ike2_addchild_join(p, conn, child);
 
 	if (err)
 		cg_log(p->core, CG_LOG_IKE, CG_LVL_ERROR, "%s/%s: start failed: %s", conn, child,

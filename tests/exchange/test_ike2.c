@@ -199,6 +199,30 @@ Test(ike2, start_action_start)
 	assert_established();
 }
 
+/*
+ * Two children with start_action: start share one IKE SA: the second waits
+ * for the first one's IKE SA. Two IKE SAs would both say INITIAL_CONTACT and
+ * the peer would destroy the first, with its child, when the second came.
+ */
+Test(ike2, start_action_start_two_children_one_ike_sa)
+{
+	struct ex_conf l = { .start_action = "start",
+			     .child_extra = "      more:\n"
+					    "        local_ts: [2001:db8:1:1::/64]\n"
+					    "        remote_ts: [2001:db8:2:1::/64]\n"
+					    "        start_action: start\n" };
+	struct ex_conf r = { .child_extra = "      more:\n"
+					    "        local_ts: [2001:db8:2:1::/64]\n"
+					    "        remote_ts: [2001:db8:1:1::/64]\n" };
+
+	start(&l, &r);
+	ex_run(&net);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "ESTABLISHED"), 1, "side %d", i);
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "INSTALLED"), 2, "side %d", i);
+	}
+}
+
 Test(ike2, trap_acquire_negotiates)
 {
 	struct ex_conf l = { .start_action = "trap" };

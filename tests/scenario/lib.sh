@@ -61,6 +61,21 @@ sc_start() {
   return 1
 }
 
+# sc_backend_esp BACKEND USAGE: checks the kernel backend a scenario runs on
+# and prints ESP proposals it can install (af_key has no AEAD: AES-CBC with
+# HMAC-SHA2-384); loads af_key for kernel-pfkey. Fails with USAGE otherwise.
+sc_backend_esp() {
+  case $1 in
+  kernel-netlink) echo aes128gcm16 ;;
+  kernel-pfkey)
+    modprobe af_key 2>/dev/null
+    [ -e /proc/net/pfkey ] || { echo "af_key is not loaded and cannot be (modprobe af_key)" >&2; return 1; }
+    echo aes256-sha384
+    ;;
+  *) echo "usage: $2" >&2; return 1 ;;
+  esac
+}
+
 sc_ctl() { local ns=$1; shift; ip netns exec "$ns" "$SC_BIN/cygnetctl" -s "$SC_TMP/$ns.ctl" "$@"; }
 
 # sc_ping_until NS DST SECONDS [SRC]: true when one ping (from SRC) gets through within SECONDS.

@@ -11,16 +11,7 @@
 sc_require
 
 backend=${1:-kernel-netlink}
-esp=aes128gcm16
-case $backend in
-kernel-netlink) ;;
-kernel-pfkey)
-  esp=aes256-sha384
-  modprobe af_key 2>/dev/null
-  [ -e /proc/net/pfkey ] || { echo "af_key is not loaded and cannot be (modprobe af_key)"; exit 1; }
-  ;;
-*) echo "usage: seed003_proxy.sh [kernel-netlink|kernel-pfkey]"; exit 1 ;;
-esac
+esp=$(sc_backend_esp "$backend" "seed003_proxy.sh [kernel-netlink|kernel-pfkey]") || exit 1
 netns_load_modules
 
 HOA=2001:db8:1::10 HA=2001:db8:1::1 COA=2001:db8:2::10 HA_LINK=2001:db8:2::1
