@@ -433,6 +433,18 @@ static struct cg_chunk write_auth(struct ike1_sa *sa)
 	return ike1_w_finish(&w);
 }
 
+/* Our last phase 1 message sent (no answer comes), and sent again for a repeat of pkt. */
+static int send_auth(struct ike1_sa *sa, const struct cg_packet *pkt)
+{
+	struct cg_chunk msg = write_auth(sa);
+
+	if (!msg.len)
+		return -ENOMEM;
+	ike1_sa_answered(sa, pkt->data, pkt->len, msg);
+	ike1_sa_send_p1(sa, msg, false);
+	return 0;
+}
+
 /* The peer's HASH payload: HASH_I or HASH_R (the peer's) over their ID payload's body. */
 static int check_hash(struct ike1_sa *sa, const struct ike1_pl *hash_pl, struct cg_chunk id_body)
 {
@@ -542,7 +554,6 @@ static enum ike1_verdict responder_auth(struct ike1_sa *sa, const struct cg_pack
 					const struct ike1_chain *c)
 {
 	const struct cg_conn_cfg *conn;
-	struct cg_chunk msg;
 	int err = check_auth(sa, c);
 
 	if (err) {
@@ -556,11 +567,8 @@ static enum ike1_verdict responder_auth(struct ike1_sa *sa, const struct cg_pack
 			    "connection %s", sa->name);
 		return IKE1_DESTROY;
 	}
-	msg = write_auth(sa);
-	if (!msg.len)
+	if (send_auth(sa, pkt))
 		return IKE1_DESTROY;
-	ike1_sa_answered(sa, pkt->data, pkt->len, msg);
-	ike1_sa_send_p1(sa, msg, false);
 	responder_up(sa, c);
 	return IKE1_KEEP;
 }
@@ -789,22 +797,15 @@ static int aggr_answer(struct ike1_sa *sa, const struct ike1_chain *c, struct ik
 static enum ike1_verdict initiator_aggr(struct ike1_sa *sa, const struct cg_packet *pkt,
 					const struct ike1_hdr *h, const struct ike1_chain *c)
 {
-	struct cg_chunk msg;
-
 	if (take_answer_sa(sa, c, cg_proposal_ke(&sa->proposal)))
 		return IKE1_KEEP;
 	sa->cr = h->cr;
 	note_vids(sa, c);
 	if (take_ke(sa, ike1_chain_find(c, IKE1_PL_KE)) ||
 	    take_nonce(sa, ike1_chain_find(c, IKE1_PL_NONCE)) || derive(sa) ||
-	    initiator_check(sa, c))
-		return IKE1_DESTROY;
-	msg = write_auth(sa);
-	if (!msg.len)
+	    initiator_check(sa, c) || send_auth(sa, pkt))
 		return IKE1_DESTROY;
 	/* A repeated R1 (our I2 lost) gets I2 again. */
-	ike1_sa_answered(sa, pkt->data, pkt->len, msg);
-	ike1_sa_send_p1(sa, msg, false);
 	initiator_up(sa);
 	return IKE1_KEEP;
 }
