@@ -27,12 +27,12 @@ enum ike1_verdict {
 struct ike1 {
 	struct cg_core *core;
 	struct cg_bus_sub *sub;
-	pthread_mutex_t lock;         /* guards next_child_id */
+	pthread_mutex_t lock;         /* guards next_child_id and am_warned */
 	struct cg_traps *traps;       /* start_action: trap children */
 	uint32_t next_child_id;
 	unsigned ctl_mask;
 	uint64_t am_warned[64];       /* connections warned about Aggressive Mode PSK (name hashes) */
-	size_t n_am_warned;           /* guarded by lock */
+	size_t n_am_warned;
 };
 
 /* Phase 1 states; the exchange type is a field so Aggressive Mode fits beside Main Mode. */
