@@ -114,11 +114,22 @@ assert_kernel_sas() {
 	done
 }
 
+# Neither kernel holds an SA.
+assert_no_sas() {
+	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
+	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+}
+
+# Both daemons installed the child.
+wait_installed() {
+	wait_for 100 cg_installed || fail "cygnet has no installed IPsec SA"
+	wait_for 50 sw_installed || fail "charon has no installed CHILD_SA"
+}
+
 case_v6_cygnet_initiates() {
 	log "IPv6 transport: cygnet initiates Main Mode and Quick Mode"
 	cgctl initiate --child t6 >/dev/null || fail "cygnetctl initiate"
-	wait_for 100 cg_installed || fail "cygnet has no installed IPsec SA"
-	wait_for 50 sw_installed || fail "charon has no installed CHILD_SA"
+	wait_installed
 	grep -q "IKE_SA cg6\[[0-9]*\] established" "$DIR/charon.log" ||
 		fail "charon's log does not say the ISAKMP SA was established"
 	cgctl list-sas --json | grep -q '"version": 1' || fail "list-sas does not say version 1"
@@ -128,8 +139,7 @@ case_v6_cygnet_initiates() {
 	cgctl terminate --ike sw6 >/dev/null || fail "cygnetctl terminate --ike"
 	sleep 1
 	sw --list-sas | grep -q "cg6" && fail "charon kept the IKE SA"
-	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
-	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+	assert_no_sas
 }
 
 case_v4_charon_initiates() {
@@ -148,15 +158,13 @@ case_v4_charon_initiates() {
 	sw --terminate --ike cg4 >/dev/null || fail "swanctl --terminate --ike"
 	sleep 1
 	cg_established && fail "cygnet kept the ISAKMP SA"
-	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
-	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+	assert_no_sas
 }
 
 case_aggressive_charon_initiates() {
 	log "IPv6 transport in Aggressive Mode: charon initiates"
 	sw --initiate --child ta >/dev/null || fail "swanctl --initiate"
-	wait_for 100 cg_installed || fail "cygnet has no installed IPsec SA"
-	wait_for 50 sw_installed || fail "charon has no installed CHILD_SA"
+	wait_installed
 	grep -q "IKE_SA cga\[[0-9]*\] established" "$DIR/charon.log" ||
 		fail "charon's log does not say the ISAKMP SA was established"
 	grep -q "ISAKMP SA established (Aggressive Mode, PSK)" "$DIR/cygnetd.log" ||
@@ -169,15 +177,13 @@ case_aggressive_charon_initiates() {
 	sw --terminate --ike cga >/dev/null || fail "swanctl --terminate --ike"
 	sleep 1
 	cg_established && fail "cygnet kept the ISAKMP SA"
-	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
-	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+	assert_no_sas
 }
 
 case_aggressive_cygnet_initiates() {
 	log "IPv6 transport in Aggressive Mode: cygnet initiates"
 	cgctl initiate --child ta >/dev/null || fail "cygnetctl initiate"
-	wait_for 100 cg_installed || fail "cygnet has no installed IPsec SA"
-	wait_for 50 sw_installed || fail "charon has no installed CHILD_SA"
+	wait_installed
 	[ "$(grep -c "IKE_SA cga\[[0-9]*\] established" "$DIR/charon.log")" -ge 2 ] ||
 		fail "charon's log does not say the second ISAKMP SA was established"
 	grep -q "initiating Aggressive Mode" "$DIR/cygnetd.log" ||
@@ -188,8 +194,7 @@ case_aggressive_cygnet_initiates() {
 	cgctl terminate --ike swa >/dev/null || fail "cygnetctl terminate --ike"
 	sleep 1
 	sw --list-sas | grep -q "cga" && fail "charon kept the IKE SA"
-	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
-	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+	assert_no_sas
 }
 
 load_modules esp4 xfrm4_tunnel af_key
