@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * ike1: IKEv1 (RFC 2409) on the core: Main Mode with pre-shared keys,
+ * ike1: IKEv1 (RFC 2409) on the core: Main and Aggressive Mode with pre-shared keys,
  * Quick Mode with and without PFS, Informational deletes. The plugin
  * state, the phase 1 SA (an ISAKMP SA in the core's SA manager) and its
  * Quick Mode exchanges and children.
@@ -27,10 +27,12 @@ enum ike1_verdict {
 struct ike1 {
 	struct cg_core *core;
 	struct cg_bus_sub *sub;
-	pthread_mutex_t lock;         /* guards next_child_id */
+	pthread_mutex_t lock;         /* guards next_child_id and am_warned */
 	struct cg_traps *traps;       /* start_action: trap children */
 	uint32_t next_child_id;
 	unsigned ctl_mask;
+	uint64_t am_warned[64];       /* connections warned about Aggressive Mode PSK (name hashes) */
+	size_t n_am_warned;
 };
 
 /* Phase 1 states; the exchange type is a field so Aggressive Mode fits beside Main Mode. */
@@ -40,6 +42,8 @@ enum ike1_state {
 	IKE1_ST_MM_KE_SENT,           /* initiator: KE Ni out */
 	IKE1_ST_MM_KE_ANSWERED,       /* responder: KE Nr answered */
 	IKE1_ST_MM_ID_SENT,           /* initiator: IDii HASH_I out */
+	IKE1_ST_AM_SENT,              /* Aggressive Mode initiator: SA KE Ni IDii out */
+	IKE1_ST_AM_ANSWERED,          /* Aggressive Mode responder: SA KE Nr IDir HASH_R answered */
 	IKE1_ST_ESTABLISHED,
 	IKE1_ST_DELETING,
 };
@@ -92,7 +96,7 @@ struct ike1_sa {
 	const struct cg_conn_cfg *conn;
 	char name[CG_NAME_MAX];
 	enum ike1_state state;
-	uint8_t exchange;             /* phase 1 exchange type: Main Mode for now */
+	uint8_t exchange;             /* phase 1 exchange type: Main or Aggressive Mode */
 	uint16_t auth_method;         /* IKE1_AUTH_PSK for now */
 	bool initiator;
 	uint64_t ci, cr;              /* cookies */
@@ -100,6 +104,7 @@ struct ike1_sa {
 
 	/* Phase 1 negotiation */
 	struct cg_chunk sai_b;        /* the initiator's SA payload body, hashed by HASH_I/R */
+	struct cg_chunk idi_b;        /* Aggressive Mode: IDii's body, hashed by HASH_I */
 	struct cg_proposal proposal;  /* chosen: ENCR, INTEG, PRF, KE */
 	uint16_t hash_alg;            /* IKE1_HASH_* */
 	uint64_t life_secs;
@@ -142,6 +147,8 @@ struct ike1_sa {
 
 /* plugin.c */
 uint32_t ike1_next_child_id(struct ike1 *p);
+/* True the first time a connection of this name asks (the Aggressive Mode PSK warning). */
+bool ike1_am_warn_once(struct ike1 *p, const char *conn);
 void ike1_trap_done(struct ike1 *p, uint32_t reqid);
 uint32_t ike1_trap_reqid(struct ike1 *p, const char *conn, const char *child);
 
@@ -198,7 +205,7 @@ int ike1_keys_hash_p1(struct ike1_sa *sa, bool of_initiator, struct cg_chunk id_
 int ike1_keys_keymat(struct ike1_sa *sa, struct cg_chunk shared, uint8_t proto, uint32_t spi,
 		     struct cg_chunk ni, struct cg_chunk nr, uint8_t *out, size_t len);
 
-/* main.c: Main Mode */
+/* main.c: Main Mode and Aggressive Mode (by the connection's aggressive key) */
 int ike1_main_initiate(struct ike1 *p, const char *conn, const char *child,
 		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid);
 void ike1_main_respond(struct ike1 *p, const struct cg_packet *pkt, const struct ike1_hdr *h,

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Main Mode with pre-shared keys (RFC 2409 5.4), both roles:
+ * Main Mode and Aggressive Mode with pre-shared keys (RFC 2409 5.4), both
+ * roles:
  *
  *   I1  HDR, SA, VID            R1  HDR, SA, VID
  *   I2  HDR, KE, Ni             R2  HDR, KE, Nr
  *   I3  HDR*, IDii, HASH_I [N]  R3  HDR*, IDir, HASH_R
  *
- * The responder picks its connection with cg_conn_select on I1 and checks
- * it against the peer's identity with cg_conn_by_ids on I3.
+ *   Aggressive Mode (aggressive: yes):
+ *   I1  HDR, SA, KE, Ni, IDii, VID
+ *                               R1  HDR, SA, KE, Nr, IDir, HASH_R, VID
+ *   I2  HDR*, HASH_I [N]        (encrypted as charon sends it; clear accepted)
+ *
+ * The Main Mode responder picks its connection with cg_conn_select on I1
+ * and checks it against the peer's identity with cg_conn_by_ids on I3. The
+ * Aggressive Mode responder has the identity in I1 and answers only for a
+ * connection with aggressive: yes: its answer carries a hash of the
+ * pre-shared key that anyone may try to crack offline.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,8 +78,12 @@ static uint16_t proposal_hash(const struct cg_proposal *p, size_t i)
 	return 0;
 }
 
-/* One transform per combination of encryption, hash and group of each proposal. */
-static void write_p1_sa(struct ike1_sa *sa, struct ike1_w *w)
+/*
+ * One transform per combination of encryption, hash and group of each
+ * proposal; of the group only when group is not 0 (Aggressive Mode, whose
+ * KE comes with the offer).
+ */
+static void write_p1_sa(struct ike1_sa *sa, struct ike1_w *w, uint16_t group)
 {
 	struct cg_proposal props[CG_CONN_MAX_PROPOSALS];
 	size_t n = cg_conn_ike_proposals(sa->core, sa->conn, props, CG_ARRAY_SIZE(props));
@@ -93,7 +106,7 @@ static void write_p1_sa(struct ike1_sa *sa, struct ike1_w *w)
 			size_t t_at;
 
 			if (te->type != CG_TT_ENCR || !ike1_encr_to(te->id) || tg->type != CG_TT_KE ||
-			    (p->t[h].type != (integ ? CG_TT_INTEG : CG_TT_PRF)) || !hash)
+			    (group && tg->id != group) || (p->t[h].type != (integ ? CG_TT_INTEG : CG_TT_PRF)) || !hash)
 				continue;
 			last = t_at = ike1_w_put(w, (uint8_t[]){ IKE1_PL_T, 0, 0, 0, ++num, 1, 0, 0 }, 8);
 			ike1_w_attr(w, IKE1_A_ENCR, ike1_encr_to(te->id), false);
@@ -146,6 +159,8 @@ static int save_sai_b(struct ike1_sa *sa, const struct ike1_w *w, size_t sa_at)
 	return cg_chunk_dup(&sa->sai_b, CG_CHUNK(w->buf + sa_at + 4, cg_get16(w->buf + sa_at + 2) - 4));
 }
 
+static int write_aggr_first(struct ike1_sa *sa, struct ike1_w *w);
+
 int ike1_main_initiate(struct ike1 *p, const char *conn_name, const char *child,
 		       const struct cg_kernel_acquire *acq, uint32_t trap_reqid)
 {
@@ -175,9 +190,13 @@ int ike1_main_initiate(struct ike1 *p, const char *conn_name, const char *child,
 		sa->pending_acq = true;
 		sa->acq = *acq;
 	}
-	ike1_sa_hdr(sa, &w, IKE1_EXCH_MAIN, 0, 0);
-	write_p1_sa(sa, &w);
-	err = save_sai_b(sa, &w, CG_IKE_HEADER_LEN);
+	ike1_sa_hdr(sa, &w, sa->exchange, 0, 0);
+	if (sa->exchange == IKE1_EXCH_AGGRESSIVE) {
+		err = write_aggr_first(sa, &w);
+	} else {
+		write_p1_sa(sa, &w, 0);
+		err = save_sai_b(sa, &w, CG_IKE_HEADER_LEN);
+	}
 	ike1_w_payload(&w, IKE1_PL_VID, vid_dpd, sizeof(vid_dpd));
 	msg = ike1_w_finish(&w);
 	if (err || !msg.len) {
@@ -188,8 +207,8 @@ int ike1_main_initiate(struct ike1 *p, const char *conn_name, const char *child,
 		cg_sa_checkin_destroy(p->core, sa->entry);
 		return -ENOPROTOOPT;
 	}
-	ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "initiating Main Mode to %s",
-		    cg_addr_str(&remote, (char[CG_ADDR_STRLEN]){ 0 }, CG_ADDR_STRLEN));
+	ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "initiating %s to %s",
+		    ike1_exchange_name(sa->exchange), cg_addr_str(&remote, (char[CG_ADDR_STRLEN]){ 0 }, CG_ADDR_STRLEN));
 	ike1_sa_send_p1(sa, msg, true);
 	cg_sa_checkin(p->core, sa->entry);
 	return 0;
@@ -225,9 +244,17 @@ static void write_p1_answer(struct ike1_w *w, const struct ike1_offer *o)
 	ike1_w_end(w, sa_at);
 }
 
+static const struct cg_conn_cfg *aggr_conn(struct ike1 *p, const struct cg_config *cfg,
+					   const struct cg_packet *pkt, const struct ike1_chain *c,
+					   const struct cg_proposal *sel,
+					   const struct cg_conn_cfg *conn);
+static int aggr_answer(struct ike1_sa *sa, const struct ike1_chain *c, struct ike1_w *w);
+
 void ike1_main_respond(struct ike1 *p, const struct cg_packet *pkt, const struct ike1_hdr *h,
 		       const struct ike1_chain *c)
 {
+	bool aggr = h->exchange == IKE1_EXCH_AGGRESSIVE;
+	const char *mode = ike1_exchange_name(h->exchange);
 	const struct ike1_pl *sa_pl = ike1_chain_find(c, IKE1_PL_SA);
 	struct ike1_offer offers[IKE1_MAX_PROPOSALS];
 	struct cg_proposal theirs[IKE1_MAX_PROPOSALS], sel;
@@ -242,7 +269,7 @@ void ike1_main_respond(struct ike1 *p, const struct cg_packet *pkt, const struct
 	cg_addr_str(&pkt->src, a, sizeof(a));
 	if (!sa_pl || ike1_chain_count(c, IKE1_PL_SA) != 1 ||
 	    ike1_sa_parse(sa_pl, false, offers, IKE1_MAX_PROPOSALS, &n)) {
-		cg_log(p->core, CG_LOG_ENC, CG_LVL_INFO, "Main Mode from %s dropped: malformed SA", a);
+		cg_log(p->core, CG_LOG_ENC, CG_LVL_INFO, "%s from %s dropped: malformed SA", mode, a);
 		return;
 	}
 	n_theirs = p1_theirs(offers, n, theirs, idx);
@@ -250,13 +277,21 @@ void ike1_main_respond(struct ike1 *p, const struct cg_packet *pkt, const struct
 	conn = cfg ? cg_conn_select(p->core, cfg, 1, &pkt->dst, &pkt->src, theirs, n_theirs, &sel,
 				    &chosen) : NULL;
 	if (!conn) {
-		cg_log(p->core, CG_LOG_IKE, CG_LVL_INFO, "Main Mode from %s: no connection accepts "
-		       "its proposals (NO-PROPOSAL-CHOSEN)", a);
+		cg_log(p->core, CG_LOG_IKE, CG_LVL_INFO, "%s from %s: no connection accepts "
+		       "its proposals (NO-PROPOSAL-CHOSEN)", mode, a);
+		cg_config_unref(cfg);
+		return;
+	}
+	if (aggr && !(conn = aggr_conn(p, cfg, pkt, c, &sel, conn))) {
 		cg_config_unref(cfg);
 		return;
 	}
 	if (ike1_sa_create(p, false, cfg, conn, &pkt->dst, &pkt->src, h->ci, &sa))
 		return;
+	if (aggr) {
+		sa->exchange = IKE1_EXCH_AGGRESSIVE;
+		sa->state = IKE1_ST_AM_ANSWERED;
+	}
 	note_vids(sa, c);
 	if (take_offer(sa, &sel, offers[idx[chosen]].life_secs) ||
 	    cg_chunk_dup(&sa->sai_b, CG_CHUNK(sa_pl->body, sa_pl->len))) {
@@ -264,8 +299,10 @@ void ike1_main_respond(struct ike1 *p, const struct cg_packet *pkt, const struct
 		cg_sa_checkin_destroy(p->core, sa->entry);
 		return;
 	}
-	ike1_sa_hdr(sa, &w, IKE1_EXCH_MAIN, 0, 0);
+	ike1_sa_hdr(sa, &w, h->exchange, 0, 0);
 	write_p1_answer(&w, &offers[idx[chosen]]);
+	if (aggr && aggr_answer(sa, c, &w))
+		w.failed = true;
 	ike1_w_payload(&w, IKE1_PL_VID, vid_dpd, sizeof(vid_dpd));
 	msg = ike1_w_finish(&w);
 	if (!msg.len) {
@@ -273,10 +310,15 @@ void ike1_main_respond(struct ike1 *p, const struct cg_packet *pkt, const struct
 		cg_sa_checkin_destroy(p->core, sa->entry);
 		return;
 	}
-	ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "Main Mode from %s: %s", a,
+	ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "%s from %s: %s", mode, a,
 		    cg_proposal_str(&sel, (char[256]){ 0 }, 256));
+	if (aggr && ike1_am_warn_once(p, sa->name))
+		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "answering Aggressive Mode with a pre-shared "
+			    "key: HASH_R goes to anyone who asks and lets them try to crack the key "
+			    "offline (logged once per connection)");
 	ike1_sa_answered(sa, pkt->data, pkt->len, msg);
-	ike1_sa_send_p1(sa, msg, false);
+	/* The Aggressive Mode answer goes again until HASH_I comes. */
+	ike1_sa_send_p1(sa, msg, aggr);
 	cg_sa_checkin(p->core, sa->entry);
 }
 
@@ -344,49 +386,90 @@ static int derive(struct ike1_sa *sa)
 	return err;
 }
 
-/* IDx and HASH_x of our side, encrypted with the phase 1 IV. */
+/* IDx and HASH_x of our side (HASH over our ID payload's body) into w. */
+static int write_id_hash(struct ike1_sa *sa, struct ike1_w *w)
+{
+	uint8_t hash[64];
+	size_t id_at = w->len;
+
+	if (cg_conn_local_id(sa->conn, &sa->local, &sa->id_local))
+		return -EINVAL;
+	ike1_w_id(w, &sa->id_local);
+	if (w->failed || ike1_keys_hash_p1(sa, sa->initiator,
+					   CG_CHUNK(w->buf + id_at + 4, w->len - id_at - 4), hash))
+		return -ENOMEM;
+	ike1_w_payload(w, IKE1_PL_HASH, hash, sa->prf->out_size);
+	return w->failed ? -ENOMEM : 0;
+}
+
+/*
+ * Our last phase 1 message, encrypted with the phase 1 IV: Main Mode's I3
+ * or R3 (IDx, HASH_x), Aggressive Mode's I2 (HASH_I over I1's IDii); the
+ * initiator adds INITIAL-CONTACT.
+ */
 static struct cg_chunk write_auth(struct ike1_sa *sa)
 {
 	uint8_t hash[64], spi[16];
 	struct ike1_w w;
-	size_t id_at;
+	int err;
 
-	if (cg_conn_local_id(sa->conn, &sa->local, &sa->id_local))
-		return CG_CHUNK_EMPTY;
-	ike1_sa_hdr(sa, &w, IKE1_EXCH_MAIN, 0, 0);
-	ike1_w_id(&w, &sa->id_local);
-	id_at = w.body_at;
-	if (w.failed || ike1_keys_hash_p1(sa, sa->initiator,
-					  CG_CHUNK(w.buf + id_at + 4, w.len - id_at - 4), hash)) {
-		ike1_w_free(&w);
-		return CG_CHUNK_EMPTY;
+	ike1_sa_hdr(sa, &w, sa->exchange, 0, 0);
+	if (sa->exchange == IKE1_EXCH_MAIN) {
+		err = write_id_hash(sa, &w);
+	} else {
+		err = ike1_keys_hash_p1(sa, true, sa->idi_b, hash);
+		if (!err)
+			ike1_w_payload(&w, IKE1_PL_HASH, hash, sa->prf->out_size);
 	}
-	ike1_w_payload(&w, IKE1_PL_HASH, hash, sa->prf->out_size);
-	if (sa->initiator && sa->conn->unique != CG_UNIQUE_NEVER) {
+	if (!err && sa->initiator && sa->conn->unique != CG_UNIQUE_NEVER) {
 		cg_put64(spi, sa->ci);
 		cg_put64(spi + 8, sa->cr);
 		ike1_w_notify(&w, IKE1_PROTO_ISAKMP, IKE1_N_INITIAL_CONTACT, spi, 16, NULL, 0);
 	}
-	if (ike1_sa_encrypt(sa, &w, sa->iv)) {
+	if (err || ike1_sa_encrypt(sa, &w, sa->iv)) {
 		ike1_w_free(&w);
 		return CG_CHUNK_EMPTY;
 	}
 	return ike1_w_finish(&w);
 }
 
-/* The peer's ID and HASH: their hash checks out over their ID payload. */
-static int check_auth(struct ike1_sa *sa, const struct ike1_chain *c)
+/* Our last phase 1 message sent (no answer comes), and sent again for a repeat of pkt. */
+static int send_auth(struct ike1_sa *sa, const struct cg_packet *pkt)
 {
-	const struct ike1_pl *id_pl = ike1_chain_find(c, IKE1_PL_ID);
-	const struct ike1_pl *hash_pl = ike1_chain_find(c, IKE1_PL_HASH);
+	struct cg_chunk msg = write_auth(sa);
+
+	if (!msg.len)
+		return -ENOMEM;
+	ike1_sa_answered(sa, pkt->data, pkt->len, msg);
+	ike1_sa_send_p1(sa, msg, false);
+	return 0;
+}
+
+/* The peer's HASH payload: HASH_I or HASH_R (the peer's) over their ID payload's body. */
+static int check_hash(struct ike1_sa *sa, const struct ike1_pl *hash_pl, struct cg_chunk id_body)
+{
 	uint8_t want[64];
 
-	if (!id_pl || !hash_pl || id_pl->len < 4 || hash_pl->len != sa->prf->out_size ||
-	    ike1_keys_hash_p1(sa, !sa->initiator, CG_CHUNK(id_pl->body, id_pl->len), want))
+	if (!hash_pl || hash_pl->len != sa->prf->out_size ||
+	    ike1_keys_hash_p1(sa, !sa->initiator, id_body, want))
 		return -EBADMSG;
 	if (!cg_chunk_equal_ct(CG_CHUNK(hash_pl->body, hash_pl->len),
 			       CG_CHUNK(want, sa->prf->out_size)))
 		return -EACCES;
+	return 0;
+}
+
+/* The peer's ID and HASH: their hash checks out over their ID payload. */
+static int check_auth(struct ike1_sa *sa, const struct ike1_chain *c)
+{
+	const struct ike1_pl *id_pl = ike1_chain_find(c, IKE1_PL_ID);
+	int err;
+
+	if (!id_pl || id_pl->len < 4)
+		return -EBADMSG;
+	err = check_hash(sa, ike1_chain_find(c, IKE1_PL_HASH), CG_CHUNK(id_pl->body, id_pl->len));
+	if (err)
+		return err;
 	return ike1_id_to_id(id_pl, &sa->id_remote) ? -EBADMSG : 0;
 }
 
@@ -397,8 +480,8 @@ static void established(struct ike1_sa *sa)
 	sa->state = IKE1_ST_ESTABLISHED;
 	sa->established_at = time(NULL);
 	cg_sa_set_established(sa->entry);
-	ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "ISAKMP SA established (Main Mode, PSK) with %s",
-		    cg_id_str(&sa->id_remote, id, sizeof(id)));
+	ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_INFO, "ISAKMP SA established (%s, PSK) with %s",
+		    ike1_exchange_name(sa->exchange), cg_id_str(&sa->id_remote, id, sizeof(id)));
 	ike1_sa_publish(sa, CG_EV_IKE_UP);
 	/* The DH private value is of no more use. */
 	cg_ke_free(sa->ke, &sa->ke_ctx);
@@ -440,18 +523,41 @@ static void initial_contact(struct ike1_sa *sa)
 	cg_sa_checkout_by_spi(sa->core, ike1_sa_local_spi(sa));
 }
 
+static void log_auth_failed(struct ike1_sa *sa, int err)
+{
+	ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "authentication of the peer failed: %s",
+		    err == -EACCES ? "HASH_I does not match (wrong pre-shared key?)"
+				   : "no valid ID and HASH");
+}
+
+/* INITIAL-CONTACT among the payloads of the peer's last phase 1 message. */
+static void note_initial_contact(struct ike1_sa *sa, const struct ike1_chain *c)
+{
+	struct ike1_notify n;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->pl[i].type == IKE1_PL_N && !ike1_notify_parse(&c->pl[i], &n) &&
+		    n.type == IKE1_N_INITIAL_CONTACT && sa->conn->unique != CG_UNIQUE_NEVER)
+			sa->initial_contact = true;
+}
+
+/* The responder's phase 1 is up: INITIAL-CONTACT acted on. */
+static void responder_up(struct ike1_sa *sa, const struct ike1_chain *c)
+{
+	note_initial_contact(sa, c);
+	established(sa);
+	if (sa->initial_contact)
+		initial_contact(sa);
+}
+
 static enum ike1_verdict responder_auth(struct ike1_sa *sa, const struct cg_packet *pkt,
 					const struct ike1_chain *c)
 {
 	const struct cg_conn_cfg *conn;
-	struct cg_chunk msg;
-	struct ike1_notify n;
 	int err = check_auth(sa, c);
 
 	if (err) {
-		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "authentication of the peer failed: %s",
-			    err == -EACCES ? "HASH_I does not match (wrong pre-shared key?)"
-					   : "no valid ID and HASH");
+		log_auth_failed(sa, err);
 		return IKE1_DESTROY;
 	}
 	conn = cg_conn_by_ids(sa->core, sa->cfg, 1, &sa->local, &sa->remote, &sa->proposal,
@@ -461,35 +567,53 @@ static enum ike1_verdict responder_auth(struct ike1_sa *sa, const struct cg_pack
 			    "connection %s", sa->name);
 		return IKE1_DESTROY;
 	}
-	for (size_t i = 0; i < c->n; i++)
-		if (c->pl[i].type == IKE1_PL_N && !ike1_notify_parse(&c->pl[i], &n) &&
-		    n.type == IKE1_N_INITIAL_CONTACT && sa->conn->unique != CG_UNIQUE_NEVER)
-			sa->initial_contact = true;
-	msg = write_auth(sa);
-	if (!msg.len)
+	if (send_auth(sa, pkt))
 		return IKE1_DESTROY;
-	ike1_sa_answered(sa, pkt->data, pkt->len, msg);
-	ike1_sa_send_p1(sa, msg, false);
-	established(sa);
-	if (sa->initial_contact)
-		initial_contact(sa);
+	responder_up(sa, c);
 	return IKE1_KEEP;
 }
 
-static enum ike1_verdict initiator_auth(struct ike1_sa *sa, const struct ike1_chain *c)
+/* Aggressive Mode I2 at the responder: HASH_I over the IDii of I1. */
+static enum ike1_verdict responder_aggr_auth(struct ike1_sa *sa, const struct ike1_chain *c)
+{
+	const struct ike1_pl *hash_pl = ike1_chain_find(c, IKE1_PL_HASH);
+	int err;
+
+	/* Not I2 at all (a copy of I1 or R1 with our cookies, say): dropped, I2 may still come. */
+	if (!hash_pl || ike1_chain_find(c, IKE1_PL_SA) || ike1_chain_find(c, IKE1_PL_KE)) {
+		ike1_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO, "Aggressive Mode message that is no I2 "
+			    "dropped");
+		return IKE1_KEEP;
+	}
+	err = check_hash(sa, hash_pl, sa->idi_b);
+	if (err) {
+		log_auth_failed(sa, err);
+		return IKE1_DESTROY;
+	}
+	ike1_sa_p1_done(sa);
+	responder_up(sa, c);
+	return IKE1_KEEP;
+}
+
+/* The responder's ID and HASH_R, and its ID is the one configured. */
+static int initiator_check(struct ike1_sa *sa, const struct ike1_chain *c)
 {
 	char id[CG_ID_STRLEN];
 	int err = check_auth(sa, c);
 
 	if (!err && !cg_id_matches(&sa->id_remote, &sa->conn->remote.id))
 		err = -EPERM;
-	if (err) {
+	if (err)
 		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "authentication of the responder failed: %s",
 			    err == -EACCES ? "HASH_R does not match"
 			    : err == -EPERM ? cg_id_str(&sa->id_remote, id, sizeof(id))
 					    : "no valid ID and HASH");
-		return IKE1_DESTROY;
-	}
+	return err;
+}
+
+/* The initiator's phase 1 is up: the pending child's Quick Mode starts. */
+static void initiator_up(struct ike1_sa *sa)
+{
 	ike1_sa_p1_done(sa);
 	established(sa);
 	if (sa->pending_child[0] && ike1_quick_initiate(sa, sa->pending_child,
@@ -497,35 +621,52 @@ static enum ike1_verdict initiator_auth(struct ike1_sa *sa, const struct ike1_ch
 							 sa->pending_trap))
 		ike1_trap_done(sa->plugin, sa->pending_trap);
 	sa->pending_child[0] = '\0';
+}
+
+static enum ike1_verdict initiator_auth(struct ike1_sa *sa, const struct ike1_chain *c)
+{
+	if (initiator_check(sa, c))
+		return IKE1_DESTROY;
+	initiator_up(sa);
 	return IKE1_KEEP;
 }
 
 /*
  * R1 at the initiator: the transform the responder chose must be one we
- * offered. Anything else is dropped (the cookies are no secret): the real
- * answer may still come.
+ * offered (of group, when not 0). Anything else is dropped (the cookies
+ * are no secret): the real answer may still come.
  */
-static enum ike1_verdict initiator_sa(struct ike1_sa *sa, const struct ike1_hdr *h,
-				      const struct ike1_chain *c)
+static int take_answer_sa(struct ike1_sa *sa, const struct ike1_chain *c, uint16_t group)
 {
 	const struct ike1_pl *sa_pl = ike1_chain_find(c, IKE1_PL_SA);
 	struct cg_proposal ours[CG_CONN_MAX_PROPOSALS], sel;
 	struct ike1_offer o;
-	struct ike1_w w;
 	size_t n, n_ours, idx;
 
 	if (!sa_pl || ike1_sa_parse(sa_pl, false, &o, 1, &n) || n != 1 || !o.usable ||
 	    o.auth != sa->auth_method) {
-		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "Main Mode answer without a usable SA dropped");
-		return IKE1_KEEP;
+		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "%s answer without a usable SA dropped",
+			    ike1_exchange_name(sa->exchange));
+		return -EINVAL;
 	}
 	n_ours = cg_conn_ike_proposals(sa->core, sa->conn, ours, CG_ARRAY_SIZE(ours));
-	if (!cg_proposal_select(ours, n_ours, &o.p, 1, true, &sel, &idx) || sel.n != o.p.n ||
+	if ((group && cg_proposal_ke(&o.p) != group) ||
+	    !cg_proposal_select(ours, n_ours, &o.p, 1, true, &sel, &idx) || sel.n != o.p.n ||
 	    take_offer(sa, &sel, o.life_secs)) {
 		ike1_sa_log(sa, CG_LOG_IKE, CG_LVL_WARN, "responder chose a transform we did not "
 			    "offer: dropped");
-		return IKE1_KEEP;
+		return -EINVAL;
 	}
+	return 0;
+}
+
+static enum ike1_verdict initiator_sa(struct ike1_sa *sa, const struct ike1_hdr *h,
+				      const struct ike1_chain *c)
+{
+	struct ike1_w w;
+
+	if (take_answer_sa(sa, c, 0))
+		return IKE1_KEEP;
 	sa->cr = h->cr;
 	note_vids(sa, c);
 	ike1_sa_hdr(sa, &w, IKE1_EXCH_MAIN, 0, 0);
@@ -577,6 +718,113 @@ static enum ike1_verdict initiator_ke(struct ike1_sa *sa, const struct ike1_chai
 	return IKE1_KEEP;
 }
 
+/*
+ * Aggressive Mode.
+ */
+
+/* I1 after the header: SA of the first proposal's group, KE, Ni and IDii (kept for HASH_I). */
+static int write_aggr_first(struct ike1_sa *sa, struct ike1_w *w)
+{
+	struct cg_proposal props[CG_CONN_MAX_PROPOSALS];
+	size_t n = cg_conn_ike_proposals(sa->core, sa->conn, props, CG_ARRAY_SIZE(props)), id_at;
+	int err;
+
+	if (!n)
+		return -ENOPROTOOPT;
+	/* The KE goes with the offer: one group only, the first proposal's. */
+	sa->proposal = props[0];
+	write_p1_sa(sa, w, cg_proposal_ke(&props[0]));
+	err = save_sai_b(sa, w, CG_IKE_HEADER_LEN);
+	if (!err)
+		err = write_ke_nonce(sa, w);
+	if (!err)
+		err = cg_conn_local_id(sa->conn, &sa->local, &sa->id_local);
+	if (err)
+		return err;
+	id_at = w->len;
+	ike1_w_id(w, &sa->id_local);
+	if (w->failed)
+		return -ENOMEM;
+	return cg_chunk_dup(&sa->idi_b, CG_CHUNK(w->buf + id_at + 4, w->len - id_at - 4));
+}
+
+/*
+ * The responder's connection: the best for the peer's IDii among those
+ * that accept the proposal, answered only when it has aggressive: yes (a
+ * Main Mode connection gets no HASH_R to crack offline). NULL: refused.
+ */
+static const struct cg_conn_cfg *aggr_conn(struct ike1 *p, const struct cg_config *cfg,
+					   const struct cg_packet *pkt, const struct ike1_chain *c,
+					   const struct cg_proposal *sel,
+					   const struct cg_conn_cfg *conn)
+{
+	const struct ike1_pl *id_pl = ike1_chain_find(c, IKE1_PL_ID);
+	struct cg_id peer = { 0 };
+	char a[CG_ADDR_STRLEN], id[CG_ID_STRLEN];
+
+	cg_addr_str(&pkt->src, a, sizeof(a));
+	if (!id_pl || ike1_chain_count(c, IKE1_PL_ID) != 1 || ike1_id_to_id(id_pl, &peer)) {
+		cg_log(p->core, CG_LOG_ENC, CG_LVL_INFO, "Aggressive Mode from %s dropped: no "
+		       "valid IDii", a);
+		cg_id_free(&peer);
+		return NULL;
+	}
+	conn = cg_conn_by_ids(p->core, cfg, 1, &pkt->dst, &pkt->src, sel, &peer, NULL, conn);
+	if (!conn || !conn->aggressive)
+		cg_log(p->core, CG_LOG_IKE, CG_LVL_WARN, "Aggressive Mode from %s (%s) refused "
+		       "unanswered: %s%s", a, cg_id_str(&peer, id, sizeof(id)),
+		       conn ? conn->name : "no connection for this identity",
+		       conn ? " has aggressive: no" : "");
+	cg_id_free(&peer);
+	return conn && conn->aggressive ? conn : NULL;
+}
+
+/* R1 after the SA: our KE and Nr, the peer's KE, Ni and IDii taken, the keys, IDir and HASH_R. */
+static int aggr_answer(struct ike1_sa *sa, const struct ike1_chain *c, struct ike1_w *w)
+{
+	const struct ike1_pl *id_pl = ike1_chain_find(c, IKE1_PL_ID);
+
+	/* Our own value first: its group tells the length theirs must have. */
+	if (write_ke_nonce(sa, w) || take_ke(sa, ike1_chain_find(c, IKE1_PL_KE)) ||
+	    take_nonce(sa, ike1_chain_find(c, IKE1_PL_NONCE)) ||
+	    ike1_id_to_id(id_pl, &sa->id_remote) ||
+	    cg_chunk_dup(&sa->idi_b, CG_CHUNK(id_pl->body, id_pl->len)) || derive(sa))
+		return -EINVAL;
+	return write_id_hash(sa, w);
+}
+
+/* R1 at the initiator: the responder authenticated, then HASH_I (encrypted) and phase 1 is up. */
+static enum ike1_verdict initiator_aggr(struct ike1_sa *sa, const struct cg_packet *pkt,
+					const struct ike1_hdr *h, const struct ike1_chain *c)
+{
+	if (take_answer_sa(sa, c, cg_proposal_ke(&sa->proposal)))
+		return IKE1_KEEP;
+	sa->cr = h->cr;
+	note_vids(sa, c);
+	if (take_ke(sa, ike1_chain_find(c, IKE1_PL_KE)) ||
+	    take_nonce(sa, ike1_chain_find(c, IKE1_PL_NONCE)) || derive(sa) ||
+	    initiator_check(sa, c) || send_auth(sa, pkt))
+		return IKE1_DESTROY;
+	/* A repeated R1 (our I2 lost) gets I2 again. */
+	initiator_up(sa);
+	return IKE1_KEEP;
+}
+
+/* Whether the next phase 1 message may be encrypted (enc true) or clear (false). */
+static bool p1_enc_ok(const struct ike1_sa *sa, bool enc)
+{
+	switch (sa->state) {
+	case IKE1_ST_MM_KE_ANSWERED:
+	case IKE1_ST_MM_ID_SENT:
+		return enc;
+	case IKE1_ST_AM_ANSWERED:
+		/* Aggressive Mode I2: charon encrypts it, RFC 2409 leaves it open. */
+		return true;
+	default:
+		return !enc;
+	}
+}
+
 enum ike1_verdict ike1_main_recv(struct ike1_sa *sa, const struct cg_packet *pkt,
 				 const struct ike1_hdr *h)
 {
@@ -588,11 +836,11 @@ enum ike1_verdict ike1_main_recv(struct ike1_sa *sa, const struct cg_packet *pkt
 
 	if (ike1_sa_repeat(sa, pkt->data, pkt->len))
 		return IKE1_KEEP;
-	/* Which message comes next, and whether it must be encrypted (I3, R3). */
-	bool want_enc = sa->state == IKE1_ST_MM_KE_ANSWERED || sa->state == IKE1_ST_MM_ID_SENT;
-
-	if (h->mid != 0 || encrypted != want_enc || sa->state >= IKE1_ST_ESTABLISHED) {
-		ike1_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO, "unexpected Main Mode message dropped");
+	/* The SA's own exchange, in phase 1, encrypted where the next message must be. */
+	if (h->exchange != sa->exchange || h->mid != 0 || !p1_enc_ok(sa, encrypted) ||
+	    sa->state >= IKE1_ST_ESTABLISHED) {
+		ike1_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO, "unexpected %s message dropped",
+			    ike1_exchange_name(h->exchange));
 		return IKE1_KEEP;
 	}
 	if (encrypted) {
@@ -605,8 +853,8 @@ enum ike1_verdict ike1_main_recv(struct ike1_sa *sa, const struct cg_packet *pkt
 				       pkt->len - CG_IKE_HEADER_LEN, false, &c);
 	}
 	if (err) {
-		ike1_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO, "Main Mode message dropped: %s",
-			    encrypted ? "it does not decrypt to payloads (wrong pre-shared key?)"
+		ike1_sa_log(sa, CG_LOG_ENC, CG_LVL_INFO, "%s message dropped: %s",
+			    ike1_exchange_name(h->exchange), encrypted ? "it does not decrypt to payloads (wrong pre-shared key?)"
 				      : "malformed payloads");
 		free(plain);
 		return IKE1_KEEP;
@@ -619,6 +867,8 @@ enum ike1_verdict ike1_main_recv(struct ike1_sa *sa, const struct cg_packet *pkt
 	case IKE1_ST_MM_KE_SENT: v = initiator_ke(sa, &c); break;
 	case IKE1_ST_MM_KE_ANSWERED: v = responder_auth(sa, pkt, &c); break;
 	case IKE1_ST_MM_ID_SENT: v = initiator_auth(sa, &c); break;
+	case IKE1_ST_AM_SENT: v = initiator_aggr(sa, pkt, h, &c); break;
+	case IKE1_ST_AM_ANSWERED: v = responder_aggr_auth(sa, &c); break;
 	default: break;
 	}
 	free(plain);

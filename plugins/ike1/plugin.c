@@ -21,6 +21,21 @@ uint32_t ike1_next_child_id(struct ike1 *p)
 	return id;
 }
 
+bool ike1_am_warn_once(struct ike1 *p, const char *conn)
+{
+	uint64_t h = cg_hash64(conn, strlen(conn), 0);
+	bool first = true;
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n_am_warned && first; i++)
+		first = p->am_warned[i] != h;
+	/* Past the table's size the warning repeats rather than goes missing. */
+	if (first && p->n_am_warned < CG_ARRAY_SIZE(p->am_warned))
+		p->am_warned[p->n_am_warned++] = h;
+	pthread_mutex_unlock(&p->lock);
+	return first;
+}
+
 void ike1_trap_done(struct ike1 *p, uint32_t reqid)
 {
 	if (reqid)
@@ -143,7 +158,8 @@ static struct cg_sa *lookup(struct ike1 *p, const struct ike1_hdr *h)
 	sa = cg_sa_data(entry);
 	/* The responder's cookie is learnt from its first answer (main.c). */
 	if (cg_sa_version(entry) == 1 && sa->initiator &&
-	    (sa->cr == h->cr || (sa->state == IKE1_ST_MM_SA_SENT && h->cr)))
+	    (sa->cr == h->cr ||
+	     ((sa->state == IKE1_ST_MM_SA_SENT || sa->state == IKE1_ST_AM_SENT) && h->cr)))
 		return entry;
 	cg_sa_checkin(p->core, entry);
 	return NULL;
@@ -163,7 +179,7 @@ static void new_main_mode(struct ike1 *p, const struct cg_packet *pkt, const str
 	if (h->flags & IKE1_FLAG_E || h->mid ||
 	    ike1_chain_parse(h->next, pkt->data + CG_IKE_HEADER_LEN, pkt->len - CG_IKE_HEADER_LEN,
 			     false, &c)) {
-		log_drop(p, pkt, "malformed first Main Mode message");
+		log_drop(p, pkt, "malformed first phase 1 message");
 		return;
 	}
 	ike1_main_respond(p, pkt, h, &c);
@@ -181,7 +197,7 @@ static void ike1_recv(void *ctx, const struct cg_packet *pkt)
 		log_drop(p, pkt, "bad ISAKMP header or length");
 		return;
 	}
-	if (h.exchange == IKE1_EXCH_MAIN && !h.cr) {
+	if ((h.exchange == IKE1_EXCH_MAIN || h.exchange == IKE1_EXCH_AGGRESSIVE) && !h.cr) {
 		new_main_mode(p, pkt, &h);
 		return;
 	}
@@ -192,7 +208,8 @@ static void ike1_recv(void *ctx, const struct cg_packet *pkt)
 	}
 	sa = cg_sa_data(entry);
 	switch (h.exchange) {
-	case IKE1_EXCH_MAIN: v = ike1_main_recv(sa, pkt, &h); break;
+	case IKE1_EXCH_MAIN:
+	case IKE1_EXCH_AGGRESSIVE: v = ike1_main_recv(sa, pkt, &h); break;
 	case IKE1_EXCH_QUICK: v = ike1_quick_recv(sa, pkt, &h); break;
 	case IKE1_EXCH_INFO: v = ike1_info_recv(sa, pkt, &h); break;
 	default:

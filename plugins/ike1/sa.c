@@ -39,6 +39,7 @@ static void sa_free(struct ike1_sa *sa)
 		ike1_qm_free(sa, sa->qms);
 	cg_ke_free(sa->ke, &sa->ke_ctx);
 	cg_chunk_free(&sa->sai_b);
+	cg_chunk_free(&sa->idi_b);
 	cg_chunk_free(&sa->gxi);
 	cg_chunk_free(&sa->gxr);
 	cg_chunk_free(&sa->ni);
@@ -96,9 +97,13 @@ int ike1_sa_create(struct ike1 *p, bool initiator, struct cg_config *cfg,
 	sa->conn = conn;
 	snprintf(sa->name, sizeof(sa->name), "%s", conn->name);
 	sa->initiator = initiator;
-	sa->exchange = IKE1_EXCH_MAIN;
+	/* The initiator's exchange is the connection's; a responder's the peer's (main.c). */
+	sa->exchange = initiator && conn->aggressive ? IKE1_EXCH_AGGRESSIVE : IKE1_EXCH_MAIN;
 	sa->auth_method = IKE1_AUTH_PSK;
-	sa->state = initiator ? IKE1_ST_MM_SA_SENT : IKE1_ST_MM_SA_ANSWERED;
+	if (sa->exchange == IKE1_EXCH_AGGRESSIVE)
+		sa->state = IKE1_ST_AM_SENT;
+	else
+		sa->state = initiator ? IKE1_ST_MM_SA_SENT : IKE1_ST_MM_SA_ANSWERED;
 	sa->local = *local;
 	sa->remote = *remote;
 	err = cg_sa_add_role(p->core, 1, conn->name, sa, &ike1_sa_ops, initiator ? 0 : ci, remote,

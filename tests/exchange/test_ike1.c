@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * IKEv1 between two cores: Main Mode with a PSK and Quick Mode, tunnel and
- * transport, with and without PFS, deletes both ways, retransmission and
- * repeated messages, and hostile input (an unauthenticated Delete, bad KE
- * values, IDs of two families).
+ * IKEv1 between two cores: Main Mode and Aggressive Mode with a PSK and
+ * Quick Mode, tunnel and transport, with and without PFS, deletes both
+ * ways, retransmission and repeated messages, and hostile input (an
+ * unauthenticated Delete, bad KE values, IDs of two families, Aggressive
+ * Mode refused without aggressive: yes, out-of-order Aggressive Mode).
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exconf.h"
 #include "exnet.h"
 
 #define EXCH_MAIN 2
+#define EXCH_AGGR 4
 #define EXCH_INFO 5
 #define EXCH_QUICK 32
 
@@ -267,14 +270,20 @@ static enum ex_action duplicate_all(struct ex_net *n, struct ex_pkt *p, void *ct
 	return EX_DUPLICATE;
 }
 
-Test(ike1, replayed_messages_change_nothing)
+/* Every message delivered twice: one SA on each side all the same. */
+static void replay_all(struct ex_conf c)
 {
-	start((struct ex_conf){ 0 }, (struct ex_conf){ 0 });
+	start(c, c);
 	net.filter = duplicate_all;
 	initiate();
 	assert_up("tunnel");
 	for (int i = 0; i < 2; i++)
 		cr_assert_eq(cg_sa_count(net.core[i]), 1);
+}
+
+Test(ike1, replayed_messages_change_nothing)
+{
+	replay_all((struct ex_conf){ 0 });
 }
 
 Test(ike1, unauthenticated_delete_is_ignored)
@@ -444,4 +453,171 @@ Test(ike1, initial_contact_replaces_the_old_isakmp_sa)
 	cr_assert_eq(cg_sa_count(net.core[EX_RIGHT]), 1);
 	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "list-sas", "INSTALLED"), 1);
 	cr_assert_eq(ex_ctl_count(&net, EX_RIGHT, "kmem-dump", "tunnel"), 2 + 3);
+}
+
+/*
+ * Aggressive Mode.
+ */
+
+#define AGGR "    aggressive: yes\n"
+
+/* The n-th (from 0) message of an exchange type one side sent, or NULL. */
+static const struct ex_pkt *nth_sent(int side, uint8_t exchange, size_t n)
+{
+	for (size_t i = 0; i < net.n_log; i++)
+		if (net.log[i].from == side && ex_exchange(&net.log[i]) == exchange && !n--)
+			return &net.log[i];
+	return NULL;
+}
+
+static void assert_aggressive_up(int initiator)
+{
+	const struct ex_pkt *i2;
+
+	assert_up("tunnel");
+	/* I1 and I2 from the initiator, R1 from the responder; no Main Mode. */
+	cr_assert_eq(sent(initiator, EXCH_AGGR), 2);
+	cr_assert_eq(sent(!initiator, EXCH_AGGR), 1);
+	cr_assert_eq(sent(EX_LEFT, EXCH_MAIN) + sent(EX_RIGHT, EXCH_MAIN), 0);
+	cr_assert_eq(sent(initiator, EXCH_QUICK), 2);
+	cr_assert_eq(sent(!initiator, EXCH_QUICK), 1);
+	/* I2 (HASH_I) goes encrypted, as charon sends it; I1 and R1 in clear. */
+	i2 = nth_sent(initiator, EXCH_AGGR, 1);
+	cr_assert_not_null(i2);
+	cr_assert(i2->data[19] & 1);
+	cr_assert_not(nth_sent(initiator, EXCH_AGGR, 0)->data[19] & 1);
+	cr_assert_not(nth_sent(!initiator, EXCH_AGGR, 0)->data[19] & 1);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "INSTALLED"), 1);
+}
+
+Test(ike1, aggressive_mode_psk_quick_mode)
+{
+	start((struct ex_conf){ .conn_extra = AGGR }, (struct ex_conf){ .conn_extra = AGGR });
+	initiate();
+	assert_aggressive_up(EX_LEFT);
+}
+
+Test(ike1, aggressive_mode_initiated_by_the_other_side)
+{
+	/* The left side only answers Aggressive Mode; the right one initiates it. */
+	start((struct ex_conf){ .conn_extra = AGGR }, (struct ex_conf){ .conn_extra = AGGR });
+	ex_ctl_ok(&net, EX_RIGHT, "initiate --child net");
+	ex_run(&net);
+	assert_aggressive_up(EX_RIGHT);
+}
+
+Test(ike1, aggressive_mode_refused_without_aggressive_yes)
+{
+	/* The responder's connection is Main Mode only: no answer, no hash to crack. */
+	start((struct ex_conf){ .conn_extra = AGGR }, (struct ex_conf){ 0 });
+	initiate();
+	ex_advance(&net, 10000, 500);
+	cr_assert_geq(sent(EX_LEFT, EXCH_AGGR), 2, "the initiator retransmits I1");
+	for (size_t i = 0; i < net.n_log; i++)
+		cr_assert_neq(net.log[i].from, EX_RIGHT, "the responder sent something");
+	cr_assert_eq(cg_sa_count(net.core[EX_RIGHT]), 0);
+	cr_assert_eq(ev[EX_LEFT].ike_up + ev[EX_RIGHT].ike_up, 0);
+}
+
+Test(ike1, aggressive_yes_still_answers_main_mode)
+{
+	start((struct ex_conf){ 0 }, (struct ex_conf){ .conn_extra = AGGR });
+	initiate();
+	assert_up("tunnel");
+	cr_assert_eq(sent(EX_RIGHT, EXCH_MAIN), 3);
+	cr_assert_eq(sent(EX_LEFT, EXCH_AGGR) + sent(EX_RIGHT, EXCH_AGGR), 0);
+}
+
+static enum ex_action drop_aggressive_i2(struct ex_net *n, struct ex_pkt *p, void *ctx)
+{
+	(void)n;
+	(void)ctx;
+	if (drops_left && p->from == EX_LEFT && ex_exchange(p) == EXCH_AGGR && (p->data[19] & 1)) {
+		drops_left--;
+		return EX_DROP;
+	}
+	return EX_DELIVER;
+}
+
+/* A copy of pkt with the cookies of ck and another exchange type (0: its own), injected. */
+static void inject_as(int from, const struct ex_pkt *pkt, const struct ex_pkt *ck, uint8_t exch)
+{
+	uint8_t *m = malloc(pkt->len);
+
+	cr_assert_not_null(m);
+	memcpy(m, pkt->data, pkt->len);
+	memcpy(m, ck->data, 16);
+	if (exch)
+		m[18] = exch;
+	ex_inject(&net, from, m, pkt->len);
+	free(m);
+}
+
+Test(ike1, aggressive_mode_out_of_order_messages_are_dropped)
+{
+	const struct ex_pkt *i1, *r1, *i2;
+
+	/* I2 is lost: the responder waits in its half-open state for HASH_I. */
+	start((struct ex_conf){ .conn_extra = AGGR }, (struct ex_conf){ .conn_extra = AGGR });
+	drops_left = 1;
+	net.filter = drop_aggressive_i2;
+	initiate();
+	cr_assert_eq(ev[EX_LEFT].ike_up, 1);
+	cr_assert_eq(ev[EX_RIGHT].ike_up, 0);
+	i1 = nth_sent(EX_LEFT, EXCH_AGGR, 0);
+	r1 = nth_sent(EX_RIGHT, EXCH_AGGR, 0);
+	i2 = nth_sent(EX_LEFT, EXCH_AGGR, 1);
+	cr_assert(i1 && r1 && i2);
+	/* I1 with both cookies, in place of I2; I1 and I2 as Main Mode; R1 to the initiator's
+	 * established SA as a Main Mode message; a Quick Mode before phase 1 is complete. */
+	inject_as(EX_LEFT, i1, r1, 0);
+	inject_as(EX_LEFT, i1, r1, EXCH_MAIN);
+	inject_as(EX_LEFT, i2, r1, EXCH_MAIN);
+	inject_as(EX_RIGHT, r1, r1, EXCH_MAIN);
+	inject_as(EX_LEFT, i2, r1, EXCH_QUICK);
+	cr_assert_eq(ev[EX_RIGHT].ike_up, 0);
+	cr_assert_eq(cg_sa_count(net.core[EX_RIGHT]), 1, "the half-open SA survives");
+	cr_assert_eq(cg_sa_count(net.core[EX_LEFT]), 1);
+	/*
+	 * The responder sends R1 again after 4 s, the initiator answers with its
+	 * stored I2; Q1, dropped until then, goes again at 11.2 s.
+	 */
+	net.filter = NULL;
+	ex_advance(&net, 4100, 100);
+	cr_assert_eq(ev[EX_RIGHT].ike_up, 1);
+	ex_advance(&net, 7500, 100);
+	assert_up("tunnel");
+	/* Repeats after the fact change nothing; a replayed I1 is a new half-open SA that dies. */
+	inject_as(EX_RIGHT, r1, r1, 0);
+	inject_as(EX_LEFT, i2, i2, 0);
+	inject_as(EX_LEFT, r1, r1, 0);
+	inject_as(EX_LEFT, i1, i1, 0);
+	cr_assert_eq(cg_sa_count(net.core[EX_RIGHT]), 2);
+	ex_advance(&net, 31000, 1000);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(ex_ctl_count(&net, i, "list-sas", "INSTALLED"), 1, "side %d", i);
+		cr_assert_eq(ev[i].ike_up, 1, "side %d", i);
+		cr_assert_eq(ev[i].ike_down, 0, "side %d", i);
+		cr_assert_eq(cg_sa_count(net.core[i]), 1, "side %d", i);
+	}
+}
+
+Test(ike1, aggressive_mode_replayed_messages_change_nothing)
+{
+	replay_all((struct ex_conf){ .conn_extra = AGGR });
+}
+
+Test(ike1, aggressive_mode_wrong_psk_fails)
+{
+	start((struct ex_conf){ .conn_extra = AGGR, .psk = "one secret" },
+	      (struct ex_conf){ .conn_extra = AGGR, .psk = "another one" });
+	initiate();
+	/* HASH_R does not match: the initiator gives up at once and sends no I2. */
+	cr_assert_eq(ev[EX_LEFT].ike_up + ev[EX_RIGHT].ike_up, 0);
+	cr_assert_eq(sent(EX_LEFT, EXCH_AGGR), 1);
+	cr_assert_eq(cg_sa_count(net.core[EX_LEFT]), 0);
+	ex_advance(&net, 31000, 1000);
+	cr_assert_eq(cg_sa_count(net.core[EX_RIGHT]), 0);
+	cr_assert_eq(ev[EX_LEFT].ike_up + ev[EX_RIGHT].ike_up, 0);
 }

@@ -8,6 +8,11 @@
 #   v4  IPv4 tunnel between 198.51.100.0/24 (cygnet) and 203.0.113.0/24
 #       (charon) over 192.0.2.1 and 192.0.2.2, with PFS, initiated by
 #       charon; charon deletes the IPsec SA, then the ISAKMP SA
+#   am  IPv6 transport in Aggressive Mode (aggressive = yes) between
+#       2001:db8:1::1 and 2001:db8:2::1, initiated by charon, then by
+#       cygnet (charon answers Aggressive Mode PSK only with
+#       i_dont_care_about_security_and_use_aggressive_mode_psk); the
+#       initiator deletes the ISAKMP SA
 #
 # Each case pings through ESP with both kernels' counters rising, checks
 # that both kernels hold the SAs and that charon's log says the ISAKMP SA
@@ -56,15 +61,31 @@ connections:
         local_ts: [198.51.100.0/24]
         remote_ts: [203.0.113.0/24]
         esp_proposals: [$ESP-modp2048]
+  swa:
+    version: 1
+    aggressive: yes
+    local_addrs: [2001:db8:1::1]
+    remote_addrs: [2001:db8:2::1]
+    proposals: [aes256-sha256-modp3072]
+    local: { auth: psk, id: cygnet.example }
+    remote: { auth: psk, id: charon.example }
+    children:
+      ta:
+        mode: transport
+        esp_proposals: [$ESP]
 secrets:
   - { type: psk, ids: [cygnet.example, charon.example], secret: "$PSK" }
 YAML
-	write_strongswan_conf no 3
+	write_strongswan_conf no 3 "i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
 	{
 		echo "connections {"
 		swanctl_psk_conn cg6 1 2001:db8::2 2001:db8::1 aes128-sha256-modp2048 t6 transport "$ESP"
 		swanctl_psk_conn cg4 1 192.0.2.2 192.0.2.1 aes128-sha256-modp3072 t4 tunnel \
 			"$ESP-modp2048" 203.0.113.0/24 198.51.100.0/24
+		# Addresses of its own: charon's IKEv1 responder picks a config by
+		# addresses alone, and would take cg6 and its proposals.
+		swanctl_psk_conn cga 1 2001:db8:2::1 2001:db8:1::1 aes256-sha256-modp3072 ta transport \
+			"$ESP" | sed 's/^\(\t*\)version = 1$/&\n\1aggressive = yes/'
 		echo "}"
 		swanctl_psk_secret
 	} >"$DIR/swanctl.conf"
@@ -93,11 +114,22 @@ assert_kernel_sas() {
 	done
 }
 
+# Neither kernel holds an SA.
+assert_no_sas() {
+	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
+	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+}
+
+# Both daemons installed the child.
+wait_installed() {
+	wait_for 100 cg_installed || fail "cygnet has no installed IPsec SA"
+	wait_for 50 sw_installed || fail "charon has no installed CHILD_SA"
+}
+
 case_v6_cygnet_initiates() {
 	log "IPv6 transport: cygnet initiates Main Mode and Quick Mode"
 	cgctl initiate --child t6 >/dev/null || fail "cygnetctl initiate"
-	wait_for 100 cg_installed || fail "cygnet has no installed IPsec SA"
-	wait_for 50 sw_installed || fail "charon has no installed CHILD_SA"
+	wait_installed
 	grep -q "IKE_SA cg6\[[0-9]*\] established" "$DIR/charon.log" ||
 		fail "charon's log does not say the ISAKMP SA was established"
 	cgctl list-sas --json | grep -q '"version": 1' || fail "list-sas does not say version 1"
@@ -107,8 +139,7 @@ case_v6_cygnet_initiates() {
 	cgctl terminate --ike sw6 >/dev/null || fail "cygnetctl terminate --ike"
 	sleep 1
 	sw --list-sas | grep -q "cg6" && fail "charon kept the IKE SA"
-	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
-	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+	assert_no_sas
 }
 
 case_v4_charon_initiates() {
@@ -127,8 +158,43 @@ case_v4_charon_initiates() {
 	sw --terminate --ike cg4 >/dev/null || fail "swanctl --terminate --ike"
 	sleep 1
 	cg_established && fail "cygnet kept the ISAKMP SA"
-	[ "$(sa_count "$NS_C")" = 0 ] || fail "SAs left in cygnet's kernel"
-	[ "$(sa_count "$NS_S")" = 0 ] || fail "SAs left in charon's kernel"
+	assert_no_sas
+}
+
+case_aggressive_charon_initiates() {
+	log "IPv6 transport in Aggressive Mode: charon initiates"
+	sw --initiate --child ta >/dev/null || fail "swanctl --initiate"
+	wait_installed
+	grep -q "IKE_SA cga\[[0-9]*\] established" "$DIR/charon.log" ||
+		fail "charon's log does not say the ISAKMP SA was established"
+	grep -q "ISAKMP SA established (Aggressive Mode, PSK)" "$DIR/cygnetd.log" ||
+		fail "cygnet's log does not say Aggressive Mode was used"
+	[ "$(grep -c "answering Aggressive Mode with a pre-shared key" "$DIR/cygnetd.log")" = 1 ] ||
+		fail "cygnet did not warn once about Aggressive Mode PSK"
+	assert_kernel_sas transport
+	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
+	log "charon deletes the ISAKMP SA"
+	sw --terminate --ike cga >/dev/null || fail "swanctl --terminate --ike"
+	sleep 1
+	cg_established && fail "cygnet kept the ISAKMP SA"
+	assert_no_sas
+}
+
+case_aggressive_cygnet_initiates() {
+	log "IPv6 transport in Aggressive Mode: cygnet initiates"
+	cgctl initiate --child ta >/dev/null || fail "cygnetctl initiate"
+	wait_installed
+	[ "$(grep -c "IKE_SA cga\[[0-9]*\] established" "$DIR/charon.log")" -ge 2 ] ||
+		fail "charon's log does not say the second ISAKMP SA was established"
+	grep -q "initiating Aggressive Mode" "$DIR/cygnetd.log" ||
+		fail "cygnet's log does not say it initiated Aggressive Mode"
+	assert_kernel_sas transport
+	ping_through "$NS_C" 6 2001:db8:1::1 2001:db8:2::1
+	log "cygnet deletes the ISAKMP SA"
+	cgctl terminate --ike swa >/dev/null || fail "cygnetctl terminate --ike"
+	sleep 1
+	sw --list-sas | grep -q "cga" && fail "charon kept the IKE SA"
+	assert_no_sas
 }
 
 load_modules esp4 xfrm4_tunnel af_key
@@ -138,4 +204,6 @@ write_configs
 start_daemons --file "$DIR/swanctl.conf"
 case_v6_cygnet_initiates
 case_v4_charon_initiates
+case_aggressive_charon_initiates
+case_aggressive_cygnet_initiates
 finish "IKEv1 interop with charon ($KERNEL)"

@@ -241,6 +241,7 @@ struct cg_conn_cfg {
 	enum cg_fragmentation fragmentation;
 	uint16_t fragment_size; /* largest IP datagram of a fragment; 0: 1280 IPv6, 576 IPv4 */
 	enum cg_unique unique;
+	bool aggressive;        /* IKEv1: Aggressive Mode instead of Main Mode */
 	struct cg_child_cfg *children;
 	size_t n_children;
 	const struct cg_cfg_node *node;

@@ -575,25 +575,15 @@ static bool read_conn_times(struct cfg_ctx *ctx, const struct cg_cfg_node *node,
 	return true;
 }
 
-/*
- * IKEv1 Aggressive Mode (aggressive: yes) is not implemented yet: refused
- * with an error rather than ignored, so no one believes it is in use. It
- * is an IKEv1 key, refused on a connection of version 2.
- */
-static bool read_aggressive(struct cfg_ctx *ctx, const struct cg_cfg_node *node, uint64_t version)
+/* IKEv1 Aggressive Mode (aggressive: yes): an IKEv1 key, refused on a connection of version 2. */
+static bool read_aggressive(struct cfg_ctx *ctx, const struct cg_cfg_node *node, uint64_t version,
+			    bool *aggressive)
 {
-	const struct cg_cfg_node *v = cg_cfg_get(node, "aggressive");
-	bool aggressive = false;
-
-	if (!cfg_ok(ctx, cg_cfg_get_bool(node, "aggressive", &aggressive, ctx->errs)))
+	if (!cfg_ok(ctx, cg_cfg_get_bool(node, "aggressive", aggressive, ctx->errs)))
 		return false;
-	if (aggressive && version != 1) {
-		cfg_error(ctx, v, "'aggressive' is an IKEv1 key: it needs version: 1");
-		return false;
-	}
-	if (aggressive) {
-		cfg_error(ctx, v, "aggressive: yes (IKEv1 Aggressive Mode) is not implemented "
-			  "yet: use Main Mode (aggressive: no)");
+	if (*aggressive && version != 1) {
+		cfg_error(ctx, cg_cfg_get(node, "aggressive"),
+			  "'aggressive' is an IKEv1 key: it needs version: 1");
 		return false;
 	}
 	return true;
@@ -640,7 +630,7 @@ static bool read_conn(struct cfg_ctx *ctx, const char *name, const struct cg_cfg
 	ok &= cfg_ok(ctx, cg_cfg_get_uint(node, "fragment_size", CG_FRAGMENT_SIZE_MIN, 65535,
 					  &fragment_size, ctx->errs));
 	ok &= cfg_get_word(ctx, node, "unique", unique_words, &unique);
-	ok &= read_aggressive(ctx, node, version);
+	ok &= read_aggressive(ctx, node, version, &c->aggressive);
 	ok &= read_children(ctx, node, c);
 	c->version = (uint8_t)version;
 	c->fragmentation = (enum cg_fragmentation)frag;

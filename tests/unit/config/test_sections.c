@@ -356,6 +356,7 @@ Test(sections, defaults_are_what_strongswan_users_expect)
 	cr_assert_eq(c->fragmentation, CG_FRAG_YES);
 	cr_assert_eq(c->fragment_size, 0);
 	cr_assert_eq(c->unique, CG_UNIQUE_NO);
+	cr_assert_not(c->aggressive);
 	cr_assert_eq(c->n_vips, 0);
 	cr_assert_eq(c->n_pools, 0);
 
@@ -475,9 +476,6 @@ Test(sections, wrong_connection_values)
 {
 	ct_assert_load_error("connections:\n  c:\n    version: 3\n" PSK,
 			     "test.yaml:3:14: 'version' must be a number from 0 to 2, not '3'");
-	ct_assert_load_error("connections:\n  c:\n    version: 1\n    aggressive: yes\n" PSK,
-			     "test.yaml:4:17: aggressive: yes (IKEv1 Aggressive Mode) is not "
-			     "implemented yet: use Main Mode (aggressive: no)");
 	ct_assert_load_error("connections:\n  c:\n    aggressive: yes\n" PSK,
 			     "test.yaml:3:17: 'aggressive' is an IKEv1 key: it needs version: 1");
 	ct_assert_load_error("connections:\n  c:\n    remote_addrs: [\"bad address!\"]\n" PSK,
@@ -513,6 +511,15 @@ Test(sections, wrong_connection_values)
 	ct_assert_load_error("connections:\n  c:\n    children: [a]\n" PSK,
 			     "test.yaml:3:15: 'children' must be a map of child names, e.g. children: "
 			     "{ net: { remote_ts: [198.51.100.0/24] } }");
+}
+
+Test(sections, aggressive_read_back)
+{
+	struct cg_config *cfg = load_ok("connections:\n  c:\n    version: 1\n    aggressive: yes\n"
+					PSK, "c");
+
+	cr_assert(cg_config_conn(cfg, "c")->aggressive);
+	cg_config_unref(cfg);
 }
 
 Test(sections, fragment_size_read_back)
