@@ -33,7 +33,9 @@ REQID=2 # umip's payload policies: UseESP 2
 
 config() { # config NAME LOCAL_ADDR REMOTE_ADDR ID PEER LOCAL_TS REMOTE_TS START
   {
-    sc_psk_yaml "$1" "crypto-nettle, $backend, ike2, mobility" home "$2" "$3" "$4" "$5"
+    # umip moves the SAs (MIGRATE): MOBIKE must not move them first.
+    sc_psk_yaml "$1" "crypto-nettle, $backend, ike2, mobility" home "$2" "$3" "$4" "$5" |
+      sed 's/^    children:$/    mobike: no\n    children:/'
     cat <<YAML
       payload:
         mode: tunnel
